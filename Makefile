@@ -1,0 +1,100 @@
+# handoff: build, test, lint, fuzz, bench.
+#   make            bin/handoff (optimised)
+#   make check      unit + end-to-end tests under ASan/UBSan; ends "N passed, N failed"
+#   make lint       clang-format check and cppcheck
+#   make fuzz       libFuzzer targets, each run for FUZZ_SECONDS
+#   make bench      the benchmarks (see bench/)
+#   make run        the webhook server on ./handoff.db with the example destinations
+
+CC      ?= cc
+PKGS    := libxml-2.0 libcurl openssl sqlite3 jansson
+WARN    := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wformat=2 -Wwrite-strings -Wvla -Wpointer-arith -Wno-format-nonliteral
+ifneq ($(filter true 1,$(CI) $(WERROR)),)
+WARN    += -Werror
+endif
+CPPFLAGS += -D_GNU_SOURCE -I. -Isrc $(shell pkg-config --cflags $(PKGS))
+LIBS    := $(shell pkg-config --libs $(PKGS)) -lcivetweb -lpthread -lm
+OPT     := -O2 -g
+SAN     := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c src/util/*.c twiml/*.c webhooks/*.c))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+HDRS    := $(wildcard src/*.h src/util/*.h twiml/*.h webhooks/*.h tests/unit/*.h)
+
+REL_OBJ := $(LIB_SRC:%.c=build/rel/%.o)
+CHK_OBJ := $(LIB_SRC:%.c=build/check/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/check/tests/%)
+
+FUZZ_SECONDS ?= 30
+
+.PHONY: all check unit lint fuzz bench run clean deps format
+all: bin/handoff
+
+build/rel/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(OPT) $(CFLAGS) -c $< -o $@
+
+build/check/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(SAN) $(CFLAGS) -c $< -o $@
+
+build/rel/libhandoff.a: $(REL_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/check/libhandoff.a: $(CHK_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+bin/handoff: build/rel/src/main.o build/rel/libhandoff.a
+	@mkdir -p bin
+	$(CC) $(OPT) -o $@ $^ $(LIBS)
+
+# The sanitized binary the end-to-end tests drive.
+build/check/handoff: build/check/src/main.o build/check/libhandoff.a
+	$(CC) $(SAN) -o $@ $^ $(LIBS)
+
+build/check/tests/%: tests/unit/%.c tests/unit/test.h build/check/libhandoff.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(SAN) $(CFLAGS) -o $@ $< build/check/libhandoff.a $(LIBS)
+
+unit: $(UNIT_BIN)
+
+check: build/check/handoff $(UNIT_BIN) bin/handoff
+	@HANDOFF=$(CURDIR)/build/check/handoff UNIT_DIR=$(CURDIR)/build/check/tests \
+	  bash tests/run.sh
+
+lint:
+	clang-format --dry-run --Werror $(LIB_SRC) src/main.c $(HDRS) $(UNIT_SRC) $(FUZZ_SRC)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
+	  --inline-suppr --std=c11 -I. -Isrc -D__GNUC__ $(LIB_SRC) src/main.c
+
+format:
+	clang-format -i $(LIB_SRC) src/main.c $(HDRS) $(UNIT_SRC) $(FUZZ_SRC)
+
+FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HDRS)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
+
+fuzz: $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+	@for f in $^; do \
+	  name=$$(basename $$f); seeds=fixtures/fuzz/$${name#fuzz_}; corpus=build/fuzz/corpus-$$name; \
+	  mkdir -p $$corpus; echo "fuzz: $$name for $(FUZZ_SECONDS)s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=70000 -print_final_stats=1 $$corpus \
+	    $$( [ -d $$seeds ] && echo $$seeds ) 2>&1 | tail -4 || exit 1; \
+	done
+
+bench: bin/handoff
+	bash bench/run.sh
+
+run: bin/handoff
+	bash scripts/run.sh
+
+deps:
+	bash scripts/install-deps.sh
+
+clean:
+	rm -rf build bin

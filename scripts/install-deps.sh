@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs the Debian packages handoff needs to build, test and benchmark.
+# Says what it installs; does nothing when everything is already there.
+set -euo pipefail
+
+pkgs=(
+  build-essential pkg-config
+  libcivetweb-dev          # HTTP server
+  libxml2-dev              # TwiML reader
+  libcurl4-openssl-dev     # HTTP client (emulator webhooks, admin CLI)
+  libssl-dev               # HMAC-SHA1, SHA-256
+  libsqlite3-dev sqlite3   # destinations store
+  libjansson-dev           # JSON
+  clang libclang-rt-14-dev # libFuzzer, sanitizers
+  clang-format cppcheck    # make lint
+  curl wrk                 # end-to-end tests, make bench
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+# Node and npm run the interop tests against the official twilio package. The
+# machine image may ship its own Node with npm bundled (which conflicts with
+# Debian's npm package), so only install Debian's when there is none.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#pkgs[@]} packages present"
+  exit 0
+fi
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "install-deps: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "install-deps: done"

@@ -1,0 +1,56 @@
+/* cli: the command table, dispatch, --help and the one-line error helpers. */
+#ifndef HANDOFF_CLI_H
+#define HANDOFF_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Exit statuses every command keeps (docs/interface.md). */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+/* One row of a command table. A group has sub and no run; a leaf has run.
+ * run gets argv[0] = the leaf's name and returns an exit status. */
+struct cmd {
+	const char *name;
+	const char *args;    /* usage after the name, e.g. "[--json] FILE..." */
+	const char *summary; /* one line for listings */
+	const char *help;    /* longer text for CMD --help, or NULL */
+	int (*run)(int argc, char **argv);
+	const struct cmd *sub; /* NULL-name-terminated table */
+};
+
+/* The top-level table (main.c) and each group's table (one file per group). */
+extern const struct cmd cmd_twiml[];
+extern const struct cmd cmd_sig[];
+extern const struct cmd cmd_dest[];
+extern const struct cmd cmd_twilio[];
+int cmd_promote(int argc, char **argv);
+int cmd_versions(int argc, char **argv);
+int cmd_rollback(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_emulator(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
+
+/* Finds argv[0] in table and runs it (recursing into groups). prefix is the
+ * path so far ("handoff", "handoff twiml"). Handles --help and -h. */
+int cli_dispatch(const struct cmd *table, const char *prefix, int argc, char **argv);
+
+/* The full name of the running leaf, e.g. "twiml lint" (no "handoff"). */
+const char *cli_name(void);
+
+/* Prints "handoff: <fmt>" and a newline on stderr; returns EXIT_FAIL. */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "handoff: <leaf>: <fmt>" and a hint to see --help; returns EXIT_USAGE. */
+int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "hint: <fmt>" on stderr. */
+void cli_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Resets getopt for a leaf's own parsing (leaves use getopt_long). */
+void cli_getopt_reset(void);
+
+/* The destinations database path: --db, else $HANDOFF_DB, else ./handoff.db. */
+const char *cli_db_path(const char *flag);
+
+#endif

@@ -1,0 +1,72 @@
+# lib.sh: helpers for the end-to-end scripts; source it first.
+# Each script ends with `finish`, which prints "N passed, N failed".
+set -u
+: "${HANDOFF:?set HANDOFF to the binary under test}"
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+T=$(mktemp -d)
+PASS=0
+FAIL=0
+CLEANUP=()
+trap 'for c in "${CLEANUP[@]}"; do eval "$c"; done; rm -rf "$T"' EXIT
+
+ok() { PASS=$((PASS + 1)); }
+not_ok() { # description, details...
+	FAIL=$((FAIL + 1))
+	echo "FAIL $1"
+	shift
+	[ $# -gt 0 ] && printf '  %s\n' "$@"
+	return 0
+}
+
+# check DESC CMD...: the command must exit 0.
+check() {
+	local d=$1
+	shift
+	if "$@" >"$T/out" 2>"$T/err"; then ok; else not_ok "$d" "exit $?" "$(head -5 "$T/err")"; fi
+}
+
+# expect_exit DESC CODE CMD...: run CMD, stdout in $T/out, stderr in $T/err.
+expect_exit() {
+	local d=$1 want=$2 rc
+	shift 2
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ "$rc" -eq "$want" ]; then ok; else not_ok "$d" "exit $rc, want $want" "$(head -5 "$T/err")"; fi
+}
+
+# expect_eq DESC GOT WANT
+expect_eq() {
+	if [ "$2" == "$3" ]; then ok; else not_ok "$1" "got:  $2" "want: $3"; fi
+}
+
+# expect_match DESC TEXT REGEX (grep -E)
+expect_match() {
+	if printf '%s' "$2" | grep -qE -- "$3"; then ok; else not_ok "$1" "no match for /$3/ in:" "$(printf '%s' "$2" | head -10)"; fi
+}
+
+# expect_no_match DESC TEXT REGEX
+expect_no_match() {
+	if printf '%s' "$2" | grep -qE -- "$3"; then not_ok "$1" "unexpected /$3/ in:" "$(printf '%s' "$2" | head -10)"; else ok; fi
+}
+
+# free_port: a TCP port on 127.0.0.1 nobody listens on right now.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_http URL [SECONDS]: until the URL answers (any status), bounded.
+wait_http() {
+	local i limit=$((${2:-10} * 10))
+	for ((i = 0; i < limit; i++)); do
+		curl -s -o /dev/null --max-time 1 "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+skip() { echo "SKIP $*"; }
+
+finish() {
+	echo "$PASS passed, $FAIL failed"
+	[ "$FAIL" -eq 0 ]
+}

@@ -1,0 +1,70 @@
+/* dest: a handoff destination (where a transfer goes), its validation,
+ * the variables its header templates may use, and the TwiML it answers. */
+#ifndef HANDOFF_DEST_H
+#define HANDOFF_DEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/buf.h"
+#include "util/str.h"
+
+#define DEST_NAME_MAX        64
+#define DEST_DESCRIPTION_MAX 256
+#define DEST_ROUTE_MAX       254 /* a <Sip> URI must stay under 255 characters */
+#define DEST_MAX_HEADERS     16
+#define DEST_HEADER_VALUE_MAX 512
+#define DEST_DEFAULT_TIMEOUT 30
+
+enum dest_env { DEST_SANDBOX, DEST_LIVE };
+
+struct dest_header {
+	char *name;  /* e.g. "X-Reason", "User-to-User" */
+	char *value; /* a template: text with $variables */
+};
+
+struct dest {
+	char *name; /* slug [a-z0-9][a-z0-9-]*, unique in a set */
+	char *description;
+	char *route;     /* +E164, tel:+E164, sip:..., sips:... */
+	char *caller_id; /* NULL = the caller's own */
+	int timeout;     /* 5-600 seconds; 0 = Twilio's default */
+	struct dest_header *headers;
+	size_t nheaders;
+};
+
+/* What a refusal names: the field, the rule and a fix. Caller-owned. */
+struct dest_error {
+	char field[32];
+	char msg[512]; /* e.g. 'route "4155550100" is not E.164: write + and ...' */
+};
+
+/* A name/value pair: a Refer-To URI header, already percent-decoded. */
+struct dest_kv {
+	const char *name;
+	const char *value;
+};
+
+/* The values a header template's variables take on one call. NULL = empty. */
+struct dest_vars {
+	const char *from;        /* $from and $caller_id */
+	const char *to;          /* $to */
+	const char *call_sid;    /* $call_sid */
+	const char *account_sid; /* $account_sid */
+	const struct dest_kv *refer; /* $refer.<Header-Name>, matched case-insensitively */
+	size_t nrefer;
+};
+
+/* Checks every rule of a destination. Returns 0, or EINVAL with err filled. */
+int dest_validate(const struct dest *d, struct dest_error *err);
+
+/* Renders the TwiML the server answers for d with these variables:
+ * <Response><Dial answerOnBridge="true" ...><Sip>|<Number>...</Dial></Response>.
+ * Values are percent-encoded in the SIP URI and escaped in XML. Returns 0 or E2BIG. */
+int dest_render(const struct dest *d, const struct dest_vars *v, struct buf *out);
+
+/* Deep copy and free. */
+struct dest *dest_dup(const struct dest *d);
+void dest_clear(struct dest *d); /* frees the members, not d */
+
+#endif
