@@ -376,11 +376,19 @@ static int dest_list(int argc, char **argv)
 			       set->n == 1 ? "" : "s");
 		else
 			printf("sandbox: %zu destination%s\n", set->n, set->n == 1 ? "" : "s");
+		int wn = 4, wr = 5; /* column widths: the longest name and route */
+		for (size_t i = 0; i < set->n; i++) {
+			if ((int)strlen(set->dests[i].name) > wn)
+				wn = (int)strlen(set->dests[i].name);
+			if ((int)strlen(set->dests[i].route) > wr)
+				wr = (int)strlen(set->dests[i].route);
+		}
 		if (set->n)
-			printf("%-20s %-44s %7s  %s\n", "NAME", "ROUTE", "HEADERS", "DESCRIPTION");
+			printf("%-*s  %-*s  %7s  %s\n", wn, "NAME", wr, "ROUTE", "HEADERS",
+			       "DESCRIPTION");
 		for (size_t i = 0; i < set->n; i++) {
 			const struct dest *d = &set->dests[i];
-			printf("%-20s %-44s %7zu  %s\n", d->name, d->route, d->nheaders,
+			printf("%-*s  %-*s  %7zu  %s\n", wn, d->name, wr, d->route, d->nheaders,
 			       d->description ? d->description : "");
 		}
 	}

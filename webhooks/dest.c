@@ -12,16 +12,18 @@
 #include "util/mem.h"
 
 /* The variables of docs/interface.md. Bounds: From/To are E.164 (at most 16
- * characters) on PSTN calls and a SIP URI on SIP calls, capped here at 64; a
- * CallSid/AccountSid is 34 characters of [A-Za-z0-9]; a Refer-To is at most
- * 256 characters, so no header inside it is longer. */
+ * characters) on PSTN calls and a SIP URI on SIP calls, capped here at 64 (192
+ * encoded); a CallSid/AccountSid is 34 characters of [A-Za-z0-9]; a Refer-To
+ * is at most 256 characters, and a header value inside it is already in
+ * escaped form there, so re-escaped by the same rules it is no longer than
+ * 256. A value past its bound makes dest_render answer E2BIG. */
 const struct dest_var dest_vars_table[] = {
     {"caller_id", 64, 3 * 64, "the caller's number (From)"},
     {"from", 64, 3 * 64, "From of the webhook"},
     {"to", 64, 3 * 64, "To of the webhook"},
     {"call_sid", 34, 34, "CallSid (CA + 32 hex digits)"},
     {"account_sid", 34, 34, "AccountSid (AC + 32 hex digits)"},
-    {"refer.", 256, 3 * 256, "a header inside the Refer-To URI, e.g. $refer.User-to-User"},
+    {"refer.", 256, 256, "a header inside the Refer-To URI, e.g. $refer.User-to-User"},
     {NULL, 0, 0, NULL},
 };
 
