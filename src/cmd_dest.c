@@ -838,8 +838,11 @@ int cmd_import(int argc, char **argv)
 		dest_json_free(d, n);
 		return rc;
 	}
-	if (store_replace_sandbox(s, d, n, err, sizeof(err)))
+	int e = store_replace_sandbox(s, d, n, err, sizeof(err));
+	if (e == EINVAL || e == E2BIG)
 		rc = cli_fail("import %s: %s (nothing was imported)", path, err);
+	else if (e)
+		rc = cli_fail("import %s: %s", path, err);
 	else
 		printf("imported %zu destination%s into the sandbox; run 'handoff promote' to make "
 		       "them live\n",

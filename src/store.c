@@ -61,8 +61,11 @@ static void test_stall(void)
 	const char *s = getenv("HANDOFF_TEST_STALL_MS");
 	if (s && *s) {
 		long ms = strtol(s, NULL, 10);
-		if (ms > 0 && ms <= 10000)
+		if (ms > 0 && ms <= 10000) {
+			/* a marker the test waits for, so its kill lands inside the window */
+			fprintf(stderr, "handoff: test stall %ld ms\n", ms);
 			usleep((useconds_t)ms * 1000);
+		}
 	}
 }
 
@@ -92,9 +95,14 @@ static int dberr(struct store *s, char *err, size_t errlen)
 		       s->path);
 		return EROFS;
 	}
-	if (prim == SQLITE_FULL || sys == ENOSPC || sys == EFBIG || sys == EDQUOT) {
-		seterr(err, errlen, "%s: no space left to write (disk full or file size limit): "
-		       "nothing was changed",
+	/* SQLite reads errno late (after cleanup calls), so a failed write may
+	 * show up with a stale system errno: the extended code says "write". */
+	if (prim == SQLITE_FULL || sys == ENOSPC || sys == EFBIG || sys == EDQUOT ||
+	    code == SQLITE_IOERR_WRITE || code == SQLITE_IOERR_TRUNCATE ||
+	    code == SQLITE_IOERR_SHMSIZE) {
+		seterr(err, errlen,
+		       "%s: no space left to write (disk full or file size limit): nothing was "
+		       "changed",
 		       s->path);
 		return ENOSPC;
 	}
@@ -112,7 +120,7 @@ static int dberr(struct store *s, char *err, size_t errlen)
 		seterr(err, errlen, "cannot open %s: %s", s->path, sys ? strerror(sys) : "unknown");
 		return sys ? sys : EIO;
 	}
-	seterr(err, errlen, "%s: %s", s->path, sqlite3_errmsg(s->db));
+	seterr(err, errlen, "%s: %s (SQLite code %d)", s->path, sqlite3_errmsg(s->db), code);
 	return EIO;
 }
 
