@@ -223,8 +223,9 @@ static int apply(struct dest *d, const struct opts *o, const char *what)
 	for (size_t i = 0; i < o->nheaders; i++) {
 		struct dest_header h;
 		if (parse_header(o->headers[i], &h))
-			return cli_fail("%s: --header \"%s\" has no ':': write it as 'X-Name: VALUE'",
-			                what, o->headers[i]);
+			return cli_fail(
+			    "%s: --header \"%s\" has no ':': write it as 'X-Name: VALUE'", what,
+			    o->headers[i]);
 		size_t k;
 		for (k = 0; k < d->nheaders; k++) /* a header of the same name is replaced */
 			if (strcasecmp(d->headers[k].name, h.name) == 0)
@@ -235,7 +236,8 @@ static int apply(struct dest *d, const struct opts *o, const char *what)
 				free(h.value);
 				return cli_fail("%s: more than %d headers", what, DEST_MAX_HEADERS);
 			}
-			d->headers = xreallocarray(d->headers, d->nheaders + 1, sizeof(*d->headers));
+			d->headers =
+			    xreallocarray(d->headers, d->nheaders + 1, sizeof(*d->headers));
 			d->nheaders++;
 		} else {
 			free(d->headers[k].name);
@@ -246,7 +248,7 @@ static int apply(struct dest *d, const struct opts *o, const char *what)
 	return 0;
 }
 
-static const int edit_opts[] = {OPT_DB,    OPT_ROUTE, OPT_DESC,  OPT_HEADER,
+static const int edit_opts[] = {OPT_DB,     OPT_ROUTE,   OPT_DESC,  OPT_HEADER,
                                 OPT_CALLER, OPT_TIMEOUT, OPT_CLEAR, 0};
 
 static int edit(int argc, char **argv, bool add)
@@ -296,7 +298,8 @@ static int edit(int argc, char **argv, bool add)
 	}
 	rc = apply(&d, &o, what);
 	if (!rc) {
-		int e = add ? store_add(s, &d, err, sizeof(err)) : store_update(s, &d, err, sizeof(err));
+		int e = add ? store_add(s, &d, err, sizeof(err))
+		            : store_update(s, &d, err, sizeof(err));
 		if (e)
 			rc = cli_fail("%s: %s", what, err);
 		else
@@ -450,7 +453,7 @@ static int dest_show(int argc, char **argv)
 
 static int unhex(int c)
 {
-	return c >= '0' && c <= '9' ? c - '0'
+	return c >= '0' && c <= '9'   ? c - '0'
 	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
 	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
 	                              : -1;
@@ -551,9 +554,10 @@ static int dest_preview(int argc, char **argv)
 	buf_init(&out, TWIML_MAX_BYTES);
 	int e = dest_render(d, &v, &out);
 	if (e == E2BIG)
-		rc = cli_fail("%s: a value is longer than its variable allows, so Twilio's URI limits "
-		              "would break: the server answers an error for this call",
-		              what);
+		rc = cli_fail(
+		    "%s: a value is longer than its variable allows, so Twilio's URI limits "
+		    "would break: the server answers an error for this call",
+		    what);
 	else if (e)
 		rc = cli_fail("%s: cannot render: %s", what, strerror(e));
 	else
@@ -579,8 +583,9 @@ const struct cmd cmd_dest[] = {
      "P-Preferred-Identity and P-Called-Party-ID are also allowed. Values may use\n"
      "$caller_id $from $to $call_sid $account_sid $refer.<Header-Name>; $$ is a $.\n",
      dest_add, NULL},
-    {"set", "NAME [--route ROUTE] [--description TEXT] [--header 'X-Name: VALUE']... "
-            "[--caller-id ID] [--timeout SECONDS] [--clear-headers] [--db PATH]",
+    {"set",
+     "NAME [--route ROUTE] [--description TEXT] [--header 'X-Name: VALUE']... "
+     "[--caller-id ID] [--timeout SECONDS] [--clear-headers] [--db PATH]",
      "change a destination in the sandbox",
      "--header replaces a header of the same name or adds one; --clear-headers drops\n"
      "them all first. An empty --description or --caller-id clears it; --timeout 0\n"
@@ -664,8 +669,8 @@ int cmd_versions(int argc, char **argv)
 	if (!o.json && n == 0)
 		printf("no versions yet: run 'handoff promote'\n");
 	else if (!o.json)
-		printf("  %-7s %-20s %-16s %5s  %s\n", "VERSION", "CREATED (UTC)", "AUTHOR", "DESTS",
-		       "MESSAGE");
+		printf("  %-7s %-20s %-16s %5s  %s\n", "VERSION", "CREATED (UTC)", "AUTHOR",
+		       "DESTS", "MESSAGE");
 	for (size_t i = 0; i < n; i++) {
 		char when[32];
 		time_t t = (time_t)v[i].created;
@@ -678,7 +683,8 @@ int cmd_versions(int argc, char **argv)
 			json_object_set_new(e, "created", json_string(when));
 			json_object_set_new(e, "author", json_string(v[i].author));
 			json_object_set_new(e, "message", json_string(v[i].message));
-			json_object_set_new(e, "destinations", json_integer((json_int_t)v[i].ndests));
+			json_object_set_new(e, "destinations",
+			                    json_integer((json_int_t)v[i].ndests));
 			json_object_set_new(e, "live", json_boolean(v[i].live));
 			json_array_append_new(arr, e);
 		} else {

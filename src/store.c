@@ -87,8 +87,9 @@ static int dberr(struct store *s, char *err, size_t errlen)
 	int code = sqlite3_extended_errcode(s->db);
 	int sys = sqlite3_system_errno(s->db);
 	int prim = code & 0xff;
-	if (prim == SQLITE_READONLY || (prim == SQLITE_CANTOPEN && (sys == EACCES || sys == EROFS)) ||
-	    sys == EROFS || (prim == SQLITE_IOERR && sys == EACCES)) {
+	if (prim == SQLITE_READONLY ||
+	    (prim == SQLITE_CANTOPEN && (sys == EACCES || sys == EROFS)) || sys == EROFS ||
+	    (prim == SQLITE_IOERR && sys == EACCES)) {
 		seterr(err, errlen,
 		       "%s is read-only: check the permissions of the file and its directory "
 		       "(nothing was changed)",
@@ -161,7 +162,8 @@ static int query_int(struct store *s, const char *sql, int64_t arg, int64_t dflt
 		sqlite3_bind_int64(st, 1, arg);
 	int r = sqlite3_step(st);
 	if (r == SQLITE_ROW)
-		*out = sqlite3_column_type(st, 0) == SQLITE_NULL ? dflt : sqlite3_column_int64(st, 0);
+		*out =
+		    sqlite3_column_type(st, 0) == SQLITE_NULL ? dflt : sqlite3_column_int64(st, 0);
 	else if (r == SQLITE_DONE)
 		*out = dflt;
 	else
@@ -382,8 +384,7 @@ static char *col_dup(sqlite3_stmt *st, int i)
 static int read_set(struct store *s, int64_t v, struct dest_set **out, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
-	int rc = prep(s,
-	              &st,
+	int rc = prep(s, &st,
 	              "SELECT name, description, route, caller_id, timeout FROM dests "
 	              "WHERE version = ?1 ORDER BY name",
 	              err, errlen);
@@ -465,8 +466,7 @@ static int read_env(struct store *s, enum dest_env env, struct dest_set **out, c
 	return 0;
 }
 
-int store_load(struct store *s, enum dest_env env, struct dest_set **out, char *err,
-               size_t errlen)
+int store_load(struct store *s, enum dest_env env, struct dest_set **out, char *err, size_t errlen)
 {
 	int rc = exec(s, "BEGIN", err, errlen);
 	if (rc)
@@ -583,7 +583,8 @@ static int put(struct store *s, const struct dest *d, bool add, char *err, size_
 	int64_t count = 0;
 	rc = sandbox_has(s, d->name, &has, err, errlen);
 	if (!rc && add && has) {
-		seterr(err, errlen, "%s already exists in the sandbox: change it with 'handoff dest set'",
+		seterr(err, errlen,
+		       "%s already exists in the sandbox: change it with 'handoff dest set'",
 		       d->name);
 		rc = EEXIST;
 	} else if (!rc && !add && !has) {
@@ -595,7 +596,8 @@ static int put(struct store *s, const struct dest *d, bool add, char *err, size_
 		rc = query_int(s, "SELECT count(*) FROM dests WHERE version = 0", 0, 0, &count, err,
 		               errlen);
 	if (!rc && count >= STORE_MAX_DESTS) {
-		seterr(err, errlen, "the sandbox holds %d destinations, the limit: remove one first",
+		seterr(err, errlen,
+		       "the sandbox holds %d destinations, the limit: remove one first",
 		       STORE_MAX_DESTS);
 		rc = E2BIG;
 	}
@@ -628,7 +630,8 @@ int store_remove(struct store *s, const char *name, char *err, size_t errlen)
 	bool has;
 	rc = sandbox_has(s, name, &has, err, errlen);
 	if (!rc && !has) {
-		seterr(err, errlen, "no destination %s in the sandbox: see 'handoff dest list'", name);
+		seterr(err, errlen, "no destination %s in the sandbox: see 'handoff dest list'",
+		       name);
 		rc = ENOENT;
 	}
 	if (!rc)
@@ -638,8 +641,7 @@ int store_remove(struct store *s, const char *name, char *err, size_t errlen)
 	return finish(s, rc, err, errlen);
 }
 
-int store_replace_sandbox(struct store *s, const struct dest *d, size_t n, char *err,
-                          size_t errlen)
+int store_replace_sandbox(struct store *s, const struct dest *d, size_t n, char *err, size_t errlen)
 {
 	struct dest_error e;
 	if (n > STORE_MAX_DESTS) {
@@ -667,8 +669,8 @@ int store_replace_sandbox(struct store *s, const struct dest *d, size_t n, char 
 
 /* --- versions --- */
 
-int store_promote(struct store *s, const char *message, const char *author, int *version,
-                  char *err, size_t errlen)
+int store_promote(struct store *s, const char *message, const char *author, int *version, char *err,
+                  size_t errlen)
 {
 	int rc = begin_write(s, err, errlen);
 	if (rc)
@@ -732,16 +734,18 @@ int store_rollback(struct store *s, int n, int *now, char *err, size_t errlen)
 		               &target, err, errlen);
 		if (!rc && target == 0) {
 			if (live)
-				seterr(err, errlen, "version %lld is the oldest: nothing to roll back to",
+				seterr(err, errlen,
+				       "version %lld is the oldest: nothing to roll back to",
 				       (long long)live);
 			else
-				seterr(err, errlen, "nothing was promoted yet: run 'handoff promote'");
+				seterr(err, errlen,
+				       "nothing was promoted yet: run 'handoff promote'");
 			rc = ENOENT;
 		}
 	}
 	if (!rc)
-		rc = query_int(s, "SELECT count(*) FROM versions WHERE number = ?", target, 0, &found,
-		               err, errlen);
+		rc = query_int(s, "SELECT count(*) FROM versions WHERE number = ?", target, 0,
+		               &found, err, errlen);
 	if (!rc && !found) {
 		seterr(err, errlen, "there is no version %lld: see 'handoff versions'",
 		       (long long)target);
@@ -761,8 +765,7 @@ int store_rollback(struct store *s, int n, int *now, char *err, size_t errlen)
 	return rc;
 }
 
-int store_versions(struct store *s, struct store_version **out, size_t *n, char *err,
-                   size_t errlen)
+int store_versions(struct store *s, struct store_version **out, size_t *n, char *err, size_t errlen)
 {
 	int rc = exec(s, "BEGIN", err, errlen);
 	if (rc)

@@ -1,4 +1,5 @@
-/* test_store: the SQLite store on real files: edits, promote, rollback, the JSON format, and the watcher under concurrent writes. */
+/* test_store: the SQLite store on real files: edits, promote, rollback, the JSON format, and the
+ * watcher under concurrent writes. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -160,8 +161,8 @@ static void replace_all_or_nothing(void)
 	CHECK_INT(store_open(&s, path, STORE_CREATE, err, sizeof(err)), 0);
 	struct dest good[2] = {mk("a", "+14155550100", "old"), mk("b", "+14155550101", "old")};
 	CHECK_INT(store_replace_sandbox(s, good, 2, err, sizeof(err)), 0);
-	struct dest next[3] = {mk("c", "+14155550102", "new"), mk("d", "sip:d@x.example.com", "new"),
-	                       mk("e", "+0", "new")};
+	struct dest next[3] = {mk("c", "+14155550102", "new"),
+	                       mk("d", "sip:d@x.example.com", "new"), mk("e", "+0", "new")};
 	CHECK_INT(store_replace_sandbox(s, next, 3, err, sizeof(err)), EINVAL);
 	CHECK(strncmp(err, "e: route \"+0\" is not E.164", 26) == 0);
 	struct dest_set *sb;
@@ -199,7 +200,8 @@ static void json_format(void)
 {
 	struct dest_header hs[] = {{(char *)"X-A", (char *)"$from \"q\""},
 	                           {(char *)"User-to-User", (char *)"$refer.User-to-User"}};
-	struct dest d[2] = {mk("b", "sip:b@x.example.com", "B \u00e9"), mk("a", "+14155550100", NULL)};
+	struct dest d[2] = {mk("b", "sip:b@x.example.com", "B \u00e9"),
+	                    mk("a", "+14155550100", NULL)};
 	d[0].headers = hs;
 	d[0].nheaders = 2;
 	d[0].caller_id = (char *)"cid";
@@ -236,34 +238,43 @@ static void json_format(void)
 	     "upgrade handoff"},
 	    {"{\"format\":\"handoff-destinations\",\"destinations\":[]}", "format_version"},
 	    {"{\"format\":\"handoff-destinations\",\"format_version\":1}", "must be an array"},
-	    {"{\"format\":\"handoff-destinations\",\"format_version\":1,\"destinations\":[],\"x\":1}",
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":1,\"destinations\":[],\"x\":"
+	     "1}",
 	     "unknown key \"x\""},
-	    {"{\"format\":\"handoff-destinations\",\"format_version\":1,\"destinations\":[{\"name\":"
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":1,\"destinations\":[{"
+	     "\"name\":"
 	     "\"a\",\"rout\":\"+1\"}]}",
 	     "destinations[0]: unknown key \"rout\""},
-	    {"{\"format\":\"handoff-destinations\",\"format_version\":1,\"destinations\":[{\"name\":"
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":1,\"destinations\":[{"
+	     "\"name\":"
 	     "\"a\"}]}",
 	     "destinations[0]: \"route\" is missing"},
-	    {"{\"format\":\"handoff-destinations\",\"format_version\":1,\"destinations\":[{\"name\":"
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":1,\"destinations\":[{"
+	     "\"name\":"
 	     "\"a\",\"route\":5}]}",
 	     "destinations[0].route must be a string"},
-	    {"{\"format\":\"handoff-destinations\",\"format_version\":1,\"destinations\":[{\"name\":"
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":1,\"destinations\":[{"
+	     "\"name\":"
 	     "\"a\",\"route\":\"+1\",\"headers\":{\"X-A\":\"1\"}}]}",
 	     "destinations[0].headers must be an array"},
-	    {"{\"format\":\"handoff-destinations\",\"format_version\":1,\"destinations\":[{\"name\":"
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":1,\"destinations\":[{"
+	     "\"name\":"
 	     "\"a\",\"route\":\"+1\",\"timeout\":\"30\"}]}",
 	     "timeout must be a number"},
-	    {"{\"format\":\"handoff-destinations\",\"format_version\":1,\"destinations\":[{\"name\":"
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":1,\"destinations\":[{"
+	     "\"name\":"
 	     "\"a\",\"name\":\"b\",\"route\":\"+1\"}]}",
 	     "duplicate"},
-	    {"{\"format\":\"handoff-destinations\",\"format_version\":1,\"destinations\":[{\"name\":"
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":1,\"destinations\":[{"
+	     "\"name\":"
 	     "\"a\\u0000b\",\"route\":\"+1\"}]}",
 	     "NUL"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
-		CHECK_INT(dest_json_parse(bad[i].text, strlen(bad[i].text), &back, &n, err, sizeof(err)),
-		          EBADMSG);
+		CHECK_INT(
+		    dest_json_parse(bad[i].text, strlen(bad[i].text), &back, &n, err, sizeof(err)),
+		    EBADMSG);
 		if (!strstr(err, bad[i].msg))
 			CHECK_STR(err, bad[i].msg);
 	}
@@ -276,9 +287,9 @@ static void json_format(void)
 
 struct race {
 	const char *path;
-	int done; /* set atomically by the writer */
-	int bad;        /* snapshots that mixed two states */
-	long seen;      /* snapshots checked */
+	int done;        /* set atomically by the writer */
+	int bad;         /* snapshots that mixed two states */
+	long seen;       /* snapshots checked */
 	int last_gen[2]; /* the highest generation a reader saw, per environment */
 	pthread_mutex_t mu;
 };
@@ -382,7 +393,8 @@ static void watcher_consistency(void)
 	double t0 = now_s();
 	int gs = -1, gl = -1;
 	while (now_s() - t0 < 1.0) {
-		struct dest_set *s = store_watch_get(w, DEST_SANDBOX), *l = store_watch_get(w, DEST_LIVE);
+		struct dest_set *s = store_watch_get(w, DEST_SANDBOX),
+		                *l = store_watch_get(w, DEST_LIVE);
 		gs = set_gen(s);
 		gl = set_gen(l);
 		dest_set_release(s);
