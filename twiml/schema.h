@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#define TWIML_SIP_URI_MAX 254 /* a <Sip> URI must be shorter than 255 characters (D-SIP) */
+
 /* The type of an attribute value (or of an element's text). */
 enum twiml_type {
 	TWIML_T_STRING,   /* any text; max = longest length (0 = no limit) */
