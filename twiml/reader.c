@@ -42,6 +42,11 @@ static void cursor_at(struct cursor *c, size_t off, unsigned *line, unsigned *co
 	*col = c->col;
 }
 
+static bool xml_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 struct reader {
 	xmlParserCtxtPtr ctxt;
 	struct cursor cur;
@@ -51,6 +56,7 @@ struct reader {
 	size_t depth;
 	struct buf text; /* text of the current run of character data */
 	size_t text_off;
+	size_t mark; /* where the last tag ended: the next text starts there */
 	bool failed;
 };
 
@@ -101,8 +107,10 @@ static void on_text(void *ctx, const xmlChar *ch, int len)
 	if (r->failed || len <= 0)
 		return;
 	if (r->text.len == 0) {
-		size_t end = offset(r);
-		r->text_off = end >= (size_t)len ? end - (size_t)len : 0;
+		size_t off = r->mark;
+		while (off < r->cur.len && xml_space(r->cur.data[off]))
+			off++;
+		r->text_off = off;
 	}
 	if (buf_add(&r->text, ch, (size_t)len) != 0)
 		fail(r, 0, 0, "text too long");
@@ -133,14 +141,9 @@ static char *attr_value(const xmlChar *b, const xmlChar *e)
 	return v;
 }
 
-static bool xml_space(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 /* Positions of the attributes of the start tag at data[tag]: the tag is
  * already known to be well-formed, so a plain scan is enough. */
-static void attr_positions(struct reader *r, size_t tag, struct twiml_node *n)
+static size_t attr_positions(struct reader *r, size_t tag, struct twiml_node *n)
 {
 	const unsigned char *d = r->cur.data;
 	size_t len = r->cur.len, i = tag + 1;
@@ -150,29 +153,34 @@ static void attr_positions(struct reader *r, size_t tag, struct twiml_node *n)
 	while (i < len) {
 		while (i < len && xml_space(d[i]))
 			i++;
-		if (i >= len || d[i] == '>' || d[i] == '/')
-			return;
+		if (i >= len || d[i] == '>' || d[i] == '/') {
+			while (i < len && d[i] != '>')
+				i++;
+			return i < len ? i + 1 : len;
+		}
 		size_t name = i;
 		while (i < len && !xml_space(d[i]) && d[i] != '=')
 			i++;
 		size_t nlen = i - name;
-		for (size_t k = next; k < n->nattrs; k++) {
+		/* forward first; namespace declarations were put first, so wrap once */
+		for (size_t k = next, seen = 0; seen < n->nattrs; seen++, k = (k + 1) % n->nattrs) {
 			if (strlen(n->attrs[k].name) == nlen &&
 			    memcmp(n->attrs[k].name, d + name, nlen) == 0) {
 				cursor_at(&r->cur, name, &n->attrs[k].line, &n->attrs[k].col);
-				next = k + 1;
+				next = (k + 1) % n->nattrs;
 				break;
 			}
 		}
 		while (i < len && d[i] != '"' && d[i] != '\'')
 			i++;
 		if (i >= len)
-			return;
+			return len;
 		unsigned char q = d[i++];
 		while (i < len && d[i] != q)
 			i++;
 		i++;
 	}
+	return len;
 }
 
 static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
@@ -213,8 +221,8 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
 			a->name = qname(a5[1], a5[0]);
 			a->value = attr_value(a5[3], a5[4]);
 		}
-		attr_positions(r, tag, n);
 	}
+	r->mark = attr_positions(r, tag, n);
 	if (r->depth == 0)
 		r->root = n;
 	else
@@ -239,6 +247,7 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const
 	if (r->failed || r->depth == 0)
 		return;
 	flush_text(r);
+	r->mark = offset(r);
 	struct twiml_node *n = r->stack[--r->depth];
 	/* white space beside elements is layout, unless the element holds real
 	 * text (SSML mixed content): drop it so render and parse agree */

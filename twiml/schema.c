@@ -19,6 +19,10 @@
 	{                                                                                          \
 		n, TWIML_T_URL, NULL, 0, 0, NULL, 12200                                            \
 	}
+#define WSURL(n)                                                                                   \
+	{                                                                                          \
+		n, TWIML_T_WSURL, NULL, 0, 0, NULL, 12200                                          \
+	}
 #define METH(n, c)                                                                                 \
 	{                                                                                          \
 		n, TWIML_T_METHOD, NULL, 0, 0, "POST", c                                           \
@@ -77,7 +81,8 @@ static const struct twiml_attr_schema text_number = {
 static const struct twiml_attr_schema text_redirect = {
     "#text", TWIML_T_URL, NULL, 1, 0, NULL, 12200,
 };
-/* A <Sip> URI must be shorter than 255 characters (D-SIP). */
+/* A <Sip> URI must be shorter than 255 characters (D-SIP), its headers part
+ * (after ?) aside: that has its own limit of 1024 (21227). */
 static const struct twiml_attr_schema text_sip = {
     "#text", TWIML_T_SIPURI, NULL, 1, TWIML_SIP_URI_MAX, NULL, 13243,
 };
@@ -274,7 +279,7 @@ static const struct twiml_attr_schema a_room[] = {
     STR("participantIdentity", 0),
 };
 static const struct twiml_attr_schema a_stream[] = {
-    URL("url"),
+    WSURL("url"),
     STR("name", 0),
     ENUM("track", TRACKS, "inbound_track", 12200),
     URL("statusCallback"),
@@ -340,7 +345,7 @@ static const struct twiml_attr_schema a_conversation[] = {
          12200),
 };
 static const struct twiml_attr_schema a_conversation_relay[] = {
-    URL("url"),
+    WSURL("url"),
     TOK("language"),
     TOK("ttsLanguage"),
     TOK("transcriptionLanguage"),

@@ -209,6 +209,11 @@ static bool value_ok(const struct twiml_attr_schema *a, struct str v, char *why,
 		ok = is_url(v);
 		snprintf(why, wsz, "must be a relative or an absolute http(s) URL without spaces");
 		break;
+	case TWIML_T_WSURL:
+		ok = (str_caseprefix(v, "wss://") || str_caseprefix(v, "ws://")) &&
+		     !has_space_or_ctl(v);
+		snprintf(why, wsz, "must be a ws:// or wss:// URL without spaces");
+		break;
 	case TWIML_T_METHOD:
 		ok = str_caseeq(v, str_c("GET")) || str_caseeq(v, str_c("POST"));
 		snprintf(why, wsz, "must be GET or POST");
@@ -249,6 +254,8 @@ static bool value_ok(const struct twiml_attr_schema *a, struct str v, char *why,
 		snprintf(why, wsz, "must be a %s SID (%s and 32 hex digits)", a->values, a->values);
 		break;
 	}
+	if (a->type == TWIML_T_SIPURI && memchr(v.p, '?', v.len)) /* headers: see 21227 */
+		v.len = (size_t)((const char *)memchr(v.p, '?', v.len) - v.p);
 	if (ok && a->max > 0 && a->type != TWIML_T_INT && utf8_chars(v) > (size_t)a->max) {
 		ok = false;
 		snprintf(why, wsz, "is longer than %ld characters", a->max);
