@@ -84,6 +84,10 @@ expect_exit "preview injection stays inside the URI" 0 "$HANDOFF" dest preview b
 	'ReferTransferTarget=<sip:b@x?User-to-User=%0D%0AX-Evil:%201>'
 expect_no_match "no injected element" "$(cat "$T/out")" '<Hangup'
 expect_match "CR LF encoded" "$(cat "$T/out")" 'User-to-User=%0D%0AX-Evil:%201</Sip>'
+for n in after-hours billing front-desk vip-desk sales; do
+	"$HANDOFF" dest preview "$n" 'From="><x' 'ReferTransferTarget=<sip:a@b?X-Reason=%0D%0A&X-Account=a%26b>' >"$T/p.xml"
+	expect_exit "preview $n lints clean (twiml lint --strict)" 0 "$HANDOFF" twiml lint --strict "$T/p.xml"
+done
 expect_exit "preview a bad parameter" 2 "$HANDOFF" dest preview billing From
 
 # promote, versions, rollback
