@@ -53,6 +53,8 @@ static const char *const migrations[] = {
     "  ('live_changed', 0);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA,
+               "STORE_SCHEMA is the number of migrations");
 
 /* A test-only pause inside write transactions, so a test can kill the
  * process in the middle of one (HANDOFF_TEST_STALL_MS). */

@@ -21,6 +21,7 @@ struct dest_set {
 
 /* Finds a destination by name, ASCII case-insensitively; NULL when absent. */
 const struct dest *dest_set_find(const struct dest_set *s, struct str name);
+/* Take and drop a reference (thread-safe); the last release frees the set. */
 void dest_set_hold(struct dest_set *s);
 void dest_set_release(struct dest_set *s);
 
@@ -67,7 +68,8 @@ int store_replace_sandbox(struct store *s, const struct dest *d, size_t n, char 
 int store_promote(struct store *s, const char *message, const char *author, int *version, char *err,
                   size_t errlen);
 /* Makes version n live; n = 0 means the one before the live one. Writes the
- * version now live to *now. ENOENT when there is no such version. */
+ * version now live to *now. ENOENT when there is no such version,
+ * EALREADY when it is live already. */
 int store_rollback(struct store *s, int n, int *now, char *err, size_t errlen);
 
 struct store_version {
@@ -86,6 +88,9 @@ void store_versions_free(struct store_version *v, size_t n);
 /* A watcher: keeps the latest snapshot of both environments of the database
  * at path, noticing any change (from any process) within one second. */
 struct store_watch;
+/* Opens path (creating and migrating it when needed) on the watcher's own
+ * connection, loads both environments and starts the polling thread. *wp is
+ * written only on success; errors as store_open. */
 int store_watch_start(struct store_watch **wp, const char *path, char *err, size_t errlen);
 /* Returns a held snapshot (release it with dest_set_release). Never NULL. */
 struct dest_set *store_watch_get(struct store_watch *w, enum dest_env env);
