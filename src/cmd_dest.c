@@ -19,6 +19,7 @@
 #include "util/mem.h"
 
 #define PREVIEW_MAX_PARAMS 64
+#define EDIT_RETRIES       3 /* dest set: tries again when the sandbox changed under it */
 
 /* Options every command of this file may take; each leaf lists the ones it accepts. */
 enum {
@@ -273,40 +274,54 @@ static int edit(int argc, char **argv, bool add)
 	struct store *s;
 	if ((rc = open_db(&o, true, &s, what)))
 		return rc;
-	struct dest d = {0};
 	char err[600];
-	if (add) {
-		d.name = xstrdup(name);
-	} else {
-		struct dest_set *set;
-		if ((rc = store_load(s, DEST_SANDBOX, &set, err, sizeof(err)))) {
-			store_close(s);
-			return cli_fail("%s: %s", what, err);
-		}
-		const struct dest *cur = dest_set_find(set, str_c(name));
-		if (!cur) {
+	/* dest set reads, changes and writes back: the write is conditional on
+	 * the sandbox being as read, and retried a few times when it was not */
+	for (int attempt = 0;; attempt++) {
+		struct dest d = {0};
+		int64_t changed = -1;
+		if (add) {
+			d.name = xstrdup(name);
+		} else {
+			struct dest_set *set;
+			if ((rc = store_load(s, DEST_SANDBOX, &set, err, sizeof(err)))) {
+				store_close(s);
+				return cli_fail("%s: %s", what, err);
+			}
+			const struct dest *cur = dest_set_find(set, str_c(name));
+			if (!cur) {
+				dest_set_release(set);
+				store_close(s);
+				cli_fail("%s: no destination %s in the sandbox", what, name);
+				cli_hint("see 'handoff dest list', or create it with 'handoff dest "
+				         "add'");
+				return EXIT_FAIL;
+			}
+			struct dest *c = dest_dup(cur);
+			d = *c;
+			free(c);
+			changed = set->changed;
 			dest_set_release(set);
-			store_close(s);
-			cli_fail("%s: no destination %s in the sandbox", what, name);
-			cli_hint("see 'handoff dest list', or create it with 'handoff dest add'");
-			return EXIT_FAIL;
 		}
-		struct dest *c = dest_dup(cur);
-		d = *c;
-		free(c);
-		dest_set_release(set);
+		rc = apply(&d, &o, what);
+		int e = 0;
+		if (!rc) {
+			e = add ? store_add(s, &d, err, sizeof(err))
+			        : store_update_if(s, &d, changed, err, sizeof(err));
+			if (e == EAGAIN && attempt < EDIT_RETRIES) {
+				dest_clear(&d);
+				continue;
+			}
+			if (e)
+				rc = cli_fail("%s: %s", what, err);
+			else
+				printf(
+				    "%s %s in the sandbox; run 'handoff promote' to make it live\n",
+				    add ? "added" : "changed", d.name);
+		}
+		dest_clear(&d);
+		break;
 	}
-	rc = apply(&d, &o, what);
-	if (!rc) {
-		int e = add ? store_add(s, &d, err, sizeof(err))
-		            : store_update(s, &d, err, sizeof(err));
-		if (e)
-			rc = cli_fail("%s: %s", what, err);
-		else
-			printf("%s %s in the sandbox; run 'handoff promote' to make it live\n",
-			       add ? "added" : "changed", d.name);
-	}
-	dest_clear(&d);
 	store_close(s);
 	return rc;
 }

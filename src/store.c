@@ -576,14 +576,25 @@ static int validate(const struct dest *d, char *err, size_t errlen)
 	return 0;
 }
 
-static int put(struct store *s, const struct dest *d, bool add, char *err, size_t errlen)
+/* if_changed >= 0: write only when the sandbox is still at that generation. */
+static int put(struct store *s, const struct dest *d, bool add, int64_t if_changed, char *err,
+               size_t errlen)
 {
 	int rc = validate(d, err, errlen);
 	if (rc || (rc = begin_write(s, err, errlen)))
 		return rc;
 	bool has;
-	int64_t count = 0;
-	rc = sandbox_has(s, d->name, &has, err, errlen);
+	int64_t count = 0, changed = 0;
+	if (if_changed >= 0) {
+		rc = state_get(s, "sandbox_changed", &changed, err, errlen);
+		if (!rc && changed != if_changed) {
+			seterr(err, errlen,
+			       "the sandbox changed while %s was being edited: try again", d->name);
+			rc = EAGAIN;
+		}
+	}
+	if (!rc)
+		rc = sandbox_has(s, d->name, &has, err, errlen);
 	if (!rc && add && has) {
 		seterr(err, errlen,
 		       "%s already exists in the sandbox: change it with 'handoff dest set'",
@@ -616,12 +627,18 @@ static int put(struct store *s, const struct dest *d, bool add, char *err, size_
 
 int store_add(struct store *s, const struct dest *d, char *err, size_t errlen)
 {
-	return put(s, d, true, err, errlen);
+	return put(s, d, true, -1, err, errlen);
 }
 
 int store_update(struct store *s, const struct dest *d, char *err, size_t errlen)
 {
-	return put(s, d, false, err, errlen);
+	return put(s, d, false, -1, err, errlen);
+}
+
+int store_update_if(struct store *s, const struct dest *d, int64_t changed, char *err,
+                    size_t errlen)
+{
+	return put(s, d, false, changed, err, errlen);
 }
 
 int store_remove(struct store *s, const char *name, char *err, size_t errlen)

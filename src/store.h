@@ -58,6 +58,11 @@ int store_load_version(struct store *s, int n, struct dest_set **out, char *err,
 int store_add(struct store *s, const struct dest *d, char *err, size_t errlen);
 int store_update(struct store *s, const struct dest *d, char *err, size_t errlen);
 int store_remove(struct store *s, const char *name, char *err, size_t errlen);
+/* store_update, but only while the sandbox's `changed` is still the given
+ * value (read with the set the change was made from); EAGAIN otherwise, so a
+ * read-modify-write never overwrites someone else's edit. */
+int store_update_if(struct store *s, const struct dest *d, int64_t changed, char *err,
+                    size_t errlen);
 /* Replaces the whole sandbox with these n destinations, all or nothing:
  * EINVAL naming the first bad one, before anything is written. */
 int store_replace_sandbox(struct store *s, const struct dest *d, size_t n, char *err,

@@ -72,6 +72,19 @@ expect_match "a number route needs an E.164 caller id" "$(cat "$T/err")" 'caller
 expect_exit "set with nothing to change" 2 "$HANDOFF" dest set sales
 expect_exit "set an absent name" 1 "$HANDOFF" dest set nobody --timeout 10
 
+# two 'dest set' at once on one destination: neither edit is lost (the second
+# one read before the first wrote; its conditional write fails and it retries)
+HANDOFF_TEST_STALL_MS=1500 "$HANDOFF" dest set sales --header 'X-One: 1' >"$T/s1.out" 2>"$T/s1.err" &
+pid=$!
+for ((i = 0; i < 100; i++)); do grep -q "test stall" "$T/s1.err" && break; sleep 0.1; done
+expect_exit "a second dest set while the first is writing" 0 "$HANDOFF" dest set sales --header 'X-Two: 2'
+wait "$pid"
+expect_eq "the first dest set succeeded" "$?" "0"
+expect_exit "show after both" 0 "$HANDOFF" dest show sales --json
+cp "$T/out" "$T/show.json"
+expect_eq "both headers are there" "$(jget "$T/show.json" '",".join(h["name"] for h in j["headers"])')" "x-who,X-Lead,X-One,X-Two"
+check "drop them again" "$HANDOFF" dest set sales --clear-headers --header 'x-who: fixed' --header 'X-Lead: $refer.X-Lead'
+
 # preview: the TwiML with substituted, encoded values
 expect_exit "preview billing" 0 "$HANDOFF" dest preview billing From=+14155550111 CallSid=CA0123456789abcdef0123456789abcdef \
 	'ReferTransferTarget=<sip:billing@agent.example.com?X-Account=42%26x&User-to-User=abc%3Bencoding%3Dhex>'

@@ -106,6 +106,22 @@ static void edits_and_versions(void)
 	CHECK_STR(dest_set_find(live, str_c("front-desk"))->route, "+14155550123");
 	dest_set_release(live);
 
+	/* a conditional update loses to an edit made after the read */
+	CHECK_INT(store_load(s, DEST_SANDBOX, &sb, err, sizeof(err)), 0);
+	int64_t seen = sb->changed;
+	dest_set_release(sb);
+	struct dest other = mk("other", "+14155550125", NULL);
+	CHECK_INT(store_add(s, &other, err, sizeof(err)), 0);
+	f.timeout = 40;
+	CHECK_INT(store_update_if(s, &f, seen, err, sizeof(err)), EAGAIN);
+	CHECK(strstr(err, "changed while front-desk was being edited") != NULL);
+	CHECK_INT(store_load(s, DEST_SANDBOX, &sb, err, sizeof(err)), 0);
+	CHECK_INT(dest_set_find(sb, str_c("front-desk"))->timeout, 0);
+	seen = sb->changed;
+	dest_set_release(sb);
+	CHECK_INT(store_update_if(s, &f, seen, err, sizeof(err)), 0);
+	CHECK_INT(store_remove(s, "other", err, sizeof(err)), 0);
+
 	CHECK_INT(store_promote(s, "second", "bob", &v, err, sizeof(err)), 0);
 	CHECK_INT(v, 2);
 	CHECK_INT(store_rollback(s, 0, &now, err, sizeof(err)), 0);
