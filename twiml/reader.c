@@ -272,6 +272,8 @@ static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *ext, const
 	unsigned line, col;
 	size_t off = offset(r);
 	const unsigned char *d = r->cur.data;
+	if (off >= r->cur.len)
+		off = r->cur.len - 1; /* len > 0: empty input never reaches the parser */
 	while (off > 0 && !(d[off] == '<' && off + 1 < r->cur.len && d[off + 1] == '!'))
 		off--;
 	cursor_at(&r->cur, off, &line, &col);
