@@ -226,6 +226,9 @@ static void test_billion_laughs(void)
 	    "<!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><Response><Say>&x;"
 	    "</Say></Response>";
 	CHECK_STR(codes(xxe, strlen(xxe)), "12100");
+	/* a DOCTYPE that ends the input (found by the fuzzer: read one past the end) */
+	const char *cut = "<!-- x -->\n<!DOCTYPE Response\n";
+	CHECK_STR(codes(cut, strlen(cut)), "12100");
 }
 
 static void test_codes(void)
