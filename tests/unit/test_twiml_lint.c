@@ -2,6 +2,7 @@
  * round trips. */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -31,7 +32,7 @@ static struct twiml_node *parse_ok(const char *doc)
 /* Lints doc; returns the codes found as "c1 c2 ..." in a static buffer. */
 static const char *codes(const char *doc, size_t len)
 {
-	static char out[512];
+	static _Thread_local char out[512];
 	struct twiml_findings f;
 	twiml_findings_init(&f);
 	twiml_lint(doc, len, NULL, &f);
@@ -225,6 +226,9 @@ static void test_billion_laughs(void)
 	    "<!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><Response><Say>&x;"
 	    "</Say></Response>";
 	CHECK_STR(codes(xxe, strlen(xxe)), "12100");
+	/* a DOCTYPE that ends the input (found by the fuzzer: read one past the end) */
+	const char *cut = "<!-- x -->\n<!DOCTYPE Response\n";
+	CHECK_STR(codes(cut, strlen(cut)), "12100");
 }
 
 static void test_codes(void)
@@ -376,6 +380,33 @@ static void test_corpus_round_trip(void)
 	CHECK(files >= 30);
 }
 
+static void *lint_many(void *arg)
+{
+	(void)arg;
+	const char *doc = "<Response><Dial answerOnBridge=\"yes\"><Sip>sip:a@b</Sip></Dial>"
+	                  "<Say>&amp;</Say></Response>";
+	const char *bad = "<Response><Say>&nbsp;</Say></Response>";
+	long good = 0;
+	for (int i = 0; i < 300; i++) {
+		good += strcmp(codes(doc, strlen(doc)), "13219") == 0;
+		good += strcmp(codes(bad, strlen(bad)), "12100") == 0;
+	}
+	return (void *)good;
+}
+
+/* The emulator parses in server threads: results stay right when threads race. */
+static void test_threads(void)
+{
+	pthread_t t[4];
+	for (int i = 0; i < 4; i++)
+		CHECK_INT(pthread_create(&t[i], NULL, lint_many, NULL), 0);
+	for (int i = 0; i < 4; i++) {
+		void *good = NULL;
+		pthread_join(t[i], &good);
+		CHECK_INT((long)good, 600);
+	}
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -388,6 +419,7 @@ int main(void)
 	    {"codes", test_codes},
 	    {"findings_cap", test_findings_cap},
 	    {"corpus_round_trip", test_corpus_round_trip},
+	    {"threads", test_threads},
 	    {NULL, NULL},
 	};
 	return test_run(cases);
