@@ -583,7 +583,7 @@ static int put(struct store *s, const struct dest *d, bool add, int64_t if_chang
 	int rc = validate(d, err, errlen);
 	if (rc || (rc = begin_write(s, err, errlen)))
 		return rc;
-	bool has;
+	bool has = false;
 	int64_t count = 0, changed = 0;
 	if (if_changed >= 0) {
 		rc = state_get(s, "sandbox_changed", &changed, err, errlen);
@@ -646,7 +646,7 @@ int store_remove(struct store *s, const char *name, char *err, size_t errlen)
 	int rc = begin_write(s, err, errlen);
 	if (rc)
 		return rc;
-	bool has;
+	bool has = false;
 	rc = sandbox_has(s, name, &has, err, errlen);
 	if (!rc && !has) {
 		seterr(err, errlen, "no destination %s in the sandbox: see 'handoff dest list'",
