@@ -283,6 +283,9 @@ int httpc_do(const struct httpc_req *req, struct httpc_resp *resp)
 		if (resp->fail == HTTPC_TOO_BIG)
 			snprintf(resp->error, sizeof(resp->error),
 				 "response body larger than %zu bytes", max_body);
+		else if (resp->fail == HTTPC_TIMEOUT || resp->fail == HTTPC_CONNECT_TIMEOUT)
+			snprintf(resp->error, sizeof(resp->error), "%s after %.1f s",
+				 httpc_fail_name(resp->fail), total);
 		else if (resp->fail == HTTPC_TOO_MANY_REDIRECTS)
 			snprintf(resp->error, sizeof(resp->error), "more than %d redirects", maxr);
 		else

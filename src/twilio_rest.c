@@ -9,6 +9,11 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <sys/socket.h>
 
 #include "httpc.h"
 #include "util/buf.h"
@@ -287,4 +292,120 @@ int tw_list(const struct tw_client *c, enum tw_api api, const char *path, const 
 	}
 	*items = all;
 	return 0;
+}
+
+/* Why an address is not reachable from the internet, or NULL when it is. */
+static const char *private_kind(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		uint32_t a = ntohl(in->sin_addr.s_addr);
+		static const struct {
+			uint32_t net, mask;
+			const char *kind;
+		} v4[] = {
+		    {0x00000000u, 0xff000000u, "an unspecified (0.0.0.0/8) address"},
+		    {0x7f000000u, 0xff000000u, "a loopback address"},
+		    {0x0a000000u, 0xff000000u, "a private (RFC 1918) address"},
+		    {0xac100000u, 0xfff00000u, "a private (RFC 1918) address"},
+		    {0xc0a80000u, 0xffff0000u, "a private (RFC 1918) address"},
+		    {0xa9fe0000u, 0xffff0000u, "a link-local address"},
+		    {0x64400000u, 0xffc00000u, "a carrier-grade NAT (100.64.0.0/10) address"},
+		    {0xe0000000u, 0xe0000000u, "a multicast or reserved address"},
+		};
+		for (size_t i = 0; i < sizeof(v4) / sizeof(v4[0]); i++)
+			if ((a & v4[i].mask) == v4[i].net)
+				return v4[i].kind;
+		return NULL;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+		if (IN6_IS_ADDR_LOOPBACK(a))
+			return "a loopback address";
+		if (IN6_IS_ADDR_UNSPECIFIED(a))
+			return "an unspecified address";
+		if (IN6_IS_ADDR_LINKLOCAL(a))
+			return "a link-local address";
+		if ((a->s6_addr[0] & 0xfe) == 0xfc)
+			return "a unique local (private) address";
+		if (IN6_IS_ADDR_MULTICAST(a))
+			return "a multicast address";
+		if (IN6_IS_ADDR_V4MAPPED(a)) {
+			struct sockaddr_in in = {.sin_family = AF_INET};
+			memcpy(&in.sin_addr, a->s6_addr + 12, 4);
+			return private_kind((const struct sockaddr *)&in);
+		}
+		return NULL;
+	}
+	return "not an internet address";
+}
+
+int tw_url_unreachable(const char *url, char *why, size_t whylen)
+{
+	const char *p = strstr(url, "://");
+	if (!p) {
+		snprintf(why, whylen, "%s is not an http(s) URL", url);
+		return EINVAL;
+	}
+	p += 3;
+	size_t n = strcspn(p, "/?#");
+	const char *at = memchr(p, '@', n);
+	if (at) {
+		n -= (size_t)(at + 1 - p);
+		p = at + 1;
+	}
+	char host[256];
+	if (n == 0 || n >= sizeof(host)) {
+		snprintf(why, whylen, "the URL has no usable host");
+		return EINVAL;
+	}
+	memcpy(host, p, n);
+	host[n] = '\0';
+	if (host[0] == '[') {
+		char *close = strchr(host, ']');
+		if (!close) {
+			snprintf(why, whylen, "the URL's IPv6 host is malformed");
+			return EINVAL;
+		}
+		*close = '\0';
+		memmove(host, host + 1, strlen(host + 1) + 1);
+	} else {
+		char *colon = strchr(host, ':');
+		if (colon)
+			*colon = '\0';
+	}
+	size_t hl = strlen(host);
+	if (strcasecmp(host, "localhost") == 0 ||
+	    (hl > 10 && strcasecmp(host + hl - 10, ".localhost") == 0)) {
+		snprintf(why, whylen, "%s names this machine", host);
+		return EADDRNOTAVAIL;
+	}
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+	struct addrinfo *res = NULL;
+	int g = getaddrinfo(host, NULL, &hints, &res);
+	if (g != 0) {
+		snprintf(why, whylen, "%s does not resolve (%s)", host, gai_strerror(g));
+		return EADDRNOTAVAIL;
+	}
+	int rc = 0;
+	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		const char *kind = private_kind(ai->ai_addr);
+		if (!kind)
+			continue;
+		char addr[INET6_ADDRSTRLEN] = "";
+		if (ai->ai_family == AF_INET)
+			inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, addr,
+				  sizeof(addr));
+		else if (ai->ai_family == AF_INET6)
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, addr,
+				  sizeof(addr));
+		if (strcmp(addr, host) == 0)
+			snprintf(why, whylen, "%s is %s", host, kind);
+		else
+			snprintf(why, whylen, "%s resolves to %s, %s", host, addr, kind);
+		rc = EADDRNOTAVAIL;
+		break;
+	}
+	freeaddrinfo(res);
+	return rc;
 }

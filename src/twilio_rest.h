@@ -70,6 +70,12 @@ int tw_list(const struct tw_client *c, enum tw_api api, const char *path, const 
  * or "<transport reason>". Writes into out. */
 void tw_error_line(const struct tw_error *err, char *out, size_t outlen);
 
+/* Whether Twilio's servers could reach url's host: returns 0 when it looks
+ * public, else EADDRNOTAVAIL with why filled ("127.0.0.1 is a loopback
+ * address", "localhost names this machine", "x.invalid does not resolve").
+ * Names are resolved with getaddrinfo; every address must be public. */
+int tw_url_unreachable(const char *url, char *why, size_t whylen);
+
 /* Whether the client talks to Twilio itself (no api_base override). */
 bool tw_is_real(const struct tw_client *c);
 
