@@ -56,7 +56,8 @@ static char *generate_token(char *path, size_t pathlen)
 	size_t used = strlen(path);
 	snprintf(path + used, pathlen - used, "/auth-token");
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, tok, strlen(tok)) != (ssize_t)strlen(tok) || write(fd, "\n", 1) != 1) {
+	if (fd < 0 || write(fd, tok, strlen(tok)) != (ssize_t)strlen(tok) ||
+	    write(fd, "\n", 1) != 1) {
 		cli_fail("emulator: cannot write %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -100,11 +101,21 @@ int cmd_emulator(int argc, char **argv)
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'l': listen = optarg; break;
-		case 'a': account = optarg; break;
-		case 't': token_arg = optarg; break;
-		case 'f': token_file = optarg; break;
-		case 'k': api_key = optarg; break;
+		case 'l':
+			listen = optarg;
+			break;
+		case 'a':
+			account = optarg;
+			break;
+		case 't':
+			token_arg = optarg;
+			break;
+		case 'f':
+			token_file = optarg;
+			break;
+		case 'k':
+			api_key = optarg;
+			break;
 		case 'n': {
 			char *end;
 			seed = strtol(optarg, &end, 10);
@@ -112,7 +123,8 @@ int cmd_emulator(int argc, char **argv)
 				return cli_usage("--seed-numbers must be 0..%d", EMU_MAX_SEED);
 			break;
 		}
-		default: return cli_usage("unknown option '%s'", argv[optind - 1]);
+		default:
+			return cli_usage("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

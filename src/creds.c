@@ -47,8 +47,8 @@ bool creds_profile_name_ok(const char *name)
 	if (n == 0 || n > CREDS_MAX_NAME)
 		return false;
 	for (const char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		      *p == '-' || *p == '_'))
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
 			return false;
 	return true;
 }
@@ -69,7 +69,8 @@ int cfg_read_private(const char *name, struct buf *out, char *err, size_t errlen
 	char path[1100];
 	int rc = file_path(name, path, sizeof(path));
 	if (rc) {
-		snprintf(err, errlen, "cannot find the config directory (set HOME or XDG_CONFIG_HOME)");
+		snprintf(err, errlen,
+		         "cannot find the config directory (set HOME or XDG_CONFIG_HOME)");
 		return rc;
 	}
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -88,7 +89,7 @@ int cfg_read_private(const char *name, struct buf *out, char *err, size_t errlen
 	if (st.st_mode & 077) {
 		close(fd);
 		snprintf(err, errlen, "%s is readable by group or others (mode %04o)", path,
-			 (unsigned)(st.st_mode & 07777));
+		         (unsigned)(st.st_mode & 07777));
 		return EACCES;
 	}
 	buf_init(out, CREDS_MAX_FILE);
@@ -116,7 +117,8 @@ int cfg_write_private(const char *name, const char *data, size_t len, char *err,
 	char dir[1024], path[1100], tmp[1200];
 	int rc = creds_config_dir(dir, sizeof(dir));
 	if (rc) {
-		snprintf(err, errlen, "cannot find the config directory (set HOME or XDG_CONFIG_HOME)");
+		snprintf(err, errlen,
+		         "cannot find the config directory (set HOME or XDG_CONFIG_HOME)");
 		return rc;
 	}
 	/* create the parents too (~/.config may not exist yet); only the last is ours */
@@ -138,8 +140,9 @@ int cfg_write_private(const char *name, const char *data, size_t len, char *err,
 		return ENOTDIR;
 	}
 	if (st.st_mode & 077) {
-		snprintf(err, errlen, "%s is open to group or others (mode %04o); run: chmod 700 %s", dir,
-			 (unsigned)(st.st_mode & 07777), dir);
+		snprintf(err, errlen,
+		         "%s is open to group or others (mode %04o); run: chmod 700 %s", dir,
+		         (unsigned)(st.st_mode & 07777), dir);
 		return EACCES;
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -265,14 +268,14 @@ int creds_store_load(struct creds_store *s, char *err, size_t errlen)
 		if (set_field(cur, k, v))
 			goto bad;
 	}
-	buf_wipe_free:
+buf_wipe_free:
 	if (b.p)
 		xwipe(b.p, b.cap);
 	buf_free(&b);
 	return rc;
 bad:
 	snprintf(err, errlen, "%s:%d: malformed line (expected [profile] or key = value)", path,
-		 lineno);
+	         lineno);
 	rc = EBADMSG;
 	goto buf_wipe_free;
 }
@@ -287,7 +290,7 @@ int creds_store_save(const struct creds_store *s, char *err, size_t errlen)
 	for (size_t i = 0; i < s->n; i++) {
 		const struct creds *p = &s->p[i];
 		buf_printf(&b, "\n[%s]\naccount_sid = %s\nuser = %s\nsecret = %s\n", p->profile,
-			   p->account_sid, p->user, p->secret);
+		           p->account_sid, p->user, p->secret);
 		if (p->api_base[0])
 			buf_printf(&b, "api_base = %s\n", p->api_base);
 	}
@@ -313,8 +316,8 @@ static int from_env(struct creds *c, char *err, size_t errlen)
 	}
 	if (!secret || !*secret) {
 		snprintf(err, errlen,
-			 "TWILIO_ACCOUNT_SID is set but neither TWILIO_AUTH_TOKEN nor "
-			 "TWILIO_API_KEY + TWILIO_API_SECRET is");
+		         "TWILIO_ACCOUNT_SID is set but neither TWILIO_AUTH_TOKEN nor "
+		         "TWILIO_API_KEY + TWILIO_API_SECRET is");
 		return EINVAL;
 	}
 	if (!sid_ok(sid, "AC")) {

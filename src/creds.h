@@ -16,11 +16,11 @@
 
 /* One set of credentials. secret is wiped by creds_wipe. */
 struct creds {
-	char profile[CREDS_MAX_NAME + 1];       /* "" when from the environment */
-	char account_sid[CREDS_MAX_SID + 1];    /* AC... */
-	char user[CREDS_MAX_SID + 1];           /* Basic auth user: AC... or SK... */
-	char secret[CREDS_MAX_SECRET + 1];      /* auth token or API key secret */
-	char api_base[CREDS_MAX_BASE + 1];      /* stored with the profile, "" = Twilio */
+	char profile[CREDS_MAX_NAME + 1];    /* "" when from the environment */
+	char account_sid[CREDS_MAX_SID + 1]; /* AC... */
+	char user[CREDS_MAX_SID + 1];        /* Basic auth user: AC... or SK... */
+	char secret[CREDS_MAX_SECRET + 1];   /* auth token or API key secret */
+	char api_base[CREDS_MAX_BASE + 1];   /* stored with the profile, "" = Twilio */
 	bool from_env;
 };
 

@@ -15,11 +15,11 @@
 #define EMU_MAX_PARAMS      64
 #define EMU_MAX_PAGE_SIZE   1000
 #define EMU_DEF_PAGE_SIZE   50
-#define EMU_MAX_FAULTS      100   /* requests one fault order may affect */
+#define EMU_MAX_FAULTS      100 /* requests one fault order may affect */
 #define EMU_MAX_STALL_MS    30000
 #define EMU_MAX_RETRY_AFTER 60
 #define EMU_MAX_URL         2048
-#define EMU_MAX_TWIML       4000  /* 32018 */
+#define EMU_MAX_TWIML       4000 /* 32018 */
 
 /* Settings; strings are copied by emu_rest_new. */
 struct emu_rest_config {
@@ -48,7 +48,7 @@ struct emu_rest;
 /* Creates the twin with cfg (seeding numbers). Returns 0, or EINVAL with a
  * reason in err. Free with emu_rest_free. */
 int emu_rest_new(struct emu_rest **out, const struct emu_rest_config *cfg, char *err,
-		 size_t errlen);
+                 size_t errlen);
 /* Attaches the engine's hooks (copied). Call before httpd_start. */
 void emu_rest_set_hooks(struct emu_rest *r, const struct emu_rest_hooks *hooks);
 void emu_rest_free(struct emu_rest *r);
@@ -69,7 +69,7 @@ int emu_rest_call_put(struct emu_rest *r, const json_t *call);
 /* A new call object (not stored) with a fresh CA sid, status "queued" and
  * the given fields (parent_sid may be NULL). Caller json_decref's. */
 json_t *emu_rest_call_new(struct emu_rest *r, const char *from, const char *to,
-			  const char *direction, const char *parent_sid);
+                          const char *direction, const char *parent_sid);
 const char *emu_rest_account_sid(const struct emu_rest *r);
 
 /* A random Twilio-shaped SID: prefix (2 letters) + 32 lowercase hex; out has 35 bytes. */
