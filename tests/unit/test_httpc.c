@@ -136,12 +136,9 @@ static void failures(void)
 	    {"no such host", EHOSTUNREACH, HTTPC_DNS, 11210},
 	};
 	struct httpc_req reqs[] = {
-	    {.url = big, .max_body = 1000},
-	    {.url = loop, .max_redirects = 3},
-	    {.url = slow, .timeout_ms = 300},
-	    {.url = dead},
-	    {.url = "ftp://example.com/"},
-	    {.url = "http://no-such-host.invalid/"},
+	    {.url = big, .max_body = 1000},   {.url = loop, .max_redirects = 3},
+	    {.url = slow, .timeout_ms = 300}, {.url = dead},
+	    {.url = "ftp://example.com/"},    {.url = "http://no-such-host.invalid/"},
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		test_current = want[i].what;

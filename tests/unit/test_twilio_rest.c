@@ -1,4 +1,5 @@
-/* test_twilio_rest: the REST client against the REST twin on a loopback port; reachability table. */
+/* test_twilio_rest: the REST client against the REST twin on a loopback port; reachability table.
+ */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -42,8 +43,7 @@ static void fault(const char *form)
 {
 	char u[128];
 	snprintf(u, sizeof(u), "%s/emulator/faults", base);
-	struct httpc_req req = {
-	    .method = "POST", .url = u, .body = form, .body_len = strlen(form)};
+	struct httpc_req req = {.method = "POST", .url = u, .body = form, .body_len = strlen(form)};
 	struct httpc_resp r;
 	CHECK_INT(httpc_do(&req, &r), 0);
 	CHECK_INT(r.status, 200);
@@ -124,18 +124,18 @@ static void retries(void)
 	struct tw_error e;
 	retries_seen = 0;
 	fault("Status=503&Count=2");
-	CHECK_INT(tw_request(&c, TW_API_2010, "GET", "/2010-04-01/Accounts/" AC ".json", NULL, 0,
-	                     &j, &e),
-	          0);
+	CHECK_INT(
+	    tw_request(&c, TW_API_2010, "GET", "/2010-04-01/Accounts/" AC ".json", NULL, 0, &j, &e),
+	    0);
 	CHECK_INT(e.attempts, 3);
 	CHECK_INT(retries_seen, 2);
 	CHECK_STR(json_string_value(json_object_get(j, "sid")), AC);
 	json_decref(j);
 
 	fault("Status=500&Count=10");
-	CHECK_INT(tw_request(&c, TW_API_2010, "GET", "/2010-04-01/Accounts/" AC ".json", NULL, 0,
-	                     &j, &e),
-	          EPROTO);
+	CHECK_INT(
+	    tw_request(&c, TW_API_2010, "GET", "/2010-04-01/Accounts/" AC ".json", NULL, 0, &j, &e),
+	    EPROTO);
 	CHECK_INT(e.attempts, 1 + TW_MAX_RETRIES);
 	CHECK_INT(e.code, 20500);
 	fault("Status=500&Count=0");
@@ -143,9 +143,9 @@ static void retries(void)
 	/* max_retries 0: one attempt only */
 	fault("Status=429&Count=1&RetryAfter=0");
 	c.max_retries = 0;
-	CHECK_INT(tw_request(&c, TW_API_2010, "GET", "/2010-04-01/Accounts/" AC ".json", NULL, 0,
-	                     &j, &e),
-	          EPROTO);
+	CHECK_INT(
+	    tw_request(&c, TW_API_2010, "GET", "/2010-04-01/Accounts/" AC ".json", NULL, 0, &j, &e),
+	    EPROTO);
 	CHECK_INT(e.status, 429);
 	CHECK_INT(e.attempts, 1);
 }
@@ -193,8 +193,9 @@ static void error_line(void)
 	snprintf(e.more_info, sizeof(e.more_info), "https://www.twilio.com/docs/errors/21402");
 	char line[512];
 	tw_error_line(&e, line, sizeof(line));
-	CHECK_STR(line,
-	          "Twilio 21402: VoiceUrl is not a valid URL (https://www.twilio.com/docs/errors/21402)");
+	CHECK_STR(
+	    line,
+	    "Twilio 21402: VoiceUrl is not a valid URL (https://www.twilio.com/docs/errors/21402)");
 	e.attempts = 4;
 	tw_error_line(&e, line, sizeof(line));
 	CHECK(strstr(line, "[after 4 attempts]") != NULL);
