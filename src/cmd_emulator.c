@@ -95,7 +95,8 @@ int cmd_emulator(int argc, char **argv)
 	    {"seed-numbers", required_argument, NULL, 'n'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *listen = "127.0.0.1:8766", *account = NULL, *token_arg = NULL;
+	const char *listen = "127.0.0.1:8766", *account = NULL;
+	char *token_arg = NULL; /* points into argv: overwritten once copied */
 	const char *token_file = NULL, *api_key = NULL;
 	long seed = 0;
 	int c;
@@ -141,10 +142,17 @@ int cmd_emulator(int argc, char **argv)
 		token = read_secret_file(token_file);
 	else if (env_tok && *env_tok)
 		token = xstrdup(env_tok);
-	else if (token_arg)
+	else if (token_arg) {
 		token = xstrdup(token_arg);
-	else
+		fprintf(stderr,
+		        "handoff: emulator: --auth-token on the command line is visible in the "
+		        "process list; prefer --auth-token-file or HANDOFF_EMULATOR_AUTH_TOKEN\n");
+	} else {
 		token = generate_token(token_path, sizeof(token_path));
+	}
+	/* hide the token from /proc/PID/cmdline from now on (it was visible until here) */
+	if (token_arg)
+		memset(token_arg, 'x', strlen(token_arg));
 	if (!token)
 		return EXIT_FAIL;
 	const char *key_secret = getenv("HANDOFF_EMULATOR_API_SECRET");

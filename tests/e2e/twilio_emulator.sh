@@ -130,6 +130,17 @@ wait_http "http://127.0.0.1:$P3/healthz" 20
 expect_eq "--auth-token-file token works" "$(curl -s -o /dev/null -w '%{http_code}' -u "$AC:filetoken123456" "http://127.0.0.1:$P3$A.json")" 200
 kill -TERM $FP
 wait $FP
+# --auth-token on argv (kept for compatibility): warned about, then hidden from the process list
+P4=$(free_port)
+"$HANDOFF" emulator --listen "127.0.0.1:$P4" --account-sid "$AC" --auth-token argvtoken98765 >/dev/null 2>"$T/argv.err" &
+AP=$!
+CLEANUP+=("kill $AP 2>/dev/null")
+wait_http "http://127.0.0.1:$P4/healthz" 20
+expect_match "--auth-token warns" "$(cat "$T/argv.err")" 'visible in the process list; prefer --auth-token-file'
+expect_no_match "--auth-token is wiped from argv" "$(tr '\0' ' ' </proc/$AP/cmdline)" argvtoken98765
+expect_eq "--auth-token still works" "$(curl -s -o /dev/null -w '%{http_code}' -u "$AC:argvtoken98765" "http://127.0.0.1:$P4$A.json")" 200
+kill -TERM $AP
+wait $AP
 expect_exit "bad --account-sid is refused" 1 "$HANDOFF" emulator --listen 127.0.0.1:0 --account-sid ACnope --auth-token-file "$T/tokfile"
 expect_exit "--seed-numbers over the limit" 2 "$HANDOFF" emulator --seed-numbers 999999
 finish
