@@ -1146,8 +1146,8 @@ static int login(int argc, char **argv)
 		         *key ? "API key secret" : "auth token", CREDS_MAX_SECRET);
 		return EXIT_FAIL;
 	}
-	snprintf(cr.user, sizeof(cr.user), "%s", *key ? key : cr.account_sid);
-	snprintf(cr.secret, sizeof(cr.secret), "%s", line);
+	scopy(cr.user, sizeof(cr.user), *key ? key : cr.account_sid);
+	scopy(cr.secret, sizeof(cr.secret), line);
 	xwipe(line, sizeof(line));
 	snprintf(cr.profile, sizeof(cr.profile), "%s", profile);
 	snprintf(cr.api_base, sizeof(cr.api_base), "%s", base);
@@ -1262,12 +1262,11 @@ static int profiles(int argc, char **argv)
 		} else {
 			for (size_t i = 0; i < st->n; i++) {
 				const struct creds *p = &st->p[i];
-				printf("%c %-16s %s%s%s%s\n",
+				printf("%c %-16s %s%s%s\n",
 				       strcmp(p->profile, st->active) == 0 ? '*' : ' ', p->profile,
 				       p->account_sid,
 				       strcmp(p->user, p->account_sid) ? " key " : "",
-				       strcmp(p->user, p->account_sid) ? p->user : "",
-				       *p->api_base ? "" : "");
+				       strcmp(p->user, p->account_sid) ? p->user : "");
 				if (*p->api_base)
 					printf("  %-16s api base %s\n", "", p->api_base);
 			}
@@ -1345,7 +1344,8 @@ static const struct cmd trunks_cmds[] = {
      "change a trunk's transfer settings (shows before/after)",
      "TransferMode: whether the trunk accepts SIP REFER transfers (disable-all, enable-all\n"
      "for SIP and PSTN targets, sip-only). TransferCallerId: whose number the transfer\n"
-     "target sees (from-transferee, the default, or from-transferor).\n\n" COMMON_HELP,
+     "target sees (from-transferee, the default, or from-transferor).\n\n"
+     "  --dry-run          show the change, change nothing\n" COMMON_HELP,
      trunks_set, NULL},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };

@@ -299,7 +299,7 @@ int httpc_do(const struct httpc_req *req, struct httpc_resp *resp)
 		else if (resp->fail == HTTPC_TOO_MANY_REDIRECTS)
 			snprintf(resp->error, sizeof(resp->error), "more than %d redirects", maxr);
 		else
-			snprintf(resp->error, sizeof(resp->error), "%s (%s)",
+			snprintf(resp->error, sizeof(resp->error), "%s (%.200s)",
 			         httpc_fail_name(resp->fail),
 			         errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		ret = fail_errno(resp->fail);

@@ -21,7 +21,14 @@
 
 bool tw_is_real(const struct tw_client *c)
 {
-	return !c->api_base || !c->api_base[0];
+	if (!c->api_base || !c->api_base[0])
+		return true;
+	/* an explicit base on Twilio's own hosts is still the real Twilio */
+	const char *h = strstr(c->api_base, "://");
+	h = h ? h + 3 : c->api_base;
+	size_t n = strcspn(h, "/:?#");
+	return (n == 10 && strncasecmp(h, "twilio.com", 10) == 0) ||
+	       (n > 11 && strncasecmp(h + n - 11, ".twilio.com", 11) == 0);
 }
 
 /* The base (scheme://host[:port][/prefix], no trailing slash) for api. */

@@ -205,6 +205,29 @@ static void error_line(void)
 	CHECK_STR(line, "timed out after 1.0 s");
 }
 
+static void is_real(void)
+{
+	static const struct {
+		const char *base;
+		bool real;
+	} cases[] = {
+	    {NULL, true},
+	    {"", true},
+	    {"https://api.twilio.com", true},
+	    {"https://API.TWILIO.COM:443/", true},
+	    {"https://trunking.twilio.com", true},
+	    {"http://127.0.0.1:8766", false},
+	    {"https://twilio.com.example.net", false},
+	    {"https://nottwilio.com", false},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tw_client c = {.api_base = cases[i].base};
+		test_current = cases[i].base ? cases[i].base : "(null)";
+		CHECK_INT(tw_is_real(&c), cases[i].real);
+	}
+	test_current = "is_real";
+}
+
 int main(void)
 {
 	char err[256];
@@ -226,6 +249,7 @@ int main(void)
 	    {"retries", retries},
 	    {"reachability", reachability},
 	    {"error_line", error_line},
+	    {"is_real", is_real},
 	    {NULL, NULL},
 	};
 	int rc = test_run(cases);
