@@ -316,6 +316,10 @@ static int fail_rest(const char *target, int rc, const struct tw_error *e)
 		         "login), or TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN");
 	else if (e->code == 11203)
 		cli_hint("the API did not answer in time; raise --timeout or retry later");
+	else if (e->code == 11220)
+		cli_hint(
+		    "the server's certificate was not trusted (verification stays on); for the "
+		    "emulator use its http:// address");
 	else if (e->code == 11202 || e->code == 11210)
 		cli_hint("check --api-base / TWILIO_API_BASE and the network");
 	return EXIT_FAIL;

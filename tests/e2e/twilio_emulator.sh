@@ -87,6 +87,19 @@ api GET /v1/Trunks PageSize=1 >"$T/t0"
 expect_eq "v1 meta envelope" "$(jq -r '.meta | keys | join(",")' "$T/t0")" "first_page_url,key,next_page_url,page,page_size,previous_page_url,url"
 expect_eq "v1 meta key" "$(jq -r .meta.key "$T/t0")" trunks
 
+# --- concurrent writers and readers on one number (one lock; ASan build) ---
+PNC=$(pn_of +14155550103)
+for i in $(seq 16); do
+	curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 -u "$AC:$TOK" \
+		-d "FriendlyName=w$i" "$BASE$A/IncomingPhoneNumbers/$PNC.json" >>"$T/conc" &
+	curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 -u "$AC:$TOK" \
+		"$BASE$A/IncomingPhoneNumbers.json?PageSize=2" >>"$T/conc" &
+done
+wait_pids=$(jobs -p | grep -v "^$EMU_PID$")
+for p in $wait_pids; do wait "$p" 2>/dev/null; done
+expect_eq "32 concurrent requests all answered 200" "$(grep -c '^200$' "$T/conc")" 32
+expect_match "one of the writers won" "$(api GET "$A/IncomingPhoneNumbers/$PNC.json" | jq -r .friendly_name)" '^w[0-9]+$'
+
 # --- faults ---
 expect_eq "fault: bad status refused" "$(fault Status=404)" 400
 expect_eq "fault: stall beyond the bound refused" "$(fault StallMs=999999)" 400
