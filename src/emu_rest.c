@@ -232,6 +232,20 @@ static void form_free(struct form *f)
 	f->n = 0;
 }
 
+/* Whether every name and value is valid UTF-8 without NULs (what JSON can carry). */
+static bool form_utf8(const struct form *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		json_t *a = json_string(f->p[i].name), *b = json_string(f->p[i].value);
+		bool ok = a && b;
+		json_decref(a);
+		json_decref(b);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
 static const char *form_get(const struct form *f, const char *name)
 {
 	for (size_t i = 0; i < f->n; i++)
@@ -265,6 +279,10 @@ static int send_error(struct http_resp *resp, int status, int code, const char *
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* the message may quote the request (a path): keep it printable ASCII, so valid JSON */
+	for (char *m = msg; *m; m++)
+		if ((unsigned char)*m < 0x20 || (unsigned char)*m > 0x7e)
+			*m = '?';
 	char more[96];
 	snprintf(more, sizeof(more), "https://www.twilio.com/docs/errors/%d", code);
 	json_t *j = json_pack("{s:i,s:s,s:s,s:i}", "code", code, "message", msg, "more_info", more,
@@ -931,7 +949,9 @@ static int call_one(struct ctx *c)
 static void origin(const struct ctx *c, char *out, size_t outlen)
 {
 	const char *host = http_req_header(c->req, "Host");
-	if (host && strlen(host) < 200 && !strpbrk(host, "/ \"\\"))
+	if (host && *host && strlen(host) < 200 &&
+	    strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") ==
+	        strlen(host))
 		snprintf(out, outlen, "%s://%s", c->req->is_tls ? "https" : "http", host);
 	else
 		snprintf(out, outlen, "http://127.0.0.1:%d", c->req->local_port);
@@ -1299,6 +1319,8 @@ static int handle(struct emu_rest *r, const struct http_req *req, struct http_re
 		form_parse(&c.body, req->body, req->body_len);
 	if (c.q.too_many || c.body.too_many)
 		send_error(resp, 400, 20001, "more than %d parameters", EMU_MAX_PARAMS);
+	else if (!form_utf8(&c.q) || !form_utf8(&c.body))
+		send_error(resp, 400, 20001, "parameters must be UTF-8 text");
 	else
 		fn(&c);
 	form_free(&c.q);

@@ -111,6 +111,11 @@ static void routes(void)
 	    {"GET", "/v1/Trunks/TK00000000000000000000000000000000", NULL, NULL, 404, 20404},
 	    {"POST", "/v1/Trunks", NULL, "TransferMode=everything", 400, 20001},
 	    {"GET", "/v2/Nothing", NULL, NULL, 404, 20404},
+	    /* bytes that are not UTF-8: still Twilio's JSON (found by fuzz_emu_rest) */
+	    {"GET", "/2010-04-01/Accounts/AC\xcf\xcd.json", NULL, NULL, 404, 20404},
+	    {"POST", ROOT "/IncomingPhoneNumbers.json", NULL,
+	     "PhoneNumber=%2B15005550007&FriendlyName=%FF", 400, 20001},
+	    {"GET", ROOT "/Calls.json", "To=%C3%28", NULL, 400, 20001},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		json_t *j;
