@@ -136,6 +136,22 @@ static void malformed(void)
 		CHECK(strstr(err, ":") != NULL);
 	}
 	test_current = "malformed";
+	/* blank lines count: the error names the right line */
+	char text[] = "# c\n\n[a]\n\nno equals sign\n";
+	struct creds_store s;
+	char err[256];
+	CHECK_INT(creds_store_parse(&s, text, strlen(text), "f", err, sizeof(err)), EBADMSG);
+	CHECK(strncmp(err, "f:5:", 4) == 0);
+	/* a value that cannot round-trip is not written */
+	struct creds_store w;
+	memset(&w, 0, sizeof(w));
+	w.n = 1;
+	snprintf(w.p[0].profile, sizeof(w.p[0].profile), "x");
+	snprintf(w.p[0].secret, sizeof(w.p[0].secret), "tab\tinside");
+	struct buf b;
+	buf_init(&b, 4096);
+	CHECK_INT(creds_store_format(&w, &b), EINVAL);
+	buf_free(&b);
 	CHECK(creds_profile_name_ok("work-2_x"));
 	CHECK(!creds_profile_name_ok(""));
 	CHECK(!creds_profile_name_ok("a/b"));
