@@ -14,10 +14,10 @@
 #include "httpd.h"
 #include "util/mem.h"
 
-#define EMU_MAX_SECRET_FILE 256
-#define EMU_THREADS         8
+#define EMULATOR_MAX_SECRET_FILE 256
+#define EMULATOR_THREADS         8
 
-/* Reads the first line of a secret file (at most EMU_MAX_SECRET_FILE bytes)
+/* Reads the first line of a secret file (at most EMULATOR_MAX_SECRET_FILE bytes)
  * into a new string the caller wipes and frees; NULL on failure (reported). */
 static char *read_secret_file(const char *path)
 {
@@ -26,7 +26,7 @@ static char *read_secret_file(const char *path)
 		cli_fail("emulator: %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	char buf[EMU_MAX_SECRET_FILE + 1];
+	char buf[EMULATOR_MAX_SECRET_FILE + 1];
 	ssize_t n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0) {
@@ -44,7 +44,7 @@ static char *read_secret_file(const char *path)
 static char *generate_token(char *path, size_t pathlen)
 {
 	char sid[35];
-	emu_sid(sid, "XX");
+	emu_rest_sid(sid, "XX");
 	char *tok = xstrdup(sid + 2);
 	const char *tmp = getenv("TMPDIR");
 	snprintf(path, pathlen, "%s/handoff-emulator-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -120,8 +120,8 @@ int cmd_emulator(int argc, char **argv)
 		case 'n': {
 			char *end;
 			seed = strtol(optarg, &end, 10);
-			if (*end || seed < 0 || seed > EMU_MAX_SEED)
-				return cli_usage("--seed-numbers must be 0..%d", EMU_MAX_SEED);
+			if (*end || seed < 0 || seed > EMU_REST_MAX_SEED)
+				return cli_usage("--seed-numbers must be 0..%d", EMU_REST_MAX_SEED);
 			break;
 		}
 		default:
@@ -133,7 +133,7 @@ int cmd_emulator(int argc, char **argv)
 
 	char account_buf[35];
 	if (!account) {
-		emu_sid(account_buf, "AC");
+		emu_rest_sid(account_buf, "AC");
 		account = account_buf;
 	}
 	char *token = NULL, token_path[600] = "";
@@ -187,7 +187,7 @@ int cmd_emulator(int argc, char **argv)
 
 	struct httpd_config hc = {
 	    .listen = listen,
-	    .threads = EMU_THREADS,
+	    .threads = EMULATOR_THREADS,
 	    .max_body = HTTPD_MAX_BODY_DEFAULT,
 	    .handler = emu_rest_handle,
 	    .ctx = rest,

@@ -33,7 +33,7 @@ struct emu_rest {
 
 /* ---- small helpers ---- */
 
-void emu_sid(char out[35], const char *prefix)
+void emu_rest_sid(char out[35], const char *prefix)
 {
 	unsigned char raw[16];
 	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
@@ -48,7 +48,7 @@ void emu_sid(char out[35], const char *prefix)
 		snprintf(out + 2 + 2 * i, 3, "%02x", raw[i]);
 }
 
-void emu_date_rfc2822(char out[40])
+void emu_rest_date_rfc2822(char out[40])
 {
 	time_t now = time(NULL);
 	struct tm tm;
@@ -60,7 +60,7 @@ void emu_date_rfc2822(char out[40])
 	         mons[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-void emu_date_iso8601(char out[40])
+void emu_rest_date_iso8601(char out[40])
 {
 	time_t now = time(NULL);
 	struct tm tm;
@@ -94,7 +94,7 @@ static bool http_url(const char *s)
 {
 	size_t n = strlen(s);
 	const char *rest;
-	if (n > EMU_MAX_URL)
+	if (n > EMU_REST_MAX_URL)
 		return false;
 	if (strncasecmp(s, "https://", 8) == 0)
 		rest = s + 8;
@@ -164,7 +164,7 @@ struct param {
 };
 
 struct form {
-	struct param p[EMU_MAX_PARAMS];
+	struct param p[EMU_REST_MAX_PARAMS];
 	size_t n;
 	bool too_many;
 };
@@ -208,7 +208,7 @@ static void form_parse(struct form *f, const char *s, size_t len)
 		while (j < len && s[j] != '&')
 			j++;
 		if (j > i) {
-			if (f->n >= EMU_MAX_PARAMS) {
+			if (f->n >= EMU_REST_MAX_PARAMS) {
 				f->too_many = true;
 				return;
 			}
@@ -324,8 +324,8 @@ static json_t *find_by(json_t *arr, const char *key, const char *val)
 static json_t *number_new(struct emu_rest *r, const char *phone)
 {
 	char sid[35], date[40], uri[160], friendly[40];
-	emu_sid(sid, "PN");
-	emu_date_rfc2822(date);
+	emu_rest_sid(sid, "PN");
+	emu_rest_date_rfc2822(date);
 	snprintf(uri, sizeof(uri), "/2010-04-01/Accounts/%s/IncomingPhoneNumbers/%s.json",
 	         r->account_sid, sid);
 	if (strncmp(phone, "+1", 2) == 0 && strlen(phone) == 12)
@@ -542,16 +542,16 @@ struct page {
 
 static int read_paging(const struct form *q, struct page *pg, struct http_resp *resp)
 {
-	pg->size = EMU_DEF_PAGE_SIZE;
+	pg->size = EMU_REST_DEF_PAGE_SIZE;
 	pg->page = 0;
 	const char *s = form_get(q, "PageSize");
 	const char *p = form_get(q, "Page");
 	char *end;
 	if (s) {
 		pg->size = strtol(s, &end, 10);
-		if (*end || pg->size < 1 || pg->size > EMU_MAX_PAGE_SIZE) {
+		if (*end || pg->size < 1 || pg->size > EMU_REST_MAX_PAGE_SIZE) {
 			send_error(resp, 400, 20001, "PageSize must be between 1 and %d",
-			           EMU_MAX_PAGE_SIZE);
+			           EMU_REST_MAX_PAGE_SIZE);
 			return EINVAL;
 		}
 	}
@@ -717,8 +717,8 @@ static int numbers_create(struct ctx *c)
 		send_error(c->resp, 400, 21422, "PhoneNumber %s is already provisioned", phone);
 		goto out;
 	}
-	if (json_array_size(r->numbers) >= EMU_MAX_NUMBERS) {
-		send_error(c->resp, 400, 21452, "no more than %d numbers", EMU_MAX_NUMBERS);
+	if (json_array_size(r->numbers) >= EMU_REST_MAX_NUMBERS) {
+		send_error(c->resp, 400, 21452, "no more than %d numbers", EMU_REST_MAX_NUMBERS);
 		goto out;
 	}
 	json_t *n = number_new(r, phone);
@@ -784,7 +784,7 @@ static int number_one(struct ctx *c)
 		apply_fields(n, number_fields, sizeof(number_fields) / sizeof(number_fields[0]),
 		             &c->body);
 		char date[40];
-		emu_date_rfc2822(date);
+		emu_rest_date_rfc2822(date);
 		json_object_set_new(n, "date_updated", json_string(date));
 	}
 	json_t *pub = public_copy(n);
@@ -798,7 +798,7 @@ static int account_one(struct ctx *c)
 {
 	struct emu_rest *r = c->r;
 	char date[40], uri[120];
-	emu_date_rfc2822(date);
+	emu_rest_date_rfc2822(date);
 	snprintf(uri, sizeof(uri), "/2010-04-01/Accounts/%s.json", r->account_sid);
 	json_t *a = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "sid", r->account_sid,
 	                      "owner_account_sid", r->account_sid, "friendly_name",
@@ -830,8 +830,8 @@ json_t *emu_rest_call_new(struct emu_rest *r, const char *from, const char *to,
                           const char *direction, const char *parent_sid)
 {
 	char sid[35], date[40], uri[160];
-	emu_sid(sid, "CA");
-	emu_date_rfc2822(date);
+	emu_rest_sid(sid, "CA");
+	emu_rest_date_rfc2822(date);
 	snprintf(uri, sizeof(uri), "/2010-04-01/Accounts/%s/Calls/%s.json", r->account_sid, sid);
 	json_t *o = json_object();
 	json_object_set_new(o, "sid", json_string(sid));
@@ -891,9 +891,9 @@ static int calls_create(struct ctx *c)
 		return send_error(c->resp, 400, 21205, "Either Url or Twiml is required");
 	if (url && *url && !http_url(url))
 		return send_error(c->resp, 400, 21205, "Url is not a valid URL: %s", url);
-	if (twiml && strlen(twiml) > EMU_MAX_TWIML)
+	if (twiml && strlen(twiml) > EMU_REST_MAX_TWIML)
 		return send_error(c->resp, 400, 32018, "Twiml is longer than %d characters",
-		                  EMU_MAX_TWIML);
+		                  EMU_REST_MAX_TWIML);
 	if (method && strcasecmp(method, "GET") != 0 && strcasecmp(method, "POST") != 0)
 		return send_error(c->resp, 400, 21403, "Method must be either GET or POST");
 	const char *sc = form_get(f, "StatusCallback");
@@ -916,7 +916,7 @@ static int calls_create(struct ctx *c)
 	int rc = emu_rest_call_put(r, o);
 	if (rc) {
 		json_decref(o);
-		return send_error(c->resp, 429, 20429, "no more than %d calls", EMU_MAX_CALLS);
+		return send_error(c->resp, 429, 20429, "no more than %d calls", EMU_REST_MAX_CALLS);
 	}
 	if (r->hooks.call_created)
 		r->hooks.call_created(r->hooks.ctx, json_string_value(json_object_get(o, "sid")),
@@ -1047,13 +1047,14 @@ static int trunks_create(struct ctx *c)
 		pthread_mutex_unlock(&r->lock);
 		return send_error(c->resp, 409, 21248, "DomainName %s is already taken", domain);
 	}
-	if (json_array_size(r->trunks) >= EMU_MAX_TRUNKS) {
+	if (json_array_size(r->trunks) >= EMU_REST_MAX_TRUNKS) {
 		pthread_mutex_unlock(&r->lock);
-		return send_error(c->resp, 400, 21244, "no more than %d trunks", EMU_MAX_TRUNKS);
+		return send_error(c->resp, 400, 21244, "no more than %d trunks",
+		                  EMU_REST_MAX_TRUNKS);
 	}
 	char sid[35], date[40];
-	emu_sid(sid, "TK");
-	emu_date_iso8601(date);
+	emu_rest_sid(sid, "TK");
+	emu_rest_date_iso8601(date);
 	json_t *t = json_object();
 	json_object_set_new(t, "sid", json_string(sid));
 	json_object_set_new(t, "account_sid", json_string(r->account_sid));
@@ -1115,7 +1116,7 @@ static int trunk_one(struct ctx *c)
 		apply_fields(t, trunk_fields, sizeof(trunk_fields) / sizeof(trunk_fields[0]),
 		             &c->body);
 		char date[40];
-		emu_date_iso8601(date);
+		emu_rest_date_iso8601(date);
 		json_object_set_new(t, "date_updated", json_string(date));
 	}
 	json_t *pub = trunk_public(c, t);
@@ -1216,13 +1217,13 @@ static int faults_post(struct emu_rest *r, const struct http_req *req, struct ht
 		return send_error(resp, 400, 20001, "Status must be 429, 500, 502, 503 or 504");
 	if (!nf.status && nf.stall_ms <= 0)
 		return send_error(resp, 400, 20001, "give Status or StallMs");
-	if (nf.remaining < 0 || nf.remaining > EMU_MAX_FAULTS)
-		return send_error(resp, 400, 20001, "Count must be 0..%d", EMU_MAX_FAULTS);
-	if (nf.stall_ms < 0 || nf.stall_ms > EMU_MAX_STALL_MS)
-		return send_error(resp, 400, 20001, "StallMs must be 0..%d", EMU_MAX_STALL_MS);
-	if (nf.retry_after > EMU_MAX_RETRY_AFTER)
+	if (nf.remaining < 0 || nf.remaining > EMU_REST_MAX_FAULTS)
+		return send_error(resp, 400, 20001, "Count must be 0..%d", EMU_REST_MAX_FAULTS);
+	if (nf.stall_ms < 0 || nf.stall_ms > EMU_REST_MAX_STALL_MS)
+		return send_error(resp, 400, 20001, "StallMs must be 0..%d", EMU_REST_MAX_STALL_MS);
+	if (nf.retry_after > EMU_REST_MAX_RETRY_AFTER)
 		return send_error(resp, 400, 20001, "RetryAfter must be 0..%d",
-		                  EMU_MAX_RETRY_AFTER);
+		                  EMU_REST_MAX_RETRY_AFTER);
 	pthread_mutex_lock(&r->lock);
 	r->fault = nf;
 	pthread_mutex_unlock(&r->lock);
@@ -1318,7 +1319,7 @@ static int handle(struct emu_rest *r, const struct http_req *req, struct http_re
 	if (strcmp(req->method, "POST") == 0)
 		form_parse(&c.body, req->body, req->body_len);
 	if (c.q.too_many || c.body.too_many)
-		send_error(resp, 400, 20001, "more than %d parameters", EMU_MAX_PARAMS);
+		send_error(resp, 400, 20001, "more than %d parameters", EMU_REST_MAX_PARAMS);
 	else if (!form_utf8(&c.q) || !form_utf8(&c.body))
 		send_error(resp, 400, 20001, "parameters must be UTF-8 text");
 	else
@@ -1351,8 +1352,8 @@ int emu_rest_new(struct emu_rest **out, const struct emu_rest_config *cfg, char 
 		snprintf(err, errlen, "API key must be SK + 32 hex digits with a secret of 8..128");
 		return EINVAL;
 	}
-	if (cfg->seed_numbers > EMU_MAX_SEED) {
-		snprintf(err, errlen, "at most %d seeded numbers", EMU_MAX_SEED);
+	if (cfg->seed_numbers > EMU_REST_MAX_SEED) {
+		snprintf(err, errlen, "at most %d seeded numbers", EMU_REST_MAX_SEED);
 		return EINVAL;
 	}
 	struct emu_rest *r = xcalloc(1, sizeof(*r));
@@ -1439,7 +1440,7 @@ int emu_rest_call_put(struct emu_rest *r, const json_t *call)
 		return EINVAL;
 	json_t *copy = json_deep_copy(call);
 	char date[40];
-	emu_date_rfc2822(date);
+	emu_rest_date_rfc2822(date);
 	json_object_set_new(copy, "date_updated", json_string(date));
 	int rc = 0;
 	pthread_mutex_lock(&r->lock);
@@ -1456,7 +1457,7 @@ int emu_rest_call_put(struct emu_rest *r, const json_t *call)
 		}
 	}
 	if (!done) {
-		if (json_array_size(r->calls) >= EMU_MAX_CALLS)
+		if (json_array_size(r->calls) >= EMU_REST_MAX_CALLS)
 			rc = E2BIG;
 		else
 			json_array_append(r->calls, copy);

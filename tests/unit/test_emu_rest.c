@@ -135,7 +135,7 @@ static void too_many_params(void)
 {
 	struct buf b;
 	buf_init(&b, 8192);
-	for (int i = 0; i <= EMU_MAX_PARAMS; i++)
+	for (int i = 0; i <= EMU_REST_MAX_PARAMS; i++)
 		buf_printf(&b, "%sP%d=1", i ? "&" : "", i);
 	json_t *j;
 	CHECK_INT(call(AC, TOK, "GET", ROOT "/Calls.json", buf_str(&b), NULL, &j), 400);
@@ -263,7 +263,7 @@ static void config_checks(void)
 	    {{.account_sid = AC, .auth_token = "short"}, EINVAL},
 	    {{.account_sid = AC, .auth_token = TOK, .api_key_sid = "SKx", .api_key_secret = SEC},
 	     EINVAL},
-	    {{.account_sid = AC, .auth_token = TOK, .seed_numbers = EMU_MAX_SEED + 1}, EINVAL},
+	    {{.account_sid = AC, .auth_token = TOK, .seed_numbers = EMU_REST_MAX_SEED + 1}, EINVAL},
 	    {{.account_sid = AC, .auth_token = TOK, .seed_numbers = 1}, 0},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -274,7 +274,7 @@ static void config_checks(void)
 		emu_rest_free(r);
 	}
 	char sid[35];
-	emu_sid(sid, "CA");
+	emu_rest_sid(sid, "CA");
 	CHECK_INT(strlen(sid), 34);
 	CHECK(strncmp(sid, "CA", 2) == 0 && strspn(sid + 2, "0123456789abcdef") == 32);
 }
