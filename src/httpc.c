@@ -39,6 +39,7 @@ static const struct {
     {HTTPC_CONNECT_TIMEOUT, 11201, "connect timed out", ETIMEDOUT},
     {HTTPC_TIMEOUT, 11203, "timed out", ETIMEDOUT},
     {HTTPC_TOO_MANY_REDIRECTS, 11215, "too many redirects", ELOOP},
+    {HTTPC_BAD_REDIRECT, 11216, "invalid redirect", ELOOP},
     {HTTPC_TLS, 11220, "TLS failure", EPROTO},
     {HTTPC_TOO_BIG, 11750, "response body too large", E2BIG},
     {HTTPC_PROTOCOL, 11206, "HTTP protocol violation", EPROTO},
@@ -281,6 +282,9 @@ int httpc_do(const struct httpc_req *req, struct httpc_resp *resp)
 	if (eff)
 		snprintf(resp->effective_url, sizeof(resp->effective_url), "%s", eff);
 	resp->fail = classify(rc, os_errno, x.too_big);
+	/* a URL refused after a 3xx came from the Location header, not from the caller */
+	if (resp->fail == HTTPC_BAD_URL && (redirects > 0 || (status >= 300 && status < 400)))
+		resp->fail = HTTPC_BAD_REDIRECT;
 	/* a connect timeout shows up as CURLE_OPERATION_TIMEDOUT before any byte */
 	if (rc == CURLE_OPERATION_TIMEDOUT && status == 0) {
 		double conn = 0;

@@ -28,6 +28,9 @@ static void handler(void *ctx, const struct http_req *req, struct http_resp *res
 	} else if (strcmp(p, "/loop") == 0) {
 		http_resp_header(resp, "Location", "/loop");
 		http_resp_text(resp, 302, "again");
+	} else if (strcmp(p, "/badredir") == 0) {
+		http_resp_header(resp, "Location", "ftp://example.com/file");
+		http_resp_text(resp, 302, "elsewhere");
 	} else if (strcmp(p, "/redir") == 0) {
 		http_resp_header(resp, "Location", "/ok");
 		http_resp_text(resp, 302, "there");
@@ -118,7 +121,8 @@ static void failures(void)
 		snprintf(dead, sizeof(dead), "http://127.0.0.1:%d/", h ? httpd_port(h) : 1);
 		httpd_stop(h);
 	}
-	char big[128], loop[128], slow[128];
+	char big[128], loop[128], slow[128], badredir[128];
+	url(badredir, sizeof(badredir), "/badredir");
 	url(big, sizeof(big), "/big");
 	url(loop, sizeof(loop), "/loop");
 	url(slow, sizeof(slow), "/slow");
@@ -134,12 +138,16 @@ static void failures(void)
 	    {"refused", ECONNREFUSED, HTTPC_CONNECT_REFUSED, 11202},
 	    {"not http", EINVAL, HTTPC_BAD_URL, 11100},
 	    {"no such host", EHOSTUNREACH, HTTPC_DNS, 11210},
+	    {"redirect to ftp", ELOOP, HTTPC_BAD_REDIRECT, 11216},
 	};
 	struct httpc_req reqs[] = {
-	    {.url = big, .max_body = 1000},   {.url = loop, .max_redirects = 3},
-	    {.url = slow, .timeout_ms = 300}, {.url = dead},
-	    {.url = "ftp://example.com/"},    {.url = "http://no-such-host.invalid/"},
+	    {.url = big, .max_body = 1000},        {.url = loop, .max_redirects = 3},
+	    {.url = slow, .timeout_ms = 300},      {.url = dead},
+	    {.url = "ftp://example.com/"},         {.url = "http://no-such-host.invalid/"},
+	    {.url = badredir, .max_redirects = 3},
 	};
+	_Static_assert(sizeof(reqs) / sizeof(reqs[0]) == sizeof(want) / sizeof(want[0]),
+	               "one request per expected failure");
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		test_current = want[i].what;
 		struct httpc_resp r;
