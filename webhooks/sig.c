@@ -359,9 +359,9 @@ static void describe(const char *given, const char *variant, const char *how, ch
 	const char *qa = strchr(a.rest.p, '?'), *qb = strchr(b.rest.p, '?');
 	struct str pa = {a.rest.p, qa ? (size_t)(qa - a.rest.p) : a.rest.len};
 	struct str pb = {b.rest.p, qb ? (size_t)(qb - b.rest.p) : b.rest.len};
-	snprintf(why, len, "%s:%s%s%s%s%s", how, str_eq(a.scheme, b.scheme) ? "" : " scheme",
-	         str_eq(a.host, b.host) ? "" : " host", str_eq(a.port, b.port) ? "" : " port",
-	         str_eq(pa, pb) ? "" : " path",
+	snprintf(why, len, "%s; differs in%s%s%s%s%s", how,
+	         str_eq(a.scheme, b.scheme) ? "" : " scheme", str_eq(a.host, b.host) ? "" : " host",
+	         str_eq(a.port, b.port) ? "" : " port", str_eq(pa, pb) ? "" : " path",
 	         (qa && qb ? strcmp(qa, qb) == 0 : qa == qb) ? "" : " query");
 }
 
