@@ -236,7 +236,8 @@ static int refer(struct webhook *w, const struct handler_snap *snap, struct hand
 		copy_field(log->dest, sizeof(log->dest), d->name);
 	} else if (direct_allowed(w->s->allow_direct, t)) {
 		direct.name = (char *)"direct";
-		direct.route = t->scheme == TARGET_TEL ? t->user : t->uri;
+		/* a phone number (tel:, ;user=phone) is dialled as a <Number> */
+		direct.route = t->phone && t->user[0] == '+' ? t->user : t->uri;
 		struct dest_error derr;
 		if (dest_validate(&direct, &derr) != 0) {
 			free(t);
