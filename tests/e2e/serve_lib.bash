@@ -3,6 +3,9 @@
 export TWILIO_AUTH_TOKEN="e2e-token-$$-$RANDOM"
 export HANDOFF_DB="$T/handoff.db"
 unset TWILIO_AUTH_TOKEN_SECONDARY
+SERVER_PID=""
+# only the server still running (never a PID that has already been reaped)
+CLEANUP+=('[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null')
 
 # start_server ARGS...: starts the server (log in $T/serve.log), sets PORT, BASE, SERVER_PID.
 start_server() {
@@ -10,7 +13,6 @@ start_server() {
 	BASE="http://127.0.0.1:$PORT"
 	"$HANDOFF" serve --listen "127.0.0.1:$PORT" "$@" 2>>"$T/serve.log" &
 	SERVER_PID=$!
-	CLEANUP+=("kill $SERVER_PID 2>/dev/null")
 	wait_http "$BASE/healthz" 15 || { not_ok "server did not start" "$(tail -5 "$T/serve.log")"; return 1; }
 }
 
@@ -19,6 +21,7 @@ stop_server() {
 	kill -TERM "$SERVER_PID"
 	wait "$SERVER_PID"
 	STOP_RC=$?
+	SERVER_PID=""
 }
 
 # hook METHOD PATH [NAME=VALUE...]: a signed webhook; the status in $STATUS, the body in $T/body.
