@@ -10,7 +10,7 @@ if [ "$rc" -ne 0 ]; then
 	exit 0
 fi
 # the sanitizers' leak check costs little; their startup is what a case pays
-out=$(cd "$ROOT/tests/interop" && timeout 120 node sig_interop.js "$HANDOFF" "${SIG_CASES:-120}" "${SIG_SEED:-$RANDOM}")
+out=$(cd "$ROOT/tests/interop" && timeout 120 node sig_interop.js "$HANDOFF" "${SIG_CASES:-60}" "${SIG_SEED:-$RANDOM}")
 rc=$?
 printf '%s\n' "$out" | grep -v '^[0-9]* passed' | head -40
 line=$(printf '%s\n' "$out" | tail -1)
