@@ -20,31 +20,56 @@ struct httpd {
 const char *http_status_text(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 301: return "Moved Permanently";
-	case 302: return "Found";
-	case 304: return "Not Modified";
-	case 307: return "Temporary Redirect";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 409: return "Conflict";
-	case 411: return "Length Required";
-	case 413: return "Payload Too Large";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Entity";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return "Unknown";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 202:
+		return "Accepted";
+	case 204:
+		return "No Content";
+	case 301:
+		return "Moved Permanently";
+	case 302:
+		return "Found";
+	case 304:
+		return "Not Modified";
+	case 307:
+		return "Temporary Redirect";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
+	case 409:
+		return "Conflict";
+	case 411:
+		return "Length Required";
+	case 413:
+		return "Payload Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 422:
+		return "Unprocessable Entity";
+	case 429:
+		return "Too Many Requests";
+	case 500:
+		return "Internal Server Error";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	default:
+		return "Unknown";
 	}
 }
 
@@ -76,28 +101,69 @@ void http_resp_text(struct http_resp *resp, int status, const char *text)
 }
 
 /* Status line, headers and body go out in one mg_write: written in pieces,
- * the response meets Nagle's algorithm and the peer's delayed ACK. */
+ * the response meets Nagle's algorithm and the peer's delayed ACK. The head
+ * is formatted by hand and the whole answer sized once (this runs for every
+ * request; printf and a buffer doubling from 64 bytes showed in profiles). */
+static size_t put(char *dst, size_t at, const char *s, size_t n)
+{
+	memcpy(dst + at, s, n);
+	return at + n;
+}
+
+static size_t put_num(char *dst, size_t at, size_t v)
+{
+	char d[24];
+	int i = (int)sizeof(d);
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return put(dst, at, d + i, sizeof(d) - (size_t)i);
+}
+
 static void send_resp(struct mg_connection *conn, const struct http_resp *resp, int head_only)
 {
-	struct buf out;
-	buf_init(&out, HTTPD_MAX_RESPONSE + 4096);
-	buf_printf(&out, "HTTP/1.1 %d %s\r\n", resp->status, http_status_text(resp->status));
-	if (resp->content_type)
-		buf_printf(&out, "Content-Type: %s\r\n", resp->content_type);
-	buf_printf(&out, "Content-Length: %zu\r\n%s\r\n", resp->body.len, resp->headers);
-	if (!head_only && resp->body.len)
-		buf_add(&out, resp->body.p, resp->body.len);
-	mg_write(conn, out.p, out.len);
-	buf_free(&out);
+	const char *reason = http_status_text(resp->status);
+	const char *ctype = resp->content_type;
+	size_t body = head_only ? 0 : resp->body.len;
+	size_t need = 64 + strlen(reason) + (ctype ? strlen(ctype) + 16 : 0) + 40 +
+	              strlen(resp->headers) + body;
+	char small[4096];
+	char *out = need <= sizeof(small) ? small : xmalloc(need);
+	size_t n = put(out, 0, "HTTP/1.1 ", 9);
+	n = put_num(out, n, (size_t)(resp->status > 0 && resp->status < 1000 ? resp->status : 500));
+	n = put(out, n, " ", 1);
+	n = put(out, n, reason, strlen(reason));
+	n = put(out, n, "\r\n", 2);
+	if (ctype) {
+		n = put(out, n, "Content-Type: ", 14);
+		n = put(out, n, ctype, strlen(ctype));
+		n = put(out, n, "\r\n", 2);
+	}
+	n = put(out, n, "Content-Length: ", 16);
+	n = put_num(out, n, resp->body.len);
+	n = put(out, n, "\r\n", 2);
+	n = put(out, n, resp->headers, strlen(resp->headers));
+	n = put(out, n, "\r\n", 2);
+	if (body)
+		n = put(out, n, resp->body.p, body);
+	mg_write(conn, out, n);
+	if (out != small)
+		free(out);
 }
 
 /* Reads the body, refusing one over the limit before reading it. Returns the
  * HTTP status to answer with instead of calling the handler, or 0. */
 static int read_body(struct mg_connection *conn, const struct mg_request_info *ri, size_t max,
-		     struct buf *body)
+                     struct buf *body)
 {
 	if (ri->content_length > 0 && (unsigned long long)ri->content_length > max)
 		return 413;
+	if (ri->content_length > 0 && !body->p) { /* one allocation when the size is known */
+		body->cap = (size_t)ri->content_length + 1;
+		body->p = xmalloc(body->cap);
+		body->p[0] = '\0';
+	}
 	char chunk[4096];
 	for (;;) {
 		int n = mg_read(conn, chunk, sizeof(chunk));
@@ -126,26 +192,30 @@ static int begin_request(struct mg_connection *conn)
 
 	struct http_resp resp = {.status = 200};
 	buf_init(&resp.body, HTTPD_MAX_RESPONSE);
+	/* most answers are well under 2 KiB: one allocation instead of several */
+	resp.body.p = xmalloc(2048);
+	resp.body.cap = 2048;
+	resp.body.p[0] = '\0';
 	struct buf body;
 	buf_init(&body, h->cfg.max_body);
 
 	int early = read_body(conn, ri, h->cfg.max_body, &body);
 	if (early) {
 		http_resp_text(&resp, early,
-			       early == 413 ? "request body too large" : "could not read the body");
+		               early == 413 ? "request body too large" : "could not read the body");
 		http_resp_header(&resp, "Connection", "close");
 	} else {
 		struct http_req req = {
-			.method = ri->request_method,
-			.path = ri->local_uri ? ri->local_uri : "/",
-			.query = ri->query_string,
-			.body = buf_str(&body),
-			.body_len = body.len,
-			.remote_addr = ri->remote_addr,
-			.local_port = ri->server_port,
-			.is_tls = ri->is_ssl,
-			.headers = headers,
-			.nheaders = nheaders,
+		    .method = ri->request_method,
+		    .path = ri->local_uri ? ri->local_uri : "/",
+		    .query = ri->query_string,
+		    .body = buf_str(&body),
+		    .body_len = body.len,
+		    .remote_addr = ri->remote_addr,
+		    .local_port = ri->server_port,
+		    .is_tls = ri->is_ssl,
+		    .headers = headers,
+		    .nheaders = nheaders,
 		};
 		h->cfg.handler(h->cfg.ctx, &req, &resp);
 	}
@@ -173,21 +243,29 @@ int httpd_start(struct httpd **hp, const struct httpd_config *cfg, char *err, si
 	char threads[16];
 	snprintf(threads, sizeof(threads), "%d", cfg->threads > 0 ? cfg->threads : 64);
 	const char *options[] = {
-		"listening_ports", cfg->listen,
-		"num_threads", threads,
-		"enable_keep_alive", "yes",
-		"tcp_nodelay", "1",
-		"request_timeout_ms", "15000",
-		"keep_alive_timeout_ms", "30000",
-		"listen_backlog", "1024",
-		NULL,
+	    "listening_ports",
+	    cfg->listen,
+	    "num_threads",
+	    threads,
+	    "enable_keep_alive",
+	    "yes",
+	    "tcp_nodelay",
+	    "1",
+	    "request_timeout_ms",
+	    "15000",
+	    "keep_alive_timeout_ms",
+	    "30000",
+	    "listen_backlog",
+	    "1024",
+	    NULL,
 	};
 	struct mg_callbacks cb;
 	memset(&cb, 0, sizeof(cb));
 	cb.begin_request = begin_request;
 	cb.log_message = log_message;
 
-	struct mg_init_data init = {.callbacks = &cb, .user_data = h, .configuration_options = options};
+	struct mg_init_data init = {
+	    .callbacks = &cb, .user_data = h, .configuration_options = options};
 	struct mg_error_data ed = {.text = err, .text_buffer_size = errlen};
 	if (err && errlen)
 		err[0] = '\0';

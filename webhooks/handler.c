@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fnmatch.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +76,39 @@ static int why(struct handler_log *log, int rc, const char *fmt, ...)
 	return rc;
 }
 
+/* What one thread reuses from request to request (allocated once per thread,
+ * freed when it ends): a request allocates nothing large. */
+struct scratch {
+	struct form form;
+	struct target target;
+};
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_init(void)
+{
+	pthread_key_create(&scratch_key, free);
+}
+
+static struct scratch *scratch(void)
+{
+	pthread_once(&scratch_once, scratch_init);
+	struct scratch *s = pthread_getspecific(scratch_key);
+	if (!s) {
+		s = xmalloc(sizeof(*s));
+		pthread_setspecific(scratch_key, s);
+	}
+	return s;
+}
+
+void handler_thread_done(void)
+{
+	pthread_once(&scratch_once, scratch_init);
+	free(pthread_getspecific(scratch_key));
+	pthread_setspecific(scratch_key, NULL);
+}
+
 /* The route for a path, after the public URL's own path (a proxy may keep it). */
 static const struct handler_route *find_route(const struct handler_settings *s, const char *path)
 {
@@ -143,14 +177,21 @@ static int read_webhook(struct webhook *w, struct handler_log *log)
 	if (w->s->insecure)
 		return 0;
 
-	struct buf url;
-	buf_init(&url, SIG_MAX_URL + 1);
-	buf_printf(&url, "%s%s%s%s", w->base, w->route->path, req->query ? "?" : "",
-	           req->query ? req->query : "");
-	if (!url.p)
+	/* the URL Twilio requested: the base, the route, the raw query */
+	char url[SIG_MAX_URL + 1];
+	size_t bl = strlen(w->base), pl = strlen(w->route->path);
+	size_t ql = req->query ? strlen(req->query) : 0;
+	if (bl + pl + (req->query ? 1 + ql : 0) > SIG_MAX_URL)
 		return why(log, E2BIG, "URL longer than %d bytes", SIG_MAX_URL);
+	memcpy(url, w->base, bl);
+	memcpy(url + bl, w->route->path, pl);
+	if (req->query) {
+		url[bl + pl] = '?';
+		memcpy(url + bl + pl + 1, req->query, ql);
+	}
+	url[bl + pl + (req->query ? 1 + ql : 0)] = '\0';
 	struct sig_request sr = {
-	    .url = buf_str(&url),
+	    .url = url,
 	    .params = form_body ? w->form->p : NULL,
 	    .nparams = form_body ? w->form->n : 0,
 	    .body = post && !form_body ? req->body : NULL,
@@ -176,7 +217,6 @@ static int read_webhook(struct webhook *w, struct handler_log *log)
 		log->sig_failed = true;
 		rc = rc == EINVAL ? EIO : EACCES;
 	}
-	buf_free(&url);
 	return rc;
 }
 
@@ -216,7 +256,7 @@ static int refer(struct webhook *w, const struct handler_snap *snap, struct hand
 	const char *raw = form_get(f, "ReferTransferTarget");
 	if (!raw)
 		return why(log, EBADMSG, "no ReferTransferTarget parameter");
-	struct target *t = xmalloc(sizeof(*t));
+	struct target *t = &scratch()->target;
 	char err[256];
 	int rc = target_parse(raw, strlen(raw), t, err, sizeof(err));
 	copy_field(log->target, sizeof(log->target), rc == 0 ? t->uri : "");
@@ -224,7 +264,6 @@ static int refer(struct webhook *w, const struct handler_snap *snap, struct hand
 		if ((unsigned char)*p < 0x21 || *p == 0x7f || *p == '"')
 			*p = '?';
 	if (rc) {
-		free(t);
 		return why(log, EBADMSG, "ReferTransferTarget: %s", err);
 	}
 	const struct dest_set *set = w->route->sandbox ? snap->sandbox : snap->live;
@@ -240,7 +279,6 @@ static int refer(struct webhook *w, const struct handler_snap *snap, struct hand
 		direct.route = t->phone && t->user[0] == '+' ? t->user : t->uri;
 		struct dest_error derr;
 		if (dest_validate(&direct, &derr) != 0) {
-			free(t);
 			return why(log, ENOENT,
 			           "target matches --allow-direct but is not dialable: %s",
 			           derr.msg);
@@ -258,7 +296,6 @@ static int refer(struct webhook *w, const struct handler_snap *snap, struct hand
 		                           "they are)"
 		                         : "")
 		        : why(log, ENOENT, "the target has no user part to name a destination");
-		free(t);
 		return n;
 	}
 	struct dest_vars vars = {
@@ -270,7 +307,6 @@ static int refer(struct webhook *w, const struct handler_snap *snap, struct hand
 	    .nrefer = t->nheaders,
 	};
 	rc = dest_render(d, &vars, resp->body);
-	free(t);
 	if (rc == E2BIG)
 		return why(log, EBADMSG, "a variable's value is too long for destination %s",
 		           d->name);
@@ -308,14 +344,13 @@ int handler_handle(const struct handler_settings *s, const struct handler_snap *
 			s->metrics(s->metrics_ctx, resp->body);
 		resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	} else {
-		w.form = xmalloc(sizeof(*w.form));
+		w.form = &scratch()->form;
 		rc = read_webhook(&w, log);
 		if (rc == 0) {
 			resp->content_type = "text/xml";
 			rc = route->kind == ROUTE_VOICE ? voice(&w, resp, log)
 			                                : refer(&w, snap, resp, log);
 		}
-		free(w.form);
 		free(w.query_copy);
 	}
 	resp->status = handler_status(rc);

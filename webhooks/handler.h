@@ -83,6 +83,9 @@ int handler_handle(const struct handler_settings *s, const struct handler_snap *
                    const struct handler_req *req, struct handler_resp *resp,
                    struct handler_log *log);
 
+/* Frees the calling thread's reusable scratch now (threads that end free it themselves). */
+void handler_thread_done(void);
+
 /* The HTTP status for an errno value: the one place that chooses it. */
 int handler_status(int err);
 

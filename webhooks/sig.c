@@ -36,6 +36,17 @@ static int add_params(const struct form_param *p, size_t n, struct buf *out)
 {
 	if (n == 0)
 		return 0;
+	/* one allocation for the whole suffix instead of doubling from 64 bytes */
+	size_t total = out->len;
+	for (size_t i = 0; i < n; i++)
+		total += p[i].name_len + p[i].value_len;
+	if (total > out->max)
+		return E2BIG;
+	if (out->cap < total + 1) {
+		out->p = xrealloc(out->p, total + 1);
+		out->cap = total + 1;
+		out->p[out->len] = '\0';
+	}
 	const struct form_param *small[FORM_MAX_PARAMS];
 	const struct form_param **sorted =
 	    n <= FORM_MAX_PARAMS ? small : xmalloc(n * sizeof(*sorted));

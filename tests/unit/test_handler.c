@@ -280,5 +280,6 @@ int main(void)
 	dest_set_release(live);
 	dest_set_release(sandbox);
 	crypto_thread_done();
+	handler_thread_done();
 	return rc;
 }
