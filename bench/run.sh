@@ -109,7 +109,7 @@ kill "$pid"; wait "$pid" 2>/dev/null
 rss_express=0
 if bash tests/interop/ensure.sh >/dev/null 2>&1; then
 	port=$(free_port)
-	(cd tests/interop && exec $SRV node "$ROOT/bench/express.js" "$port" "$TWILIO_AUTH_TOKEN") &
+	(NODE_PATH="$ROOT/tests/interop/node_modules" exec $SRV node "$ROOT/bench/express.js" "$port" "$TWILIO_AUTH_TOKEN") &
 	pid=$!
 	PIDS+=("$pid")
 	sleep 0.3
