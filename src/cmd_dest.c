@@ -19,6 +19,7 @@
 #include "util/mem.h"
 
 #define PREVIEW_MAX_PARAMS 64
+#define EDIT_RETRIES       3 /* dest set: tries again when the sandbox changed under it */
 
 /* Options every command of this file may take; each leaf lists the ones it accepts. */
 enum {
@@ -223,8 +224,9 @@ static int apply(struct dest *d, const struct opts *o, const char *what)
 	for (size_t i = 0; i < o->nheaders; i++) {
 		struct dest_header h;
 		if (parse_header(o->headers[i], &h))
-			return cli_fail("%s: --header \"%s\" has no ':': write it as 'X-Name: VALUE'",
-			                what, o->headers[i]);
+			return cli_fail(
+			    "%s: --header \"%s\" has no ':': write it as 'X-Name: VALUE'", what,
+			    o->headers[i]);
 		size_t k;
 		for (k = 0; k < d->nheaders; k++) /* a header of the same name is replaced */
 			if (strcasecmp(d->headers[k].name, h.name) == 0)
@@ -235,7 +237,8 @@ static int apply(struct dest *d, const struct opts *o, const char *what)
 				free(h.value);
 				return cli_fail("%s: more than %d headers", what, DEST_MAX_HEADERS);
 			}
-			d->headers = xreallocarray(d->headers, d->nheaders + 1, sizeof(*d->headers));
+			d->headers =
+			    xreallocarray(d->headers, d->nheaders + 1, sizeof(*d->headers));
 			d->nheaders++;
 		} else {
 			free(d->headers[k].name);
@@ -246,7 +249,7 @@ static int apply(struct dest *d, const struct opts *o, const char *what)
 	return 0;
 }
 
-static const int edit_opts[] = {OPT_DB,    OPT_ROUTE, OPT_DESC,  OPT_HEADER,
+static const int edit_opts[] = {OPT_DB,     OPT_ROUTE,   OPT_DESC,  OPT_HEADER,
                                 OPT_CALLER, OPT_TIMEOUT, OPT_CLEAR, 0};
 
 static int edit(int argc, char **argv, bool add)
@@ -271,39 +274,54 @@ static int edit(int argc, char **argv, bool add)
 	struct store *s;
 	if ((rc = open_db(&o, true, &s, what)))
 		return rc;
-	struct dest d = {0};
 	char err[600];
-	if (add) {
-		d.name = xstrdup(name);
-	} else {
-		struct dest_set *set;
-		if ((rc = store_load(s, DEST_SANDBOX, &set, err, sizeof(err)))) {
-			store_close(s);
-			return cli_fail("%s: %s", what, err);
-		}
-		const struct dest *cur = dest_set_find(set, str_c(name));
-		if (!cur) {
+	/* dest set reads, changes and writes back: the write is conditional on
+	 * the sandbox being as read, and retried a few times when it was not */
+	for (int attempt = 0;; attempt++) {
+		struct dest d = {0};
+		int64_t changed = -1;
+		if (add) {
+			d.name = xstrdup(name);
+		} else {
+			struct dest_set *set;
+			if ((rc = store_load(s, DEST_SANDBOX, &set, err, sizeof(err)))) {
+				store_close(s);
+				return cli_fail("%s: %s", what, err);
+			}
+			const struct dest *cur = dest_set_find(set, str_c(name));
+			if (!cur) {
+				dest_set_release(set);
+				store_close(s);
+				cli_fail("%s: no destination %s in the sandbox", what, name);
+				cli_hint("see 'handoff dest list', or create it with 'handoff dest "
+				         "add'");
+				return EXIT_FAIL;
+			}
+			struct dest *c = dest_dup(cur);
+			d = *c;
+			free(c);
+			changed = set->changed;
 			dest_set_release(set);
-			store_close(s);
-			cli_fail("%s: no destination %s in the sandbox", what, name);
-			cli_hint("see 'handoff dest list', or create it with 'handoff dest add'");
-			return EXIT_FAIL;
 		}
-		struct dest *c = dest_dup(cur);
-		d = *c;
-		free(c);
-		dest_set_release(set);
+		rc = apply(&d, &o, what);
+		int e = 0;
+		if (!rc) {
+			e = add ? store_add(s, &d, err, sizeof(err))
+			        : store_update_if(s, &d, changed, err, sizeof(err));
+			if (e == EAGAIN && attempt < EDIT_RETRIES) {
+				dest_clear(&d);
+				continue;
+			}
+			if (e)
+				rc = cli_fail("%s: %s", what, err);
+			else
+				printf(
+				    "%s %s in the sandbox; run 'handoff promote' to make it live\n",
+				    add ? "added" : "changed", d.name);
+		}
+		dest_clear(&d);
+		break;
 	}
-	rc = apply(&d, &o, what);
-	if (!rc) {
-		int e = add ? store_add(s, &d, err, sizeof(err)) : store_update(s, &d, err, sizeof(err));
-		if (e)
-			rc = cli_fail("%s: %s", what, err);
-		else
-			printf("%s %s in the sandbox; run 'handoff promote' to make it live\n",
-			       add ? "added" : "changed", d.name);
-	}
-	dest_clear(&d);
 	store_close(s);
 	return rc;
 }
@@ -450,7 +468,7 @@ static int dest_show(int argc, char **argv)
 
 static int unhex(int c)
 {
-	return c >= '0' && c <= '9' ? c - '0'
+	return c >= '0' && c <= '9'   ? c - '0'
 	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
 	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
 	                              : -1;
@@ -551,9 +569,10 @@ static int dest_preview(int argc, char **argv)
 	buf_init(&out, TWIML_MAX_BYTES);
 	int e = dest_render(d, &v, &out);
 	if (e == E2BIG)
-		rc = cli_fail("%s: a value is longer than its variable allows, so Twilio's URI limits "
-		              "would break: the server answers an error for this call",
-		              what);
+		rc = cli_fail(
+		    "%s: a value is longer than its variable allows, so Twilio's URI limits "
+		    "would break: the server answers an error for this call",
+		    what);
 	else if (e)
 		rc = cli_fail("%s: cannot render: %s", what, strerror(e));
 	else
@@ -579,8 +598,9 @@ const struct cmd cmd_dest[] = {
      "P-Preferred-Identity and P-Called-Party-ID are also allowed. Values may use\n"
      "$caller_id $from $to $call_sid $account_sid $refer.<Header-Name>; $$ is a $.\n",
      dest_add, NULL},
-    {"set", "NAME [--route ROUTE] [--description TEXT] [--header 'X-Name: VALUE']... "
-            "[--caller-id ID] [--timeout SECONDS] [--clear-headers] [--db PATH]",
+    {"set",
+     "NAME [--route ROUTE] [--description TEXT] [--header 'X-Name: VALUE']... "
+     "[--caller-id ID] [--timeout SECONDS] [--clear-headers] [--db PATH]",
      "change a destination in the sandbox",
      "--header replaces a header of the same name or adds one; --clear-headers drops\n"
      "them all first. An empty --description or --caller-id clears it; --timeout 0\n"
@@ -664,8 +684,8 @@ int cmd_versions(int argc, char **argv)
 	if (!o.json && n == 0)
 		printf("no versions yet: run 'handoff promote'\n");
 	else if (!o.json)
-		printf("  %-7s %-20s %-16s %5s  %s\n", "VERSION", "CREATED (UTC)", "AUTHOR", "DESTS",
-		       "MESSAGE");
+		printf("  %-7s %-20s %-16s %5s  %s\n", "VERSION", "CREATED (UTC)", "AUTHOR",
+		       "DESTS", "MESSAGE");
 	for (size_t i = 0; i < n; i++) {
 		char when[32];
 		time_t t = (time_t)v[i].created;
@@ -678,7 +698,8 @@ int cmd_versions(int argc, char **argv)
 			json_object_set_new(e, "created", json_string(when));
 			json_object_set_new(e, "author", json_string(v[i].author));
 			json_object_set_new(e, "message", json_string(v[i].message));
-			json_object_set_new(e, "destinations", json_integer((json_int_t)v[i].ndests));
+			json_object_set_new(e, "destinations",
+			                    json_integer((json_int_t)v[i].ndests));
 			json_object_set_new(e, "live", json_boolean(v[i].live));
 			json_array_append_new(arr, e);
 		} else {
@@ -838,8 +859,11 @@ int cmd_import(int argc, char **argv)
 		dest_json_free(d, n);
 		return rc;
 	}
-	if (store_replace_sandbox(s, d, n, err, sizeof(err)))
+	int e = store_replace_sandbox(s, d, n, err, sizeof(err));
+	if (e == EINVAL || e == E2BIG)
 		rc = cli_fail("import %s: %s (nothing was imported)", path, err);
+	else if (e)
+		rc = cli_fail("import %s: %s", path, err);
 	else
 		printf("imported %zu destination%s into the sandbox; run 'handoff promote' to make "
 		       "them live\n",

@@ -12,8 +12,8 @@
 #include "util/mem.h"
 
 /* The keys of one destination object, in the order they are written. */
-static const char *const dest_keys[] = {"name",    "description", "route",
-                                        "caller_id", "timeout",   "headers", NULL};
+static const char *const dest_keys[] = {"name",    "description", "route", "caller_id",
+                                        "timeout", "headers",     NULL};
 
 static json_t *dest_obj(const struct dest *d)
 {
@@ -70,7 +70,8 @@ char *dest_json_set(const struct dest_set *s, const char *env)
 	return withnl;
 }
 
-static int bad(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int bad(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int bad(char *err, size_t errlen, const char *fmt, ...)
 {
 	if (err && errlen) {
@@ -113,10 +114,11 @@ static int parse_dest(json_t *o, const char *where, struct dest *d, char *err, s
 			if (strcmp(key, dest_keys[i]) == 0)
 				known = true;
 		if (!known)
-			return bad(err, errlen,
-			           "%s: unknown key \"%.40s\": the keys are name, description, route, "
-			           "caller_id, timeout, headers",
-			           where, key);
+			return bad(
+			    err, errlen,
+			    "%s: unknown key \"%.40s\": the keys are name, description, route, "
+			    "caller_id, timeout, headers",
+			    where, key);
 	}
 	int rc;
 	if ((rc = get_str(o, "name", where, true, &d->name, err, errlen)) ||
@@ -126,7 +128,8 @@ static int parse_dest(json_t *o, const char *where, struct dest *d, char *err, s
 		return rc;
 	json_t *t = json_object_get(o, "timeout");
 	if (t && !json_is_null(t)) {
-		if (!json_is_integer(t) || json_integer_value(t) < 0 || json_integer_value(t) > 100000)
+		if (!json_is_integer(t) || json_integer_value(t) < 0 ||
+		    json_integer_value(t) > 100000)
 			return bad(err, errlen, "%s.timeout must be a number of seconds (5-600)",
 			           where);
 		d->timeout = (int)json_integer_value(t);
@@ -135,7 +138,8 @@ static int parse_dest(json_t *o, const char *where, struct dest *d, char *err, s
 	if (!h || json_is_null(h))
 		return 0;
 	if (!json_is_array(h))
-		return bad(err, errlen, "%s.headers must be an array of {\"name\", \"value\"}", where);
+		return bad(err, errlen, "%s.headers must be an array of {\"name\", \"value\"}",
+		           where);
 	size_t nh = json_array_size(h);
 	if (nh > DEST_MAX_HEADERS)
 		return bad(err, errlen, "%s.headers: %zu headers, over the limit of %d", where, nh,
@@ -173,15 +177,15 @@ int dest_json_parse(const char *text, size_t len, struct dest **out, size_t *n, 
 	json_t *fv = json_object_get(root, "format_version");
 	json_t *a = json_object_get(root, "destinations");
 	if (!json_is_object(root)) {
-		rc = bad(err, errlen, "the file must hold one JSON object (see docs/destinations.md)");
+		rc = bad(err, errlen,
+		         "the file must hold one JSON object (see docs/destinations.md)");
 	} else if (!json_is_string(f) || strcmp(json_string_value(f), DEST_JSON_FORMAT) != 0) {
 		rc = bad(err, errlen, "\"format\" must be \"%s\": is this a 'handoff export' file?",
 		         DEST_JSON_FORMAT);
 	} else if (!json_is_integer(fv)) {
 		rc = bad(err, errlen, "\"format_version\" is missing or not a number");
 	} else if (json_integer_value(fv) != DEST_JSON_VERSION) {
-		rc = bad(err, errlen,
-		         "format_version %lld is not one this handoff reads (%d): %s",
+		rc = bad(err, errlen, "format_version %lld is not one this handoff reads (%d): %s",
 		         (long long)json_integer_value(fv), DEST_JSON_VERSION,
 		         json_integer_value(fv) > DEST_JSON_VERSION ? "upgrade handoff"
 		                                                    : "re-export the file");
@@ -196,9 +200,11 @@ int dest_json_parse(const char *text, size_t len, struct dest **out, size_t *n, 
 		json_object_foreach(root, key, val)
 		{
 			if (strcmp(key, "format") && strcmp(key, "format_version") &&
-			    strcmp(key, "env") && strcmp(key, "version") && strcmp(key, "destinations")) {
+			    strcmp(key, "env") && strcmp(key, "version") &&
+			    strcmp(key, "destinations")) {
 				rc = bad(err, errlen,
-				         "unknown key \"%.40s\": the keys are format, format_version, env, "
+				         "unknown key \"%.40s\": the keys are format, "
+				         "format_version, env, "
 				         "version, destinations",
 				         key);
 				break;

@@ -53,6 +53,8 @@ static const char *const migrations[] = {
     "  ('live_changed', 0);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA,
+               "STORE_SCHEMA is the number of migrations");
 
 /* A test-only pause inside write transactions, so a test can kill the
  * process in the middle of one (HANDOFF_TEST_STALL_MS). */
@@ -61,8 +63,11 @@ static void test_stall(void)
 	const char *s = getenv("HANDOFF_TEST_STALL_MS");
 	if (s && *s) {
 		long ms = strtol(s, NULL, 10);
-		if (ms > 0 && ms <= 10000)
+		if (ms > 0 && ms <= 10000) {
+			/* a marker the test waits for, so its kill lands inside the window */
+			fprintf(stderr, "handoff: test stall %ld ms\n", ms);
 			usleep((useconds_t)ms * 1000);
+		}
 	}
 }
 
@@ -84,17 +89,23 @@ static int dberr(struct store *s, char *err, size_t errlen)
 	int code = sqlite3_extended_errcode(s->db);
 	int sys = sqlite3_system_errno(s->db);
 	int prim = code & 0xff;
-	if (prim == SQLITE_READONLY || (prim == SQLITE_CANTOPEN && (sys == EACCES || sys == EROFS)) ||
-	    sys == EROFS || (prim == SQLITE_IOERR && sys == EACCES)) {
+	if (prim == SQLITE_READONLY ||
+	    (prim == SQLITE_CANTOPEN && (sys == EACCES || sys == EROFS)) || sys == EROFS ||
+	    (prim == SQLITE_IOERR && sys == EACCES)) {
 		seterr(err, errlen,
 		       "%s is read-only: check the permissions of the file and its directory "
 		       "(nothing was changed)",
 		       s->path);
 		return EROFS;
 	}
-	if (prim == SQLITE_FULL || sys == ENOSPC || sys == EFBIG || sys == EDQUOT) {
-		seterr(err, errlen, "%s: no space left to write (disk full or file size limit): "
-		       "nothing was changed",
+	/* SQLite reads errno late (after cleanup calls), so a failed write may
+	 * show up with a stale system errno: the extended code says "write". */
+	if (prim == SQLITE_FULL || sys == ENOSPC || sys == EFBIG || sys == EDQUOT ||
+	    code == SQLITE_IOERR_WRITE || code == SQLITE_IOERR_TRUNCATE ||
+	    code == SQLITE_IOERR_SHMSIZE) {
+		seterr(err, errlen,
+		       "%s: no space left to write (disk full or file size limit): nothing was "
+		       "changed",
 		       s->path);
 		return ENOSPC;
 	}
@@ -112,7 +123,7 @@ static int dberr(struct store *s, char *err, size_t errlen)
 		seterr(err, errlen, "cannot open %s: %s", s->path, sys ? strerror(sys) : "unknown");
 		return sys ? sys : EIO;
 	}
-	seterr(err, errlen, "%s: %s", s->path, sqlite3_errmsg(s->db));
+	seterr(err, errlen, "%s: %s (SQLite code %d)", s->path, sqlite3_errmsg(s->db), code);
 	return EIO;
 }
 
@@ -153,7 +164,8 @@ static int query_int(struct store *s, const char *sql, int64_t arg, int64_t dflt
 		sqlite3_bind_int64(st, 1, arg);
 	int r = sqlite3_step(st);
 	if (r == SQLITE_ROW)
-		*out = sqlite3_column_type(st, 0) == SQLITE_NULL ? dflt : sqlite3_column_int64(st, 0);
+		*out =
+		    sqlite3_column_type(st, 0) == SQLITE_NULL ? dflt : sqlite3_column_int64(st, 0);
 	else if (r == SQLITE_DONE)
 		*out = dflt;
 	else
@@ -374,8 +386,7 @@ static char *col_dup(sqlite3_stmt *st, int i)
 static int read_set(struct store *s, int64_t v, struct dest_set **out, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
-	int rc = prep(s,
-	              &st,
+	int rc = prep(s, &st,
 	              "SELECT name, description, route, caller_id, timeout FROM dests "
 	              "WHERE version = ?1 ORDER BY name",
 	              err, errlen);
@@ -457,8 +468,7 @@ static int read_env(struct store *s, enum dest_env env, struct dest_set **out, c
 	return 0;
 }
 
-int store_load(struct store *s, enum dest_env env, struct dest_set **out, char *err,
-               size_t errlen)
+int store_load(struct store *s, enum dest_env env, struct dest_set **out, char *err, size_t errlen)
 {
 	int rc = exec(s, "BEGIN", err, errlen);
 	if (rc)
@@ -566,16 +576,28 @@ static int validate(const struct dest *d, char *err, size_t errlen)
 	return 0;
 }
 
-static int put(struct store *s, const struct dest *d, bool add, char *err, size_t errlen)
+/* if_changed >= 0: write only when the sandbox is still at that generation. */
+static int put(struct store *s, const struct dest *d, bool add, int64_t if_changed, char *err,
+               size_t errlen)
 {
 	int rc = validate(d, err, errlen);
 	if (rc || (rc = begin_write(s, err, errlen)))
 		return rc;
-	bool has;
-	int64_t count = 0;
-	rc = sandbox_has(s, d->name, &has, err, errlen);
+	bool has = false;
+	int64_t count = 0, changed = 0;
+	if (if_changed >= 0) {
+		rc = state_get(s, "sandbox_changed", &changed, err, errlen);
+		if (!rc && changed != if_changed) {
+			seterr(err, errlen,
+			       "the sandbox changed while %s was being edited: try again", d->name);
+			rc = EAGAIN;
+		}
+	}
+	if (!rc)
+		rc = sandbox_has(s, d->name, &has, err, errlen);
 	if (!rc && add && has) {
-		seterr(err, errlen, "%s already exists in the sandbox: change it with 'handoff dest set'",
+		seterr(err, errlen,
+		       "%s already exists in the sandbox: change it with 'handoff dest set'",
 		       d->name);
 		rc = EEXIST;
 	} else if (!rc && !add && !has) {
@@ -587,7 +609,8 @@ static int put(struct store *s, const struct dest *d, bool add, char *err, size_
 		rc = query_int(s, "SELECT count(*) FROM dests WHERE version = 0", 0, 0, &count, err,
 		               errlen);
 	if (!rc && count >= STORE_MAX_DESTS) {
-		seterr(err, errlen, "the sandbox holds %d destinations, the limit: remove one first",
+		seterr(err, errlen,
+		       "the sandbox holds %d destinations, the limit: remove one first",
 		       STORE_MAX_DESTS);
 		rc = E2BIG;
 	}
@@ -604,12 +627,18 @@ static int put(struct store *s, const struct dest *d, bool add, char *err, size_
 
 int store_add(struct store *s, const struct dest *d, char *err, size_t errlen)
 {
-	return put(s, d, true, err, errlen);
+	return put(s, d, true, -1, err, errlen);
 }
 
 int store_update(struct store *s, const struct dest *d, char *err, size_t errlen)
 {
-	return put(s, d, false, err, errlen);
+	return put(s, d, false, -1, err, errlen);
+}
+
+int store_update_if(struct store *s, const struct dest *d, int64_t changed, char *err,
+                    size_t errlen)
+{
+	return put(s, d, false, changed, err, errlen);
 }
 
 int store_remove(struct store *s, const char *name, char *err, size_t errlen)
@@ -617,10 +646,11 @@ int store_remove(struct store *s, const char *name, char *err, size_t errlen)
 	int rc = begin_write(s, err, errlen);
 	if (rc)
 		return rc;
-	bool has;
+	bool has = false;
 	rc = sandbox_has(s, name, &has, err, errlen);
 	if (!rc && !has) {
-		seterr(err, errlen, "no destination %s in the sandbox: see 'handoff dest list'", name);
+		seterr(err, errlen, "no destination %s in the sandbox: see 'handoff dest list'",
+		       name);
 		rc = ENOENT;
 	}
 	if (!rc)
@@ -630,8 +660,7 @@ int store_remove(struct store *s, const char *name, char *err, size_t errlen)
 	return finish(s, rc, err, errlen);
 }
 
-int store_replace_sandbox(struct store *s, const struct dest *d, size_t n, char *err,
-                          size_t errlen)
+int store_replace_sandbox(struct store *s, const struct dest *d, size_t n, char *err, size_t errlen)
 {
 	struct dest_error e;
 	if (n > STORE_MAX_DESTS) {
@@ -659,8 +688,8 @@ int store_replace_sandbox(struct store *s, const struct dest *d, size_t n, char 
 
 /* --- versions --- */
 
-int store_promote(struct store *s, const char *message, const char *author, int *version,
-                  char *err, size_t errlen)
+int store_promote(struct store *s, const char *message, const char *author, int *version, char *err,
+                  size_t errlen)
 {
 	int rc = begin_write(s, err, errlen);
 	if (rc)
@@ -724,16 +753,18 @@ int store_rollback(struct store *s, int n, int *now, char *err, size_t errlen)
 		               &target, err, errlen);
 		if (!rc && target == 0) {
 			if (live)
-				seterr(err, errlen, "version %lld is the oldest: nothing to roll back to",
+				seterr(err, errlen,
+				       "version %lld is the oldest: nothing to roll back to",
 				       (long long)live);
 			else
-				seterr(err, errlen, "nothing was promoted yet: run 'handoff promote'");
+				seterr(err, errlen,
+				       "nothing was promoted yet: run 'handoff promote'");
 			rc = ENOENT;
 		}
 	}
 	if (!rc)
-		rc = query_int(s, "SELECT count(*) FROM versions WHERE number = ?", target, 0, &found,
-		               err, errlen);
+		rc = query_int(s, "SELECT count(*) FROM versions WHERE number = ?", target, 0,
+		               &found, err, errlen);
 	if (!rc && !found) {
 		seterr(err, errlen, "there is no version %lld: see 'handoff versions'",
 		       (long long)target);
@@ -753,8 +784,7 @@ int store_rollback(struct store *s, int n, int *now, char *err, size_t errlen)
 	return rc;
 }
 
-int store_versions(struct store *s, struct store_version **out, size_t *n, char *err,
-                   size_t errlen)
+int store_versions(struct store *s, struct store_version **out, size_t *n, char *err, size_t errlen)
 {
 	int rc = exec(s, "BEGIN", err, errlen);
 	if (rc)

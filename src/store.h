@@ -11,8 +11,8 @@
 /* An immutable, refcounted set of destinations: what one environment held
  * at one moment. Readers hold a reference while they use it. */
 struct dest_set {
-	int version;       /* the live version number; 0 for the sandbox */
-	int64_t changed;   /* a counter that moves whenever the set changes */
+	int version;        /* the live version number; 0 for the sandbox */
+	int64_t changed;    /* a counter that moves whenever the set changes */
 	struct dest *dests; /* sorted by name */
 	size_t n;
 	/* private: */
@@ -21,15 +21,16 @@ struct dest_set {
 
 /* Finds a destination by name, ASCII case-insensitively; NULL when absent. */
 const struct dest *dest_set_find(const struct dest_set *s, struct str name);
+/* Take and drop a reference (thread-safe); the last release frees the set. */
 void dest_set_hold(struct dest_set *s);
 void dest_set_release(struct dest_set *s);
 
-#define STORE_MAX_DESTS     1000 /* destinations in one set */
-#define STORE_MAX_VERSIONS  100000
-#define STORE_MESSAGE_MAX   512
-#define STORE_AUTHOR_MAX    64
-#define STORE_POLL_MS       100  /* how often a watcher polls for changes */
-#define STORE_SCHEMA        1    /* the schema version this build writes */
+#define STORE_MAX_DESTS    1000 /* destinations in one set */
+#define STORE_MAX_VERSIONS 100000
+#define STORE_MESSAGE_MAX  512
+#define STORE_AUTHOR_MAX   64
+#define STORE_POLL_MS      100 /* how often a watcher polls for changes */
+#define STORE_SCHEMA       1   /* the schema version this build writes */
 
 /* A new empty set (refs = 1), and one holding copies of dests sorted by name. */
 struct dest_set *dest_set_new(const struct dest *dests, size_t n);
@@ -48,8 +49,7 @@ void store_close(struct store *s);
 
 /* A snapshot of an environment (or of promoted version n): the caller
  * releases it with dest_set_release. ENOENT when version n does not exist. */
-int store_load(struct store *s, enum dest_env env, struct dest_set **out, char *err,
-               size_t errlen);
+int store_load(struct store *s, enum dest_env env, struct dest_set **out, char *err, size_t errlen);
 int store_load_version(struct store *s, int n, struct dest_set **out, char *err, size_t errlen);
 
 /* Sandbox edits. Each validates first (EINVAL, err = dest_validate's message),
@@ -58,6 +58,11 @@ int store_load_version(struct store *s, int n, struct dest_set **out, char *err,
 int store_add(struct store *s, const struct dest *d, char *err, size_t errlen);
 int store_update(struct store *s, const struct dest *d, char *err, size_t errlen);
 int store_remove(struct store *s, const char *name, char *err, size_t errlen);
+/* store_update, but only while the sandbox's `changed` is still the given
+ * value (read with the set the change was made from); EAGAIN otherwise, so a
+ * read-modify-write never overwrites someone else's edit. */
+int store_update_if(struct store *s, const struct dest *d, int64_t changed, char *err,
+                    size_t errlen);
 /* Replaces the whole sandbox with these n destinations, all or nothing:
  * EINVAL naming the first bad one, before anything is written. */
 int store_replace_sandbox(struct store *s, const struct dest *d, size_t n, char *err,
@@ -65,10 +70,11 @@ int store_replace_sandbox(struct store *s, const struct dest *d, size_t n, char 
 
 /* Snapshots the sandbox as version N (written to *version) and makes it live,
  * in one transaction. message and author are copied (cut to their limits). */
-int store_promote(struct store *s, const char *message, const char *author, int *version,
-                  char *err, size_t errlen);
+int store_promote(struct store *s, const char *message, const char *author, int *version, char *err,
+                  size_t errlen);
 /* Makes version n live; n = 0 means the one before the live one. Writes the
- * version now live to *now. ENOENT when there is no such version. */
+ * version now live to *now. ENOENT when there is no such version,
+ * EALREADY when it is live already. */
 int store_rollback(struct store *s, int n, int *now, char *err, size_t errlen);
 
 struct store_version {
@@ -87,6 +93,9 @@ void store_versions_free(struct store_version *v, size_t n);
 /* A watcher: keeps the latest snapshot of both environments of the database
  * at path, noticing any change (from any process) within one second. */
 struct store_watch;
+/* Opens path (creating and migrating it when needed) on the watcher's own
+ * connection, loads both environments and starts the polling thread. *wp is
+ * written only on success; errors as store_open. */
 int store_watch_start(struct store_watch **wp, const char *path, char *err, size_t errlen);
 /* Returns a held snapshot (release it with dest_set_release). Never NULL. */
 struct dest_set *store_watch_get(struct store_watch *w, enum dest_env env);

@@ -19,6 +19,10 @@
 	{                                                                                          \
 		n, TWIML_T_URL, NULL, 0, 0, NULL, 12200                                            \
 	}
+#define WSURL(n)                                                                                   \
+	{                                                                                          \
+		n, TWIML_T_WSURL, NULL, 0, 0, NULL, 12200                                          \
+	}
 #define METH(n, c)                                                                                 \
 	{                                                                                          \
 		n, TWIML_T_METHOD, NULL, 0, 0, "POST", c                                           \
@@ -70,11 +74,18 @@
 static const struct twiml_attr_schema text_any = STR("#text", 0);
 static const struct twiml_attr_schema text_url = URL("#text");
 static const struct twiml_attr_schema text_dial = {"#text", TWIML_T_PHONE, NULL, 0, 0, NULL, 13223};
-static const struct twiml_attr_schema text_number = {"#text", TWIML_T_PHONE, NULL, 0,
-                                                     0,       NULL,          13223};
-/* A <Sip> URI must be shorter than 255 characters (D-SIP). */
-static const struct twiml_attr_schema text_sip = {"#text", TWIML_T_SIPURI, NULL, 0,
-                                                  254,     NULL,           13243};
+/* min = 1: the element needs its text. */
+static const struct twiml_attr_schema text_number = {
+    "#text", TWIML_T_PHONE, NULL, 1, 0, NULL, 13223,
+};
+static const struct twiml_attr_schema text_redirect = {
+    "#text", TWIML_T_URL, NULL, 1, 0, NULL, 12200,
+};
+/* A <Sip> URI must be shorter than 255 characters (D-SIP), its headers part
+ * (after ?) aside: that has its own limit of 1024 (21227). */
+static const struct twiml_attr_schema text_sip = {
+    "#text", TWIML_T_SIPURI, NULL, 1, TWIML_SIP_URI_MAX, NULL, 13243,
+};
 static const struct twiml_attr_schema text_identity = STR("#text", 256);
 static const struct twiml_attr_schema text_token = TOK("#text");
 
@@ -268,7 +279,7 @@ static const struct twiml_attr_schema a_room[] = {
     STR("participantIdentity", 0),
 };
 static const struct twiml_attr_schema a_stream[] = {
-    URL("url"),
+    WSURL("url"),
     STR("name", 0),
     ENUM("track", TRACKS, "inbound_track", 12200),
     URL("statusCallback"),
@@ -334,7 +345,7 @@ static const struct twiml_attr_schema a_conversation[] = {
          12200),
 };
 static const struct twiml_attr_schema a_conversation_relay[] = {
-    URL("url"),
+    WSURL("url"),
     TOK("language"),
     TOK("ttsLanguage"),
     TOK("transcriptionLanguage"),
@@ -467,7 +478,7 @@ static const struct twiml_elem_schema elems[] = {
      &text_dial, false, ATTRS(a_dial)},
     {"Hangup", "Response", "Parameter", 12200, NULL, false, NOATTRS},
     {"Reject", "Response", "Parameter", 12200, NULL, false, ATTRS(a_reject)},
-    {"Redirect", "Response", NOKIDS, 12200, &text_url, false, ATTRS(a_redirect)},
+    {"Redirect", "Response", NOKIDS, 12200, &text_redirect, false, ATTRS(a_redirect)},
     {"Enqueue", "Response", "Task", 12200, &text_any, false, ATTRS(a_enqueue)},
     {"Leave", "Response", NOKIDS, 12200, NULL, false, NOATTRS},
     {"Refer", "Response", "Sip", 12200, NULL, false, ATTRS(a_action_method)},

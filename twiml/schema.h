@@ -6,11 +6,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#define TWIML_SIP_URI_MAX 254 /* a <Sip> URI must be shorter than 255 characters (D-SIP) */
+
 /* The type of an attribute value (or of an element's text). */
 enum twiml_type {
 	TWIML_T_STRING,   /* any text; max = longest length (0 = no limit) */
 	TWIML_T_TOKEN,    /* no white space or control characters; max as above */
 	TWIML_T_URL,      /* relative or absolute http(s) URL */
+	TWIML_T_WSURL,    /* absolute ws:// or wss:// URL (media streams) */
 	TWIML_T_METHOD,   /* GET or POST */
 	TWIML_T_BOOL,     /* true or false */
 	TWIML_T_INT,      /* decimal integer in [min, max] */

@@ -29,11 +29,7 @@ const struct dest_var dest_vars_table[] = {
 
 /* Header names allowed on <Sip> without the X- prefix (twilio-facts §8). */
 static const char *const std_headers[] = {
-    "User-to-User",
-    "Remote-Party-ID",
-    "P-Preferred-Identity",
-    "P-Called-Party-ID",
-    NULL,
+    "User-to-User", "Remote-Party-ID", "P-Preferred-Identity", "P-Called-Party-ID", NULL,
 };
 
 /* SIP URI parameters understood by <Sip>, with their allowed values. */
@@ -83,8 +79,8 @@ static const char *q(char *out, size_t size, const char *s, size_t len)
 	out[o] = '\0';
 	return out;
 }
-#define Q(buf, s)      q(buf, sizeof(buf), (s), strlen(s))
-#define QN(buf, s, n)  q(buf, sizeof(buf), (s), (n))
+#define Q(buf, s)     q(buf, sizeof(buf), (s), strlen(s))
+#define QN(buf, s, n) q(buf, sizeof(buf), (s), (n))
 
 static bool is_alnum(int c)
 {
@@ -126,17 +122,20 @@ static bool is_e164(const char *s)
 
 bool dest_is_sip(const struct dest *d)
 {
-	return d->route && (strncmp(d->route, "sip:", 4) == 0 || strncmp(d->route, "sips:", 5) == 0);
+	return d->route &&
+	       (strncmp(d->route, "sip:", 4) == 0 || strncmp(d->route, "sips:", 5) == 0);
 }
 
 static int check_name(const char *name, struct dest_error *err)
 {
 	char b[80];
 	if (!name || !*name)
-		return fail(err, "name", "name is empty: give a slug such as billing or front-desk");
+		return fail(err, "name",
+		            "name is empty: give a slug such as billing or front-desk");
 	size_t len = strlen(name);
 	if (len > DEST_NAME_MAX)
-		return fail(err, "name", "name %s is %zu characters, over the limit of %d: shorten it",
+		return fail(err, "name",
+		            "name %s is %zu characters, over the limit of %d: shorten it",
 		            Q(b, name), len, DEST_NAME_MAX);
 	if (!((name[0] >= 'a' && name[0] <= 'z') || is_digit(name[0])))
 		return fail(err, "name",
@@ -145,9 +144,10 @@ static int check_name(const char *name, struct dest_error *err)
 	for (size_t i = 0; i < len; i++) {
 		char c = name[i];
 		if (!((c >= 'a' && c <= 'z') || is_digit(c) || c == '-'))
-			return fail(err, "name",
-			            "name %s is not a slug: use only a-z, 0-9 and '-', e.g. front-desk",
-			            Q(b, name));
+			return fail(
+			    err, "name",
+			    "name %s is not a slug: use only a-z, 0-9 and '-', e.g. front-desk",
+			    Q(b, name));
 	}
 	return 0;
 }
@@ -191,10 +191,11 @@ static int check_sip(const char *route, struct dest_error *err)
 		for (const char *u = p; u < at; u++) {
 			if (*u == '%') {
 				if (!is_hex(u[1]) || !is_hex(u[2]))
-					return fail(err, "route",
-					            "route %s has a '%%' not followed by two hex digits: "
-					            "write %%25 for a percent sign",
-					            Q(b, route));
+					return fail(
+					    err, "route",
+					    "route %s has a '%%' not followed by two hex digits: "
+					    "write %%25 for a percent sign",
+					    Q(b, route));
 				u += 2;
 				continue;
 			}
@@ -222,10 +223,11 @@ static int check_sip(const char *route, struct dest_error *err)
 		while (*p && *p != ':' && *p != ';') {
 			if (*p == '.') {
 				if (label_start)
-					return fail(err, "route",
-					            "route %s has an empty label in its host: write e.g. "
-					            "pbx.example.com",
-					            Q(b, route));
+					return fail(
+					    err, "route",
+					    "route %s has an empty label in its host: write e.g. "
+					    "pbx.example.com",
+					    Q(b, route));
 				label_start = true;
 			} else if (is_alnum(*p) || (*p == '-' && !label_start)) {
 				label_start = false;
@@ -242,7 +244,8 @@ static int check_sip(const char *route, struct dest_error *err)
 			            "route %s has no host: write e.g. sip:desk@pbx.example.com",
 			            Q(b, route));
 		if (p[-1] == '-')
-			return fail(err, "route", "route %s has a host ending in '-': check the spelling",
+			return fail(err, "route",
+			            "route %s has a host ending in '-': check the spelling",
 			            Q(b, route));
 	}
 	if (*p == ':') {
@@ -272,8 +275,9 @@ static int check_sip(const char *route, struct dest_error *err)
 			            ";transport=udp|tcp|tls or ;region=us1|...",
 			            Q(b, route), QN(b2, ns, nlen));
 		if (*p != '=')
-			return fail(err, "route", "route %s: parameter %s needs a value, e.g. %s=%s",
-			            Q(b, route), sip_params[k].name, sip_params[k].name,
+			return fail(err, "route",
+			            "route %s: parameter %s needs a value, e.g. %s=%s", Q(b, route),
+			            sip_params[k].name, sip_params[k].name,
 			            sip_params[k].values[0]);
 		const char *vs = ++p;
 		while (*p && *p != ';')
@@ -310,20 +314,22 @@ static int check_route(const char *route, struct dest_error *err)
 	size_t len = strlen(route);
 	if (len > DEST_ROUTE_MAX)
 		return fail(err, "route",
-		            "route is %zu characters, over Twilio's <Sip> limit of %d: shorten it", len,
-		            DEST_ROUTE_MAX);
+		            "route is %zu characters, over Twilio's <Sip> limit of %d: shorten it",
+		            len, DEST_ROUTE_MAX);
 	if (strncmp(route, "sip:", 4) == 0 || strncmp(route, "sips:", 5) == 0)
 		return check_sip(route, err);
 	if (strncasecmp(route, "sip:", 4) == 0 || strncasecmp(route, "sips:", 5) == 0)
-		return fail(err, "route", "route %s: write the scheme in lower case (sip: or sips:)",
+		return fail(err, "route",
+		            "route %s: write the scheme in lower case (sip: or sips:)",
 		            Q(b, route));
 	const char *num = route;
 	if (strncmp(route, "tel:", 4) == 0)
 		num = route + 4;
 	if (!is_e164(num))
-		return fail(err, "route",
-		            "route %s is not E.164: write + and the country code, e.g. +14155550100",
-		            Q(b, route));
+		return fail(
+		    err, "route",
+		    "route %s is not E.164: write + and the country code, e.g. +14155550100",
+		    Q(b, route));
 	return 0;
 }
 
@@ -338,22 +344,24 @@ static int check_caller_id(const struct dest *d, struct dest_error *err)
 		return fail(err, "caller_id",
 		            "caller id is empty: leave it out to keep the caller's own number");
 	if (len > DEST_CALLER_ID_MAX)
-		return fail(err, "caller_id", "caller id is %zu characters, over the limit of %d", len,
-		            DEST_CALLER_ID_MAX);
+		return fail(err, "caller_id", "caller id is %zu characters, over the limit of %d",
+		            len, DEST_CALLER_ID_MAX);
 	if (!dest_is_sip(d)) {
 		if (!is_e164(s))
-			return fail(err, "caller_id",
-			            "caller id %s is not E.164: a number route needs a phone number "
-			            "with + and the country code, e.g. +14155550100",
-			            Q(b, s));
+			return fail(
+			    err, "caller_id",
+			    "caller id %s is not E.164: a number route needs a phone number "
+			    "with + and the country code, e.g. +14155550100",
+			    Q(b, s));
 		return 0;
 	}
 	for (size_t i = 0; i < len; i++)
 		if (!is_alnum(s[i]) && !strchr("+-_.", s[i]))
-			return fail(err, "caller_id",
-			            "caller id %s has a character <Sip> refuses: use letters, digits "
-			            "and + - _ . only",
-			            Q(b, s));
+			return fail(
+			    err, "caller_id",
+			    "caller id %s has a character <Sip> refuses: use letters, digits "
+			    "and + - _ . only",
+			    Q(b, s));
 	return 0;
 }
 
@@ -392,10 +400,11 @@ static int check_template(const char *hname, const char *v, size_t *enc, struct 
 	for (const char *p = v; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 		if (c == '\r' || c == '\n' || (c < 0x20 && c != '\t') || c == 0x7f)
-			return fail(err, "header",
-			            "header %s: the value holds a control character (0x%02x): a header "
-			            "value is one line of text",
-			            hname, c);
+			return fail(
+			    err, "header",
+			    "header %s: the value holds a control character (0x%02x): a header "
+			    "value is one line of text",
+			    hname, c);
 		if (c != '$') {
 			*enc += hv_plain(c) ? 1 : 3;
 			continue;
@@ -413,10 +422,11 @@ static int check_template(const char *hname, const char *v, size_t *enc, struct 
 				snprintf(shown, sizeof(shown), "$%.*s", (int)n, p + 1);
 			else
 				snprintf(shown, sizeof(shown), "a lone $");
-			return fail(err, "header",
-			            "header %s: unknown variable %s: use $caller_id, $from, $to, "
-			            "$call_sid, $account_sid or $refer.<Header-Name> (write $$ for a $)",
-			            hname, shown);
+			return fail(
+			    err, "header",
+			    "header %s: unknown variable %s: use $caller_id, $from, $to, "
+			    "$call_sid, $account_sid or $refer.<Header-Name> (write $$ for a $)",
+			    hname, shown);
 		}
 		*enc += var->enc_max;
 		p += n;
@@ -435,8 +445,8 @@ static int check_headers(const struct dest *d, struct dest_error *err)
 		            "headers; use a sip: URI or drop the headers",
 		            d->route);
 	if (d->nheaders > DEST_MAX_HEADERS)
-		return fail(err, "header", "%zu headers, over the limit of %d: drop some", d->nheaders,
-		            DEST_MAX_HEADERS);
+		return fail(err, "header", "%zu headers, over the limit of %d: drop some",
+		            d->nheaders, DEST_MAX_HEADERS);
 	size_t part = 0;
 	for (size_t i = 0; i < d->nheaders; i++) {
 		const char *name = d->headers[i].name ? d->headers[i].name : "";
@@ -444,32 +454,37 @@ static int check_headers(const struct dest *d, struct dest_error *err)
 		size_t nlen = strlen(name);
 		if (nlen == 0 || strcasecmp(name, "X-") == 0)
 			return fail(err, "header",
-			            "a header has an empty name: write 'X-Name: VALUE', e.g. 'X-Account: 42'");
+			            "a header has an empty name: write 'X-Name: VALUE', e.g. "
+			            "'X-Account: 42'");
 		if (nlen > DEST_HEADER_NAME_MAX)
-			return fail(err, "header", "header name %s is over the limit of %d characters",
-			            Q(b, name), DEST_HEADER_NAME_MAX);
+			return fail(err, "header",
+			            "header name %s is over the limit of %d characters", Q(b, name),
+			            DEST_HEADER_NAME_MAX);
 		for (size_t k = 0; k < nlen; k++)
 			if (!hname_char((unsigned char)name[k]))
-				return fail(err, "header",
-				            "header name %s is not a SIP token: use letters, digits and "
-				            "'-', e.g. X-Account-Id",
-				            Q(b, name));
+				return fail(
+				    err, "header",
+				    "header name %s is not a SIP token: use letters, digits and "
+				    "'-', e.g. X-Account-Id",
+				    Q(b, name));
 		bool std = false;
 		for (int k = 0; std_headers[k]; k++)
 			if (strcasecmp(name, std_headers[k]) == 0)
 				std = true;
 		if (!std) {
 			if (strncasecmp(name, "X-", 2) != 0)
-				return fail(err, "header",
-				            "header name %s: custom headers start with X-, e.g. X-%s (or "
-				            "use User-to-User, Remote-Party-ID, P-Preferred-Identity, "
-				            "P-Called-Party-ID)",
-				            Q(b, name), name);
+				return fail(
+				    err, "header",
+				    "header name %s: custom headers start with X-, e.g. X-%s (or "
+				    "use User-to-User, Remote-Party-ID, P-Preferred-Identity, "
+				    "P-Called-Party-ID)",
+				    Q(b, name), name);
 			if (strncasecmp(name, "X-Twilio", 8) == 0)
-				return fail(err, "header",
-				            "header name %s: X-Twilio headers are Twilio's own: choose "
-				            "another name",
-				            Q(b, name));
+				return fail(
+				    err, "header",
+				    "header name %s: X-Twilio headers are Twilio's own: choose "
+				    "another name",
+				    Q(b, name));
 		}
 		for (size_t k = 0; k < i; k++)
 			if (strcasecmp(name, d->headers[k].name) == 0)
@@ -507,8 +522,8 @@ int dest_validate(const struct dest *d, struct dest_error *err)
 	if (d->timeout != 0 && (d->timeout < DEST_TIMEOUT_MIN || d->timeout > DEST_TIMEOUT_MAX)) {
 		snprintf(b, sizeof(b), "%d", d->timeout);
 		return fail(err, "timeout",
-		            "timeout %s is out of range: <Dial> takes %d-%d seconds (default %d)", b,
-		            DEST_TIMEOUT_MIN, DEST_TIMEOUT_MAX, DEST_DEFAULT_TIMEOUT);
+		            "timeout %s is out of range: <Dial> takes %d-%d seconds (default %d)",
+		            b, DEST_TIMEOUT_MIN, DEST_TIMEOUT_MAX, DEST_DEFAULT_TIMEOUT);
 	}
 	return 0;
 }
@@ -523,14 +538,15 @@ int dest_validate_set(const struct dest *d, size_t n, struct dest_error *err)
 				if (strcmp(e.field, "name") == 0) /* the message quotes the name */
 					snprintf(err->msg, sizeof(err->msg), "%.440s", e.msg);
 				else
-					snprintf(err->msg, sizeof(err->msg), "%.64s: %.440s", d[i].name,
-					         e.msg);
+					snprintf(err->msg, sizeof(err->msg), "%.64s: %.440s",
+					         d[i].name, e.msg);
 			}
 			return EINVAL;
 		}
 		for (size_t k = 0; k < i; k++)
 			if (strcasecmp(d[i].name, d[k].name) == 0)
-				return fail(err, "name", "%s: the name is used twice: names are unique",
+				return fail(err, "name",
+				            "%s: the name is used twice: names are unique",
 				            d[i].name);
 	}
 	return 0;
@@ -613,8 +629,9 @@ int dest_render_target(const struct dest *d, const struct dest_vars *v, struct b
 		return rc;
 	size_t start = out->len;
 	for (size_t i = 0; i < d->nheaders; i++) {
-		if ((rc = buf_addc(out, i ? '&' : '?')) || (rc = buf_adds(out, d->headers[i].name)) ||
-		    (rc = buf_addc(out, '=')) || (rc = add_value(out, d->headers[i].value, v)))
+		if ((rc = buf_addc(out, i ? '&' : '?')) ||
+		    (rc = buf_adds(out, d->headers[i].name)) || (rc = buf_addc(out, '=')) ||
+		    (rc = add_value(out, d->headers[i].value, v)))
 			return rc;
 	}
 	if (d->nheaders && out->len - start - 1 > DEST_HEADERS_PART_MAX)

@@ -1,0 +1,50 @@
+# store_interop.sh: 'dest preview' answers the same TwiML as the official twilio package builds for each example destination, with ordinary and hostile webhook values.
+. "$(dirname "$0")/lib.sh"
+
+bash "$ROOT/tests/interop/ensure.sh" >"$T/ensure.log" 2>&1
+rc=$?
+if [ "$rc" -eq 3 ]; then
+	skip "dest interop: the twilio npm package is not installable here ($(tail -1 "$T/ensure.log"))"
+	finish
+	exit 0
+fi
+[ "$rc" -eq 0 ] || { not_ok "tests/interop/ensure.sh" "exit $rc" "$(tail -3 "$T/ensure.log")"; finish; exit 1; }
+
+export HANDOFF_DB="$T/i.db"
+check "import the example" "$HANDOFF" import "$ROOT/fixtures/destinations/example.json"
+check "add one with literal text and every variable" "$HANDOFF" dest add ctx \
+	--route 'sip:ctx@pbx.example.com:5070' --header 'X-Ctx: to=$to; acct=$account_sid; 100% $$' \
+	--header 'x-from: <$from>' --header 'P-Called-Party-ID: $refer.p-called-party-id' --caller-id ctx.line_1
+check "export" "$HANDOFF" export
+cp "$T/out" "$T/set.json"
+names=$(python3 -c 'import json,sys; print(" ".join(d["name"] for d in json.load(open(sys.argv[1]))["destinations"]))' "$T/set.json")
+
+# param sets: ordinary, then hostile values in every variable
+i=0
+while IFS= read -r params; do
+	i=$((i + 1))
+	printf '%s' "$params" >"$T/p$i.json"
+	(cd "$ROOT/tests/interop" && node dest_twiml.js "$T/set.json" "$T/p$i.json") >"$T/want$i.json" 2>"$T/node.err" ||
+		{ not_ok "node built set $i" "$(head -3 "$T/node.err")"; continue; }
+	# NUL-separated: values may hold CR and LF
+	mapfile -d '' args < <(python3 -c 'import json,sys; [print(k+"="+v, end="\0") for k,v in json.load(open(sys.argv[1])).items()]' "$T/p$i.json")
+	for n in $names; do
+		expect_exit "preview $n (set $i)" 0 "$HANDOFF" dest preview "$n" "${args[@]}"
+		cmpout=$(python3 - "$T/out" "$T/want$i.json" "$n" <<'PY'
+import json, sys, xml.etree.ElementTree as ET
+def canon(e):
+    return (e.tag, sorted(e.attrib.items()), (e.text or "").strip(), [canon(k) for k in e])
+got = ET.fromstring(open(sys.argv[1], "rb").read())
+want = ET.fromstring(json.load(open(sys.argv[2]))[sys.argv[3]].encode())
+print("same" if canon(got) == canon(want) else "got  %s\nwant %s" % (canon(got), canon(want)))
+PY
+)
+		expect_eq "preview $n (set $i) equals the twilio package's TwiML" "$cmpout" "same"
+	done
+done <<'SETS'
+{"From": "+14155550111", "To": "+14155550199", "CallSid": "CA0123456789abcdef0123456789abcdef", "AccountSid": "AC0123456789abcdef0123456789abcdef", "ReferTransferTarget": "<sip:billing@agent.example.com?X-Account=42%2C7&User-to-User=123%3Bencoding%3Dhex&X-Reason=upsell&P-Called-Party-ID=%3Csip%3Ab%40c%3E>"}
+{"From": "\"><Hangup/>&amp;", "To": "a\r\nX-Evil: 1", "CallSid": "CAxyz", "AccountSid": "AC'\"", "ReferTransferTarget": "<sip:x@y?X-Account=%26X-Evil%3D1&User-to-User=%0D%0AContact%3A%20evil&X-Reason=%3C%2FSip%3E%3CNumber%3E%2B1900%3C%2FNumber%3E>"}
+{"From": "sip:alice@example.com", "To": "client:bob", "CallSid": "CA00000000000000000000000000000000", "AccountSid": "AC00000000000000000000000000000000", "ReferTransferTarget": "sip:nothing@here"}
+SETS
+
+finish
