@@ -332,7 +332,7 @@ static void lputq(struct line *l, const char *s, size_t max)
 {
 	static const char hexd[] = "0123456789abcdef";
 	lput(l, "\"", 1);
-	for (size_t i = 0; s[i] && i < max; i++) {
+	for (size_t i = 0; i < max && s[i]; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
 			char e[4] = {'\\', 'x', hexd[c >> 4], hexd[c & 15]};

@@ -320,7 +320,7 @@ static int legacy_query(const char *url, struct buf *b)
 	}
 	buf_free(&tmp);
 	/* the printing order: index-like keys ascending, then the rest as seen */
-	size_t order[QS_MAX_KEYS], no = 0;
+	size_t order[QS_MAX_KEYS] = {0}, no = 0;
 	for (size_t i = 0; i < nk; i++)
 		if (keys[i].is_index) {
 			size_t j = no++;
