@@ -67,3 +67,9 @@ setup_dests() {
 		"$HANDOFF" promote --message v1 >/dev/null &&
 		"$HANDOFF" dest set billing --route 'sip:billing-v2@pbx.example.com' >/dev/null
 }
+
+# server_log: the server's log so far (it writes its lines in batches, every 20 ms).
+server_log() {
+	sleep 0.15
+	cat "$T/serve.log"
+}

@@ -17,7 +17,7 @@ save=$TWILIO_AUTH_TOKEN
 TWILIO_AUTH_TOKEN="" start_server --insecure-no-signature --agent sip:ai@a.example.com
 s=$(curl -s -o /dev/null -w '%{http_code}' -d 'ReferTransferTarget=sip:billing@a' "$BASE/refer")
 expect_eq "insecure: unsigned request answered" "$s" 200
-expect_match "insecure: said loudly" "$(cat "$T/serve.log")" 'WARNING: signature checks are off'
+expect_match "insecure: said loudly" "$(server_log)" 'WARNING: signature checks are off'
 stop_server
 expect_eq "insecure: SIGTERM exit 0" "$STOP_RC" 0
 TWILIO_AUTH_TOKEN=$save
@@ -44,7 +44,7 @@ start_server
 sig=$("$HANDOFF" sig sign --url 'https://proxy.example.com/refer' 'ReferTransferTarget=sip:billing@a')
 s=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Twilio-Signature: $sig" -H 'X-Forwarded-Proto: https' -H 'X-Forwarded-Host: proxy.example.com' --data-urlencode 'ReferTransferTarget=sip:billing@a' "$BASE/refer")
 expect_eq "X-Forwarded-* ignored without --trust-proxy" "$s" 403
-expect_match "the 403 log suggests --public-url" "$(cat "$T/serve.log")" 'rebuilt from the request: behind a proxy, give --public-url'
+expect_match "the 403 log suggests --public-url" "$(server_log)" 'rebuilt from the request: behind a proxy, give --public-url'
 stop_server
 start_server --trust-proxy
 s=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Twilio-Signature: $sig" -H 'X-Forwarded-Proto: https' -H 'X-Forwarded-Host: proxy.example.com' --data-urlencode 'ReferTransferTarget=sip:billing@a' "$BASE/refer")
@@ -63,7 +63,7 @@ expect_eq "the secondary token is accepted" "$s" 200
 sig=$(TWILIO_AUTH_TOKEN="third-$RANDOM" "$HANDOFF" sig sign --url "$BASE/refer" 'ReferTransferTarget=sip:billing@a')
 s=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Twilio-Signature: $sig" --data-urlencode 'ReferTransferTarget=sip:billing@a' "$BASE/refer")
 expect_eq "a third token is refused" "$s" 403
-expect_match "startup says both tokens" "$(cat "$T/serve.log")" 'signatures checked \(primary and secondary token\)'
+expect_match "startup says both tokens" "$(server_log)" 'signatures checked \(primary and secondary token\)'
 stop_server
 unset TWILIO_AUTH_TOKEN_SECONDARY
 
@@ -88,13 +88,13 @@ expect_eq "... and live unchanged" "$(route_of /refer)" "<Sip>sip:billing-v2@pbx
 sleep 1
 expect_eq "live after rollback, within 1 s" "$(route_of /refer)" "<Sip>sip:billing@pbx.example.com"
 expect_match "metrics: version after rollback" "$(curl -s "$BASE/metrics")" '^handoff_live_version 1$'
-expect_match "the log notes the reload" "$(cat "$T/serve.log")" 'serve: loaded live version 2'
+expect_match "the log notes the reload" "$(server_log)" 'serve: loaded live version 2'
 
 # --- SIGHUP ---
 kill -HUP "$SERVER_PID"
 sleep 0.3
 expect_eq "still serving after SIGHUP" "$(curl -s "$BASE/healthz")" "ok"
-expect_match "SIGHUP logged" "$(cat "$T/serve.log")" 'serve: SIGHUP: reloading'
+expect_match "SIGHUP logged" "$(server_log)" 'serve: SIGHUP: reloading'
 
 # --- SIGTERM with requests in flight: they finish, exit 0 ---
 for i in $(seq 1 20); do curl -s -o /dev/null -w '%{http_code}\n' "$BASE/healthz" >>"$T/inflight" & done
@@ -104,7 +104,7 @@ wait
 expect_eq "SIGTERM: exit 0" "$STOP_RC" 0
 # a request either completed (200) or found the port closed (000): nothing in between
 expect_eq "no request failed half-way around SIGTERM" "$(grep -cvE '^(200|000)$' "$T/inflight")" 0
-expect_match "SIGTERM: logged" "$(cat "$T/serve.log")" 'serve: stopped'
+expect_match "SIGTERM: logged" "$(server_log)" 'serve: stopped'
 start_server
 kill -INT "$SERVER_PID"
 wait "$SERVER_PID"

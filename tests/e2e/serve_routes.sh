@@ -124,7 +124,7 @@ expect_match "metrics: signature failures" "$m" '^handoff_signature_failures_tot
 expect_match "metrics: latency histogram" "$m" 'handoff_request_duration_seconds_bucket\{le="\+Inf"\} [0-9]+'
 expect_match "metrics: live version" "$m" '^handoff_live_version 1$'
 expect_match "metrics: sandbox revision" "$m" '^handoff_sandbox_revision [0-9]+'
-log=$(cat "$T/serve.log")
+log=$(server_log)
 expect_match "startup line" "$log" "serve: listening on 127.0.0.1:$PORT .*live version 1 \(2 destinations\)"
 expect_match "access log line" "$log" 'serve: POST /refer 200 [0-9.]+ms call=CA101 target="sip:billing@agent.example.com" dest=billing version=1'
 expect_match "403 log explains the URL variants" "$log" 'serve: POST /refer 403 .*tried URL https://example.com/refer|tried URL http://127.0.0.1:[0-9]+/refer \(as given\); tried URL http://127.0.0.1/refer \(port removed; differs in port\)'
