@@ -40,11 +40,15 @@ long form_unescape(const char *s, size_t len, int plus_is_space, char *out, size
 }
 
 /* Decodes s[0..len) onto itself (the result is never longer); returns the
- * new length or -EBADMSG. Writes a NUL after the result. */
+ * new length or -EBADMSG. Writes a NUL after the result. Most values hold
+ * no escape at all: nothing moves until the first '%' or '+'. */
 static long decode_in_place(char *s, size_t len)
 {
-	size_t o = 0;
-	for (size_t i = 0; i < len; i++) {
+	size_t i = 0;
+	while (i < len && s[i] != '%' && s[i] != '+')
+		i++;
+	size_t o = i;
+	for (; i < len; i++) {
 		char c = s[i];
 		if (c == '%') {
 			int hi = i + 1 < len ? hexval((unsigned char)s[i + 1]) : -1;
@@ -69,9 +73,8 @@ int form_parse(char *s, size_t len, struct form *f)
 		return E2BIG;
 	size_t i = 0;
 	while (i < len) {
-		size_t end = i;
-		while (end < len && s[end] != '&')
-			end++;
+		const char *amp = memchr(s + i, '&', len - i);
+		size_t end = amp ? (size_t)(amp - s) : len;
 		if (end == i) { /* an empty piece */
 			i = end + 1;
 			continue;
@@ -80,9 +83,8 @@ int form_parse(char *s, size_t len, struct form *f)
 			f->n = 0;
 			return E2BIG;
 		}
-		size_t eq = i;
-		while (eq < end && s[eq] != '=')
-			eq++;
+		const char *eqp = memchr(s + i, '=', end - i);
+		size_t eq = eqp ? (size_t)(eqp - s) : end;
 		/* The separator bytes ('=' and '&') become the NULs of the decoded
 		 * pieces; the last piece's NUL goes at s[len]. */
 		long nl = decode_in_place(s + i, eq - i);

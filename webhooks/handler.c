@@ -127,7 +127,9 @@ static const struct handler_route *find_route(const struct handler_settings *s, 
 
 static void copy_field(char *dst, size_t cap, const char *src)
 {
-	snprintf(dst, cap, "%s", src ? src : "");
+	size_t n = src ? strnlen(src, cap - 1) : 0;
+	memcpy(dst, src ? src : "", n);
+	dst[n] = '\0';
 }
 
 /* Everything a webhook route reads from one request. */
