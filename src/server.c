@@ -418,8 +418,9 @@ static void handle(void *ctx, const struct http_req *req, struct http_resp *resp
 	struct server *sv = ctx;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	char base[300];
-	base_url(sv, req, base, sizeof(base));
+	char base[300] = "";
+	if (!sv->cfg->public_url) /* only needed when the URL is rebuilt from the request */
+		base_url(sv, req, base, sizeof(base));
 	struct scratch *sc = scratch();
 	/* the handler decodes the body in place: give it a copy it may write */
 	char *small = sc->body;
