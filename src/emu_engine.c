@@ -565,7 +565,9 @@ static void answer_parent(struct call *c)
 
 static void bye(struct call *c, struct leg *l, const char *who)
 {
-	ev(c, "sip", l, 0, "BYE to %s (%s)", party(l), who);
+	/* on a trunk/plivo parent leg the far end of the BYE is the agent, not the caller */
+	const char *to = l->parent < 0 && c->profile != EMU_TWILIO_VOICE ? "agent" : party(l);
+	ev(c, "sip", l, 0, "BYE to %s (%s)", to, who);
 	if (!terminal(l->status))
 		set_status(c, l, l->status == ST_INPROGRESS ? ST_COMPLETED : ST_CANCELED);
 }
@@ -1406,16 +1408,17 @@ static void sip_transfer(struct call *c, int li, const struct emu_refer_req *req
 		set_status(c, t, ST_INPROGRESS);
 		notify(c, l, 200);
 		if (trunk) {
-			ev(c, "sip", l, 0, "the transferor ends the held call (BYE)");
-			bye(c, l, "transferor");
+			ev(c, "sip", l, 0, "BYE from the transferor: it ends the held call");
+			set_status(c, l, ST_COMPLETED);
+			link_peers(c, NULL, "caller", t, party(t));
 		} else {
+			link_peers(c, NULL, "caller", t, party(t));
 			bye(c, l, "Plivo, after bridging");
 			if (li == 0)
 				ev(c, "transfer", l, 0, "recording on the original leg stops; its CDR ends");
 			else
 				ev(c, "transfer", l, 0, "the new transfer leg replaces %s", l->label);
 		}
-		link_peers(c, NULL, "caller", t, party(t));
 		return;
 	case EMU_BUSY:
 		advance(c->eng, c->rules[EMU_R_RING_MS]);
@@ -1703,7 +1706,8 @@ int emu_refer(struct emu_engine *e, const char *leg_sid, const struct emu_refer_
 	c->ro = &ro;
 	size_t from = c->nev;
 	struct leg *l = &c->legs[li];
-	struct event *v = ev(c, "sip", l, 0, "REFER from %s, Refer-To: %s, target will %s", party(l),
+	const char *sender = li == 0 && c->profile != EMU_TWILIO_VOICE ? "agent" : party(l);
+	struct event *v = ev(c, "sip", l, 0, "REFER from %s, Refer-To: %s (target: %s)", sender,
 	                     req->refer_to, emu_outcome_name(req->target));
 	if (v)
 		params_copy(&v->params, req->headers);
