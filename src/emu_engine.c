@@ -11,7 +11,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "emu_xml.h"
+#include "twiml/lint.h"
 #include "twiml/twiml.h"
 #include "util/buf.h"
 #include "util/mem.h"
@@ -301,7 +301,7 @@ static void call_free(struct call *c)
 	}
 	free(c->ev);
 	for (size_t i = 0; i < c->ndocs; i++) {
-		emu_xml_free(c->docs[i].root);
+		twiml_free(c->docs[i].root);
 		free(c->docs[i].url);
 	}
 	for (size_t i = 0; c->countries && c->countries[i]; i++)
@@ -494,9 +494,16 @@ static int webhook(struct call *c, const struct leg *l, const char *why, const c
                    const char *url, const struct emu_params *p, const struct twiml_node **doc,
                    const char **doc_url);
 
+/* The trimmed text of n (a noun's address), as a copy the caller frees. */
+static char *text_of(const struct twiml_node *n)
+{
+	struct str t = twiml_text(n);
+	return xstrndup(t.p ? t.p : "", t.len);
+}
+
 static const char *method_of(const struct twiml_node *n, const char *attr)
 {
-	const char *m = emu_xml_attr(n, attr);
+	const char *m = twiml_get(n, attr);
 	return m && strcasecmp(m, "GET") == 0 ? "GET" : "POST";
 }
 
@@ -505,10 +512,10 @@ static void status_callback(struct call *c, struct leg *l, const char *ev_name)
 {
 	if (!l->noun)
 		return;
-	const char *url = emu_xml_attr(l->noun, "statusCallback");
+	const char *url = twiml_get(l->noun, "statusCallback");
 	if (!url)
 		return;
-	const char *evs = emu_xml_attr(l->noun, "statusCallbackEvent");
+	const char *evs = twiml_get(l->noun, "statusCallbackEvent");
 	if (!evs)
 		evs = "completed";
 	const char *hit = strstr(evs, ev_name);
@@ -639,13 +646,38 @@ static const struct twiml_node *keep_doc(struct call *c, struct twiml_node *root
 /* A document built from a non-XML answer (text/plain read aloud, audio played). */
 static struct twiml_node *synth_doc(const char *verb, const char *text, bool hangup)
 {
-	struct twiml_node *r = emu_xml_node("Response", NULL);
-	struct twiml_node *v = emu_xml_node(verb, NULL);
-	emu_xml_append(v, emu_xml_node(NULL, text));
-	emu_xml_append(r, v);
+	struct twiml_node *r = twiml_new("Response");
+	twiml_add_text(twiml_add(r, verb), text);
 	if (hangup)
-		emu_xml_append(r, emu_xml_node("Hangup", NULL));
+		twiml_add(r, "Hangup");
 	return r;
+}
+
+/* Reads TwiML with twiml_parse and checks it with twiml_validate (findings go to the
+ * timeline). 0 and *root (caller frees), or the Twilio code with why filled. */
+static int parse_doc(struct call *c, const struct leg *l, const char *body, size_t len,
+                     struct twiml_node **root, char *why, size_t whylen)
+{
+	struct twiml_findings f;
+	twiml_findings_init(&f);
+	struct twiml_node *r = NULL;
+	int code = 0, rc = twiml_parse(body, len, &r, &f);
+	if (rc) {
+		code = rc == E2BIG ? 11750 : 12100;
+		snprintf(why, whylen, "%s", f.n ? f.v[0].msg : "not well-formed");
+	} else if (strcmp(r->name, "Response") != 0) {
+		code = 12102;
+		snprintf(why, whylen, "the root element is <%s>, not <Response>", r->name);
+		twiml_free(r);
+	} else {
+		twiml_validate(r, &f);
+		for (size_t i = 0; i < f.n; i++)
+			ev(c, f.v[i].level == TWIML_ERROR ? "error" : "warning", l, f.v[i].code,
+			   "TwiML line %u:%u: %s", f.v[i].line, f.v[i].col, f.v[i].msg);
+		*root = r;
+	}
+	twiml_findings_free(&f);
+	return code;
 }
 
 static bool ctype_is(const char *ct, const char *want)
@@ -701,19 +733,15 @@ static int webhook(struct call *c, const struct leg *l, const char *why, const c
 	if (!code && doc) {
 		const char *ct = res.content_type;
 		struct twiml_node *root = NULL;
-		char err[160] = "";
+		char err[TWIML_MAX_MSG + 16] = "";
 		if (!res.body || res.body_len == 0) {
 			code = 11770, why_err = "empty body";
 		} else if (ctype_is(ct, "text/xml") || ctype_is(ct, "application/xml") ||
 		           ctype_is(ct, "text/html")) {
-			if (emu_xml_parse(res.body, res.body_len, &root, err, sizeof(err)))
-				code = 12100, why_err = err;
-			else if (strcmp(root->name, "Response") != 0)
-				code = 12102, why_err = "root element is not <Response>";
+			code = parse_doc(c, l, res.body, res.body_len, &root, err, sizeof(err));
+			why_err = err;
 		} else if (ctype_is(ct, "text/plain")) {
-			if (emu_xml_parse(res.body, res.body_len, &root, err, sizeof(err)) ||
-			    strcmp(root->name, "Response") != 0) {
-				emu_xml_free(root);
+			if (parse_doc(c, l, res.body, res.body_len, &root, err, sizeof(err))) {
 				char *t = xstrndup(res.body, res.body_len);
 				root = synth_doc("Say", t, false);
 				free(t);
@@ -726,7 +754,7 @@ static int webhook(struct call *c, const struct leg *l, const char *why, const c
 			code = 12300, why_err = ct ? "content type is not TwiML" : "no content type";
 		}
 		if (code)
-			emu_xml_free(root);
+			twiml_free(root);
 		else
 			*doc = keep_doc(c, root, url, doc_url);
 	}
@@ -805,7 +833,7 @@ static int dial_end(struct call *c, const struct twiml_node *dial, const char *d
 	c->bdial = NULL;
 	p->peer[0] = 0;
 	ev(c, "dial", p, 0, "Dial ended: DialCallStatus=%s", dstatus);
-	const char *action = emu_xml_attr(dial, "action");
+	const char *action = twiml_get(dial, "action");
 	if (!action)
 		return CONT;
 	struct emu_params prm = {0};
@@ -865,7 +893,7 @@ static int do_dial(struct call *c, const struct twiml_node *v)
 		enum noun kind = N_NUMBER;
 		char *addr;
 		if (k->kind == TWIML_TEXT) {
-			addr = emu_xml_text(v);
+			addr = text_of(v);
 			if (!*addr || nn > 0) { /* plain text counts once */
 				free(addr);
 				continue;
@@ -876,7 +904,7 @@ static int do_dial(struct call *c, const struct twiml_node *v)
 				ev(c, "warning", p, 13215, "<%s> is not a <Dial> noun; ignored", k->name);
 				continue;
 			}
-			char *t = emu_xml_text(k);
+			char *t = text_of(k);
 			addr = kind == N_CLIENT && strncmp(t, "client:", 7) != 0
 			           ? xasprintf("client:%s", t)
 			           : xstrdup(t);
@@ -894,8 +922,8 @@ static int do_dial(struct call *c, const struct twiml_node *v)
 		ev(c, "warning", p, 13215, "<Dial> with nothing to dial");
 		goto out;
 	}
-	bool aob = emu_xml_attr(v, "answerOnBridge") &&
-	           strcmp(emu_xml_attr(v, "answerOnBridge"), "true") == 0;
+	bool aob = twiml_get(v, "answerOnBridge") &&
+	           strcmp(twiml_get(v, "answerOnBridge"), "true") == 0;
 	if (nouns[0].kind == N_CONFERENCE || nouns[0].kind == N_QUEUE) {
 		answer_parent(c);
 		c->in_conf = true;
@@ -910,13 +938,13 @@ static int do_dial(struct call *c, const struct twiml_node *v)
 	}
 	if (!aob)
 		answer_parent(c);
-	const char *tattr = emu_xml_attr(v, "timeout");
+	const char *tattr = twiml_get(v, "timeout");
 	long timeout = tattr ? strtol(tattr, NULL, 10) : 30;
 	if (timeout < 5 || timeout > 600)
 		timeout = timeout < 5 ? 5 : 600;
-	bool seq = emu_xml_attr(v, "sequential") &&
-	           strcmp(emu_xml_attr(v, "sequential"), "true") == 0;
-	const char *cid = emu_xml_attr(v, "callerId");
+	bool seq = twiml_get(v, "sequential") &&
+	           strcmp(twiml_get(v, "sequential"), "true") == 0;
+	const char *cid = twiml_get(v, "callerId");
 	int ring = c->rules[EMU_R_RING_MS];
 	int winner = -1, last = -1;
 	enum st worst = ST_FAILED;
@@ -1052,7 +1080,7 @@ static int do_refer_verb(struct call *c, const struct twiml_node *v)
 	char *to = NULL;
 	for (size_t i = 0; i < v->nkids && !to; i++)
 		if (v->kids[i]->kind == TWIML_ELEMENT && strcmp(v->kids[i]->name, "Sip") == 0)
-			to = emu_xml_text(v->kids[i]);
+			to = text_of(v->kids[i]);
 	if (!to)
 		to = xstrdup("");
 	bool sip_leg = strncmp(p->from, "sip:", 4) == 0 || strncmp(p->to, "sip:", 4) == 0;
@@ -1081,7 +1109,7 @@ static int do_refer_verb(struct call *c, const struct twiml_node *v)
 		}
 	}
 	free(to);
-	const char *action = emu_xml_attr(v, "action");
+	const char *action = twiml_get(v, "action");
 	if (!action) {
 		if (notify_last == 200) {
 			ev(c, "twiml", p, 0, "<Refer> succeeded without action: the leg ends");
@@ -1116,13 +1144,13 @@ static int do_gather(struct call *c, const struct twiml_node *v)
 	answer_parent(c);
 	for (size_t i = 0; i < v->nkids; i++)
 		if (v->kids[i]->kind == TWIML_ELEMENT) {
-			char *t = emu_xml_text(v->kids[i]);
+			char *t = text_of(v->kids[i]);
 			ev(c, "twiml", p, 0, "Gather prompt <%s> %s", v->kids[i]->name, t);
 			free(t);
 			advance(c->eng, c->rules[EMU_R_VERB_MS]);
 		}
 	if (c->digit_pos >= c->ndigits) {
-		const char *to = emu_xml_attr(v, "timeout");
+		const char *to = twiml_get(v, "timeout");
 		advance(c->eng, (to ? strtol(to, NULL, 10) : 5) * 1000);
 		ev(c, "twiml", p, 0, "Gather: no input, next verb");
 		return CONT;
@@ -1132,7 +1160,7 @@ static int do_gather(struct call *c, const struct twiml_node *v)
 	struct emu_params prm = {0};
 	std_params(c, p, &prm);
 	emu_params_add(&prm, "Digits", d);
-	const char *action = emu_xml_attr(v, "action");
+	const char *action = twiml_get(v, "action");
 	char *url = resolve(c->fr.url, action ? action : c->fr.url);
 	int r = goto_url(c, "Gather action", method_of(v, "method"), url, &prm);
 	free(url);
@@ -1146,17 +1174,17 @@ static int exec_verb(struct call *c, const struct twiml_node *v)
 	const char *n = v->name;
 	if (strcmp(n, "Say") == 0 || strcmp(n, "Play") == 0) {
 		answer_parent(c);
-		const char *lp = emu_xml_attr(v, "loop");
+		const char *lp = twiml_get(v, "loop");
 		long loops = lp ? strtol(lp, NULL, 10) : 1;
 		loops = loops < 1 ? 1 : loops > 100 ? 100 : loops;
-		char *t = emu_xml_text(v);
+		char *t = text_of(v);
 		ev(c, "twiml", p, 0, "%s %s", n, t);
 		free(t);
 		advance(c->eng, (int64_t)c->rules[EMU_R_VERB_MS] * loops);
 		return CONT;
 	}
 	if (strcmp(n, "Pause") == 0) {
-		const char *ln = emu_xml_attr(v, "length");
+		const char *ln = twiml_get(v, "length");
 		long s = ln ? strtol(ln, NULL, 10) : 1;
 		ev(c, "twiml", p, 0, "Pause %ld s", s);
 		advance(c->eng, (s < 0 ? 0 : s > 600 ? 600 : s) * 1000);
@@ -1170,7 +1198,7 @@ static int exec_verb(struct call *c, const struct twiml_node *v)
 			end_call(c, ST_FAILED);
 			return PAUSE;
 		}
-		char *t = emu_xml_text(v);
+		char *t = text_of(v);
 		char *url = resolve(c->fr.url, *t ? t : c->fr.url);
 		struct emu_params prm = {0};
 		std_params(c, p, &prm);
@@ -1186,7 +1214,7 @@ static int exec_verb(struct call *c, const struct twiml_node *v)
 		return PAUSE;
 	}
 	if (strcmp(n, "Reject") == 0) {
-		const char *rs = emu_xml_attr(v, "reason");
+		const char *rs = twiml_get(v, "reason");
 		bool busy = rs && strcmp(rs, "busy") == 0;
 		ev(c, "twiml", p, 0, "Reject reason=%s", busy ? "busy" : "rejected");
 		if (p->status == ST_INPROGRESS) {
@@ -1311,7 +1339,7 @@ static void voice_refer(struct call *c, int li, const struct emu_refer_req *req)
 		respond(c, l, rule(c, EMU_R_REFER_TO_LONG, l));
 		return;
 	}
-	const char *refer_url = emu_xml_attr(dial, "referUrl");
+	const char *refer_url = twiml_get(dial, "referUrl");
 	if (!refer_url) {
 		ev(c, "alert", l, 13802, "REFER received but the <Dial> has no referUrl");
 		respond(c, l, 202);
@@ -1321,8 +1349,8 @@ static void voice_refer(struct call *c, int li, const struct emu_refer_req *req)
 	}
 	respond(c, l, 202);
 	notify(c, l, 100);
-	bool aob = emu_xml_attr(dial, "answerOnBridge") &&
-	           strcmp(emu_xml_attr(dial, "answerOnBridge"), "true") == 0;
+	bool aob = twiml_get(dial, "answerOnBridge") &&
+	           strcmp(twiml_get(dial, "answerOnBridge"), "true") == 0;
 	struct emu_params prm = {0};
 	std_params(c, rule(c, EMU_R_CALLSID_PARENT, l) ? p : l, &prm);
 	emu_params_add(&prm, "ReferTransferTarget", req->refer_to);
@@ -1606,12 +1634,10 @@ int emu_call_create(struct emu_engine *e, const struct emu_call_spec *spec, char
 	const char *url = spec->voice_url ? spec->voice_url : "";
 	if (spec->twiml) {
 		struct twiml_node *root = NULL;
-		char err[160] = "";
-		if (emu_xml_parse(spec->twiml, strlen(spec->twiml), &root, err, sizeof(err)) ||
-		    strcmp(root->name, "Response") != 0) {
-			emu_xml_free(root);
-			ev(c, "error", p, root ? 12102 : 12100, "inline TwiML: %s",
-			   root ? "root is not <Response>" : err);
+		char err[TWIML_MAX_MSG + 16] = "";
+		int code = parse_doc(c, p, spec->twiml, strlen(spec->twiml), &root, err, sizeof(err));
+		if (code) {
+			ev(c, "error", p, code, "inline TwiML: %s", err);
 			end_call(c, ST_FAILED);
 			goto out;
 		}
