@@ -711,6 +711,7 @@ static int webhook(struct call *c, const struct leg *l, const char *why, const c
 	int rc = e->cfg.fetcher.fetch(e->cfg.fetcher.ctx, &req, &res);
 	int code = 0;
 	const char *why_err = "";
+	char err[TWIML_MAX_MSG + 16] = "";
 	if (res.delay_ms >= EMU_FETCH_TIMEOUT_MS) {
 		advance(e, EMU_FETCH_TIMEOUT_MS);
 		code = 11205, why_err = "no answer within 15 s";
@@ -733,7 +734,6 @@ static int webhook(struct call *c, const struct leg *l, const char *why, const c
 	if (!code && doc) {
 		const char *ct = res.content_type;
 		struct twiml_node *root = NULL;
-		char err[TWIML_MAX_MSG + 16] = "";
 		if (!res.body || res.body_len == 0) {
 			code = 11770, why_err = "empty body";
 		} else if (ctype_is(ct, "text/xml") || ctype_is(ct, "application/xml") ||
