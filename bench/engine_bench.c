@@ -40,8 +40,8 @@ int main(int argc, char **argv)
 		}
 		t = secs() - t0;
 	} while (t < budget);
-	printf("engine: %.0f complete flows/s (%s, %ld runs, %ld failed)\n", (double)n / t,
-	       argv[1], n, bad);
+	printf("engine: %.0f complete flows/s (%s, %ld runs, %ld failed)\n", (double)n / t, argv[1],
+	       n, bad);
 
 	/* 2. one engine: create a call, REFER to an answering target, release */
 	json_t *app = json_object_get(flow, "app");
@@ -70,7 +70,8 @@ int main(int argc, char **argv)
 			}
 			const char *a = json_string_value(
 			    json_object_get(json_array_get(json_object_get(c, "legs"), 1), "sid"));
-			struct emu_refer_req rq = {"<sip:billing@pbx.example.com>", EMU_ANSWER, NULL};
+			struct emu_refer_req rq = {"<sip:billing@pbx.example.com>", EMU_ANSWER,
+			                           NULL};
 			if (!a || emu_refer(e, a, &rq, &r) ||
 			    json_integer_value(json_object_get(r, "sip_response")) != 202)
 				bad++;

@@ -69,8 +69,8 @@ int cmd_simulate(int argc, char **argv)
 			failed++;
 			fprintf(stderr, "handoff: simulate: %s: %s\n", path, err);
 			if (as_json)
-				json_array_append_new(all, json_pack("{s:s, s:b, s:s}", "file", path, "ok",
-				                                     0, "error", err));
+				json_array_append_new(all, json_pack("{s:s, s:b, s:s}", "file",
+				                                     path, "ok", 0, "error", err));
 			else
 				printf("FAIL  %s: %s\n", path, err);
 			continue;
@@ -90,7 +90,8 @@ int cmd_simulate(int argc, char **argv)
 		json_t *f;
 		json_array_foreach(json_object_get(res, "failures"), k, f)
 		{
-			printf("      %s: expected ", json_string_value(json_object_get(f, "what")));
+			printf("      %s: expected ",
+			       json_string_value(json_object_get(f, "what")));
 			print_json_short(stdout, json_object_get(f, "expected"));
 			printf(", got ");
 			print_json_short(stdout, json_object_get(f, "actual"));
@@ -101,8 +102,8 @@ int cmd_simulate(int argc, char **argv)
 		json_decref(res);
 	}
 	if (as_json) {
-		json_t *doc = json_pack("{s:o, s:i, s:i}", "flows", all, "passed", passed, "failed",
-		                        failed);
+		json_t *doc =
+		    json_pack("{s:o, s:i, s:i}", "flows", all, "passed", passed, "failed", failed);
 		json_dumpf(doc, stdout, JSON_INDENT(2));
 		putchar('\n');
 		json_decref(doc);

@@ -1,4 +1,5 @@
-/* emu_engine: the emulator's call engine: legs, TwiML execution, the three REFER profiles, the timeline. */
+/* emu_engine: the emulator's call engine: legs, TwiML execution, the three REFER profiles, the
+ * timeline. */
 #include "emu_engine.h"
 
 #include <ctype.h>
@@ -39,8 +40,7 @@ const struct emu_rule emu_rules[EMU_R__COUNT] = {
                                 "<Dial> action is not requested"},
     [EMU_R_TRUNK_REFUSED] = {"trunk.refused-response", 403,
                              "SIP answer to a REFER the TransferMode refuses (32218)"},
-    [EMU_R_TRUNK_EMERGENCY] = {"trunk.emergency-response", 403,
-                               "SIP answer to a REFER to 911/933"},
+    [EMU_R_TRUNK_EMERGENCY] = {"trunk.emergency-response", 403, "SIP answer to a REFER to 911/933"},
     [EMU_R_PLIVO_REFUSED] = {"plivo.refused-response", 403,
                              "SIP answer to a REFER outside the trunk domain, to a private "
                              "IP, or to a bad number"},
@@ -135,10 +135,18 @@ static void params_copy(struct emu_params *dst, const struct emu_params *src)
 
 /* ---- call state ---- */
 
-enum st { ST_QUEUED, ST_RINGING, ST_INPROGRESS, ST_COMPLETED, ST_BUSY, ST_NOANSWER, ST_FAILED,
-	  ST_CANCELED };
-static const char *const st_names[] = {"queued",    "ringing", "in-progress", "completed",
-                                       "busy",      "no-answer", "failed",    "canceled"};
+enum st {
+	ST_QUEUED,
+	ST_RINGING,
+	ST_INPROGRESS,
+	ST_COMPLETED,
+	ST_BUSY,
+	ST_NOANSWER,
+	ST_FAILED,
+	ST_CANCELED
+};
+static const char *const st_names[] = {"queued", "ringing",   "in-progress", "completed",
+                                       "busy",   "no-answer", "failed",      "canceled"};
 enum noun { N_NUMBER, N_SIP, N_CLIENT, N_CONFERENCE, N_QUEUE, N_OTHER };
 
 struct event {
@@ -398,13 +406,19 @@ static const char *reason(int code)
 	static const struct {
 		int code;
 		const char *text;
-	} t[] = {{100, "Trying"},          {180, "Ringing"},
-	         {200, "OK"},              {202, "Accepted"},
-	         {400, "Bad Request"},     {403, "Forbidden"},
-	         {404, "Not Found"},       {405, "Method Not Allowed"},
-	         {408, "Request Timeout"}, {480, "Temporarily Unavailable"},
+	} t[] = {{100, "Trying"},
+	         {180, "Ringing"},
+	         {200, "OK"},
+	         {202, "Accepted"},
+	         {400, "Bad Request"},
+	         {403, "Forbidden"},
+	         {404, "Not Found"},
+	         {405, "Method Not Allowed"},
+	         {408, "Request Timeout"},
+	         {480, "Temporarily Unavailable"},
 	         {481, "Call/Transaction Does Not Exist"},
-	         {486, "Busy Here"},       {487, "Request Terminated"},
+	         {486, "Busy Here"},
+	         {487, "Request Terminated"},
 	         {500, "Server Internal Error"},
 	         {503, "Service Unavailable"},
 	         {603, "Decline"}};
@@ -579,8 +593,7 @@ static void bye(struct call *c, struct leg *l, const char *who)
 		set_status(c, l, l->status == ST_INPROGRESS ? ST_COMPLETED : ST_CANCELED);
 }
 
-static void link_peers(struct call *c, struct leg *a, const char *pa, struct leg *b,
-                       const char *pb)
+static void link_peers(struct call *c, struct leg *a, const char *pa, struct leg *b, const char *pb)
 {
 	if (a)
 		snprintf(a->peer, sizeof(a->peer), "%s", pb);
@@ -703,7 +716,8 @@ static int webhook(struct call *c, const struct leg *l, const char *why, const c
 			v->signature = xstrdup(sig);
 	}
 	if (doc && c->ndocs >= EMU_MAX_DOCS) {
-		ev(c, "limit", l, 12400, "TwiML documents per call limit (%d) reached", EMU_MAX_DOCS);
+		ev(c, "limit", l, 12400, "TwiML documents per call limit (%d) reached",
+		   EMU_MAX_DOCS);
 		return 12400;
 	}
 	struct emu_fetch_req req = {method, url, p, sig[0] ? sig : NULL};
@@ -751,7 +765,8 @@ static int webhook(struct call *c, const struct leg *l, const char *why, const c
 			root = synth_doc("Play", url, true);
 			ev(c, "twiml", l, 0, "audio answer is played, then the call hangs up");
 		} else {
-			code = 12300, why_err = ct ? "content type is not TwiML" : "no content type";
+			code = 12300,
+			why_err = ct ? "content type is not TwiML" : "no content type";
 		}
 		if (code)
 			twiml_free(root);
@@ -789,7 +804,8 @@ static const struct twiml_node *next_verb(struct frame *f)
 static bool has_dial(const struct twiml_node *root)
 {
 	for (size_t i = 0; i < root->nkids; i++)
-		if (root->kids[i]->kind == TWIML_ELEMENT && strcmp(root->kids[i]->name, "Dial") == 0)
+		if (root->kids[i]->kind == TWIML_ELEMENT &&
+		    strcmp(root->kids[i]->name, "Dial") == 0)
 			return true;
 	return false;
 }
@@ -846,7 +862,7 @@ static int dial_end(struct call *c, const struct twiml_node *dial, const char *d
 		emu_params_add(&prm, "DialCallSid", l->sid);
 		snprintf(num, sizeof(num), "%lld",
 		         l->answer >= 0 && l->end >= 0 ? (long long)((l->end - l->answer) / 1000)
-		                                        : 0LL);
+		                                       : 0LL);
 		emu_params_add(&prm, "DialCallDuration", num);
 		if (l->kind == N_SIP) {
 			snprintf(num, sizeof(num), "%d", l->sip_code);
@@ -874,13 +890,13 @@ static enum noun noun_kind(const char *name)
 	static const struct {
 		const char *name;
 		enum noun k;
-	} t[] = {{"Number", N_NUMBER},         {"Sip", N_SIP},     {"Client", N_CLIENT},
-	         {"Conference", N_CONFERENCE}, {"Queue", N_QUEUE}, {"Sim", N_OTHER},
+	} t[] = {{"Number", N_NUMBER},         {"Sip", N_SIP},       {"Client", N_CLIENT},
+	         {"Conference", N_CONFERENCE}, {"Queue", N_QUEUE},   {"Sim", N_OTHER},
 	         {"Application", N_OTHER},     {"WhatsApp", N_OTHER}};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (strcmp(t[i].name, name) == 0)
 			return t[i].k;
-	return (enum noun)-1;
+	return (enum noun) - 1;
 }
 
 static int do_dial(struct call *c, const struct twiml_node *v)
@@ -901,7 +917,8 @@ static int do_dial(struct call *c, const struct twiml_node *v)
 		} else {
 			kind = noun_kind(k->name);
 			if ((int)kind < 0) {
-				ev(c, "warning", p, 13215, "<%s> is not a <Dial> noun; ignored", k->name);
+				ev(c, "warning", p, 13215, "<%s> is not a <Dial> noun; ignored",
+				   k->name);
 				continue;
 			}
 			char *t = text_of(k);
@@ -911,7 +928,8 @@ static int do_dial(struct call *c, const struct twiml_node *v)
 			free(t);
 		}
 		if (nn == EMU_MAX_NOUNS) {
-			ev(c, "warning", p, 0, "more than %d nouns: %s ignored", EMU_MAX_NOUNS, addr);
+			ev(c, "warning", p, 0, "more than %d nouns: %s ignored", EMU_MAX_NOUNS,
+			   addr);
 			free(addr);
 			continue;
 		}
@@ -922,8 +940,8 @@ static int do_dial(struct call *c, const struct twiml_node *v)
 		ev(c, "warning", p, 13215, "<Dial> with nothing to dial");
 		goto out;
 	}
-	bool aob = twiml_get(v, "answerOnBridge") &&
-	           strcmp(twiml_get(v, "answerOnBridge"), "true") == 0;
+	bool aob =
+	    twiml_get(v, "answerOnBridge") && strcmp(twiml_get(v, "answerOnBridge"), "true") == 0;
 	if (nouns[0].kind == N_CONFERENCE || nouns[0].kind == N_QUEUE) {
 		answer_parent(c);
 		c->in_conf = true;
@@ -931,8 +949,8 @@ static int do_dial(struct call *c, const struct twiml_node *v)
 		c->bdial_url = c->fr.url;
 		snprintf(p->peer, sizeof(p->peer), "%s",
 		         nouns[0].kind == N_CONFERENCE ? "conference" : "queue");
-		ev(c, "dial", p, 0, "%s %s joined", nouns[0].kind == N_CONFERENCE ? "Conference" : "Queue",
-		   nouns[0].addr);
+		ev(c, "dial", p, 0, "%s %s joined",
+		   nouns[0].kind == N_CONFERENCE ? "Conference" : "Queue", nouns[0].addr);
 		r = PAUSE;
 		goto out;
 	}
@@ -942,8 +960,7 @@ static int do_dial(struct call *c, const struct twiml_node *v)
 	long timeout = tattr ? strtol(tattr, NULL, 10) : 30;
 	if (timeout < 5 || timeout > 600)
 		timeout = timeout < 5 ? 5 : 600;
-	bool seq = twiml_get(v, "sequential") &&
-	           strcmp(twiml_get(v, "sequential"), "true") == 0;
+	bool seq = twiml_get(v, "sequential") && strcmp(twiml_get(v, "sequential"), "true") == 0;
 	const char *cid = twiml_get(v, "callerId");
 	int ring = c->rules[EMU_R_RING_MS];
 	int winner = -1, last = -1;
@@ -1058,8 +1075,8 @@ static int do_dial(struct call *c, const struct twiml_node *v)
 		c->bdial_url = c->x.saved_url;
 		c->bridged = c->x.leg;
 		c->x.active = false;
-		ev(c, "transfer", a, 0, "transfer failed (%s): caller re-established with %s", dstatus,
-		   party(a));
+		ev(c, "transfer", a, 0, "transfer failed (%s): caller re-established with %s",
+		   dstatus, party(a));
 		link_peers(c, p, "caller", a, party(a));
 		r = PAUSE;
 		goto out;
@@ -1103,9 +1120,11 @@ static int do_refer_verb(struct call *c, const struct twiml_node *v)
 			ev(c, "sip", p, 100, "NOTIFY sipfrag \"SIP/2.0 100 Trying\"");
 			advance(c->eng, c->rules[EMU_R_RING_MS]);
 			notify_last = o == EMU_ANSWER ? 200 : o == EMU_BUSY ? 486 : 408;
-			rcs = o == EMU_ANSWER ? "in-progress" : o == EMU_BUSY ? "busy" : "no-answer";
-			ev(c, "sip", p, notify_last, "NOTIFY sipfrag \"SIP/2.0 %d %s\"", notify_last,
-			   reason(notify_last));
+			rcs = o == EMU_ANSWER ? "in-progress"
+			      : o == EMU_BUSY ? "busy"
+			                      : "no-answer";
+			ev(c, "sip", p, notify_last, "NOTIFY sipfrag \"SIP/2.0 %d %s\"",
+			   notify_last, reason(notify_last));
 		}
 	}
 	free(to);
@@ -1218,7 +1237,8 @@ static int exec_verb(struct call *c, const struct twiml_node *v)
 		bool busy = rs && strcmp(rs, "busy") == 0;
 		ev(c, "twiml", p, 0, "Reject reason=%s", busy ? "busy" : "rejected");
 		if (p->status == ST_INPROGRESS) {
-			ev(c, "warning", p, 0, "<Reject> after the call was answered acts as <Hangup>");
+			ev(c, "warning", p, 0,
+			   "<Reject> after the call was answered acts as <Hangup>");
 			end_call(c, ST_COMPLETED);
 		} else if (busy) {
 			ev(c, "sip", p, 486, "INVITE answered 486 Busy Here");
@@ -1242,7 +1262,8 @@ static void run(struct call *c)
 {
 	while (!c->ended && c->fr.root) {
 		if (++c->verbs > EMU_MAX_STEPS_VERBS) {
-			ev(c, "limit", &c->legs[0], 0, "more than %d verbs run", EMU_MAX_STEPS_VERBS);
+			ev(c, "limit", &c->legs[0], 0, "more than %d verbs run",
+			   EMU_MAX_STEPS_VERBS);
 			end_call(c, ST_FAILED);
 			return;
 		}
@@ -1334,8 +1355,8 @@ static void voice_refer(struct call *c, int li, const struct emu_refer_req *req)
 	}
 	const struct twiml_node *dial = l->dial;
 	if (strlen(req->refer_to) > EMU_MAX_REFER_TO) {
-		ev(c, "transfer", l, 0, "Refer-To is %zu characters (limit %d)", strlen(req->refer_to),
-		   EMU_MAX_REFER_TO);
+		ev(c, "transfer", l, 0, "Refer-To is %zu characters (limit %d)",
+		   strlen(req->refer_to), EMU_MAX_REFER_TO);
 		respond(c, l, rule(c, EMU_R_REFER_TO_LONG, l));
 		return;
 	}
@@ -1411,8 +1432,8 @@ static void voice_refer(struct call *c, int li, const struct emu_refer_req *req)
 }
 
 /* Trunk and Plivo: the provider dials the target itself and reports by NOTIFY. */
-static void sip_transfer(struct call *c, int li, const struct emu_refer_req *req,
-                         const char *from, const char *to)
+static void sip_transfer(struct call *c, int li, const struct emu_refer_req *req, const char *from,
+                         const char *to)
 {
 	struct leg *l = &c->legs[li], *p = &c->legs[0];
 	bool trunk = c->profile == EMU_TWILIO_TRUNK;
@@ -1443,9 +1464,11 @@ static void sip_transfer(struct call *c, int li, const struct emu_refer_req *req
 			link_peers(c, NULL, "caller", t, party(t));
 			bye(c, l, "Plivo, after bridging");
 			if (li == 0)
-				ev(c, "transfer", l, 0, "recording on the original leg stops; its CDR ends");
+				ev(c, "transfer", l, 0,
+				   "recording on the original leg stops; its CDR ends");
 			else
-				ev(c, "transfer", l, 0, "the new transfer leg replaces %s", l->label);
+				ev(c, "transfer", l, 0, "the new transfer leg replaces %s",
+				   l->label);
 		}
 		return;
 	case EMU_BUSY:
@@ -1473,8 +1496,8 @@ static void trunk_refer(struct call *c, int li, const struct emu_refer_req *req)
 	struct target t;
 	target_parse(req->refer_to, &t);
 	const char *u = t.user[0] == '+' ? t.user + 1 : t.user;
-	bool emergency = strcmp(u, "911") == 0 || strcmp(u, "933") == 0 ||
-	                 strcmp(u, "1911") == 0 || strcmp(u, "1933") == 0;
+	bool emergency = strcmp(u, "911") == 0 || strcmp(u, "933") == 0 || strcmp(u, "1911") == 0 ||
+	                 strcmp(u, "1933") == 0;
 	bool pstn = (strcasecmp(t.scheme, "tel") == 0 && is_e164(t.user)) ||
 	            (strcasecmp(t.scheme, "sip") == 0 && is_e164(t.user) &&
 	             ends_with_ci(t.host, ".pstn.twilio.com"));
@@ -1485,7 +1508,8 @@ static void trunk_refer(struct call *c, int li, const struct emu_refer_req *req)
 		ev(c, "transfer", l, 0, "transfers to emergency numbers are not supported");
 		respond(c, l, rule(c, EMU_R_TRUNK_EMERGENCY, l));
 	} else if (pstn && c->mode == EMU_XFER_SIP_ONLY) {
-		ev(c, "error", l, 32218, "Transfer not allowed: PSTN target and TransferMode sip-only");
+		ev(c, "error", l, 32218,
+		   "Transfer not allowed: PSTN target and TransferMode sip-only");
 		respond(c, l, rule(c, EMU_R_TRUNK_REFUSED, l));
 	} else {
 		/* termination (PBX A -> B): transferee B, transferor A; origination: the reverse */
@@ -1635,7 +1659,8 @@ int emu_call_create(struct emu_engine *e, const struct emu_call_spec *spec, char
 	if (spec->twiml) {
 		struct twiml_node *root = NULL;
 		char err[TWIML_MAX_MSG + 16] = "";
-		int code = parse_doc(c, p, spec->twiml, strlen(spec->twiml), &root, err, sizeof(err));
+		int code =
+		    parse_doc(c, p, spec->twiml, strlen(spec->twiml), &root, err, sizeof(err));
 		if (code) {
 			ev(c, "error", p, code, "inline TwiML: %s", err);
 			end_call(c, ST_FAILED);
@@ -1688,11 +1713,12 @@ static json_t *legs_json(struct call *c)
 	for (size_t i = 0; i < c->nlegs; i++) {
 		struct leg *l = &c->legs[i];
 		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "label", l->label,
-		                      "party", party(l), "sid", l->sid, "direction", l->dir, "status",
-		                      st_names[l->status], "from", l->from, "to", l->to, "start_ms",
-		                      (json_int_t)l->start);
+		                      "party", party(l), "sid", l->sid, "direction", l->dir,
+		                      "status", st_names[l->status], "from", l->from, "to", l->to,
+		                      "start_ms", (json_int_t)l->start);
 		json_object_set_new(o, "parent_call_sid",
-		                    l->parent >= 0 ? json_string(c->legs[l->parent].sid) : json_null());
+		                    l->parent >= 0 ? json_string(c->legs[l->parent].sid)
+		                                   : json_null());
 		json_object_set_new(o, "answer_ms",
 		                    l->answer >= 0 ? json_integer(l->answer) : json_null());
 		json_object_set_new(o, "end_ms", l->end >= 0 ? json_integer(l->end) : json_null());
@@ -1712,8 +1738,8 @@ static json_t *call_json(struct call *c)
 	connected_json(c, conn);
 	return json_pack("{s:s, s:s, s:o, s:o, s:b}", "sid", c->legs[0].sid, "profile",
 	                 emu_profile_name(c->profile), "legs", legs_json(c), "connected", conn,
-	                 "ended", c->ended ||
-	                              (terminal(c->legs[0].status) && json_array_size(conn) == 0));
+	                 "ended",
+	                 c->ended || (terminal(c->legs[0].status) && json_array_size(conn) == 0));
 }
 
 int emu_refer(struct emu_engine *e, const char *leg_sid, const struct emu_refer_req *req,
@@ -1775,7 +1801,8 @@ int emu_hangup(struct emu_engine *e, const char *leg_sid)
 		end_call(c, ST_CANCELED);
 	} else if (c->profile != EMU_TWILIO_VOICE) {
 		if (strcmp(l->peer, "caller") == 0) {
-			ev(c, "transfer", l, 0, "the target hung up after the bridge: the call ends");
+			ev(c, "transfer", l, 0,
+			   "the target hung up after the bridge: the call ends");
 			end_call(c, ST_COMPLETED);
 		} else {
 			set_status(c, l, l->status == ST_INPROGRESS ? ST_COMPLETED : ST_CANCELED);
@@ -1812,8 +1839,8 @@ int emu_events_json(struct emu_engine *e, const char *sid, json_t **out)
 		json_t *arr = json_array();
 		for (size_t i = 0; i < c->nev; i++) {
 			struct event *v = &c->ev[i];
-			json_t *o = json_pack("{s:I, s:s, s:s, s:s}", "t_ms", (json_int_t)v->t, "kind",
-			                      v->kind, "leg", v->leg, "text", v->text);
+			json_t *o = json_pack("{s:I, s:s, s:s, s:s}", "t_ms", (json_int_t)v->t,
+			                      "kind", v->kind, "leg", v->leg, "text", v->text);
 			if (v->code)
 				json_object_set_new(o, "code", json_integer(v->code));
 			if (v->params.n) {
@@ -1828,8 +1855,8 @@ int emu_events_json(struct emu_engine *e, const char *sid, json_t **out)
 			json_array_append_new(arr, o);
 		}
 		if (c->dropped)
-			json_array_append_new(arr, json_pack("{s:s, s:I}", "kind", "dropped", "count",
-			                                     (json_int_t)c->dropped));
+			json_array_append_new(arr, json_pack("{s:s, s:I}", "kind", "dropped",
+			                                     "count", (json_int_t)c->dropped));
 		*out = arr;
 	}
 	pthread_mutex_unlock(&e->mu);

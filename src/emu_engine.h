@@ -1,4 +1,5 @@
-/* emu_engine: the emulator's call engine: legs, TwiML execution, the three REFER profiles, the timeline. */
+/* emu_engine: the emulator's call engine: legs, TwiML execution, the three REFER profiles, the
+ * timeline. */
 #ifndef HANDOFF_EMU_ENGINE_H
 #define HANDOFF_EMU_ENGINE_H
 
@@ -155,7 +156,7 @@ struct emu_call_spec {
 	enum emu_trunk_cid transfer_caller_id;
 	/* plivo: inbound (caller dialled the Plivo number) or outbound (endpoint dialled). */
 	bool plivo_outbound;
-	const char *plivo_domain_suffix; /* NULL: ".zt.plivo.com" */
+	const char *plivo_domain_suffix;    /* NULL: ".zt.plivo.com" */
 	const char *const *plivo_countries; /* NULL-terminated calling codes; NULL = all */
 	/* host -> address for Refer-To hosts (NULL-terminated pairs), to model DNS */
 	const char *const *plivo_dns;
@@ -172,8 +173,8 @@ int emu_call_create(struct emu_engine *e, const struct emu_call_spec *spec, char
 
 /* A REFER sent by the SIP party on a leg. */
 struct emu_refer_req {
-	const char *refer_to;           /* the Refer-To value exactly as sent */
-	enum emu_outcome target;        /* what the party dialled because of it does */
+	const char *refer_to;             /* the Refer-To value exactly as sent */
+	enum emu_outcome target;          /* what the party dialled because of it does */
 	const struct emu_params *headers; /* X- headers on the REFER request, or NULL */
 };
 

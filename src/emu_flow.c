@@ -14,9 +14,9 @@
 static const struct {
 	const char *name;
 	int code;
-} fetch_errors[] = {{"unreachable", 11200}, {"connect-timeout", 11201}, {"refused", 11202},
-                    {"timeout", 11205},     {"protocol", 11206},        {"bad-host", 11210},
-                    {"redirects", 11215},   {"tls", 11220}};
+} fetch_errors[] = {
+    {"unreachable", 11200}, {"connect-timeout", 11201}, {"refused", 11202},   {"timeout", 11205},
+    {"protocol", 11206},    {"bad-host", 11210},        {"redirects", 11215}, {"tls", 11220}};
 
 static json_t *app_lookup(json_t *app, const char *url)
 {
@@ -93,13 +93,13 @@ int emu_flow_fetch(void *ctx, const struct emu_fetch_req *req, struct emu_fetch_
 
 static void failure(json_t *fails, const char *what, json_t *expected, json_t *actual)
 {
-	json_array_append_new(fails, json_pack("{s:s, s:o, s:o}", "what", what,
-	                                       "expected", expected ? expected : json_null(),
-	                                       "actual", actual ? actual : json_null()));
+	json_array_append_new(fails, json_pack("{s:s, s:o, s:o}", "what", what, "expected",
+	                                       expected ? expected : json_null(), "actual",
+	                                       actual ? actual : json_null()));
 }
 
-__attribute__((format(printf, 4, 5))) static void
-failuref(json_t *fails, json_t *expected, json_t *actual, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static void failuref(json_t *fails, json_t *expected,
+                                                           json_t *actual, const char *fmt, ...)
 {
 	char what[256];
 	va_list ap;
@@ -170,12 +170,14 @@ static void check_state(json_t *want, json_t *state, const char *where, json_t *
 			json_t *e = json_array_get(w, i);
 			const char *g = json_string_value(json_array_get(got, i));
 			if (json_is_integer(e))
-				ok = g && strlen(g) > 11 && atoi(g + 8) == (int)json_integer_value(e);
+				ok = g && strlen(g) > 11 &&
+				     atoi(g + 8) == (int)json_integer_value(e);
 			else
 				ok = g && json_is_string(e) && strcmp(g, json_string_value(e)) == 0;
 		}
 		if (!ok)
-			failuref(fails, json_incref(w), json_incref(got), "%sNOTIFY sipfrags", where);
+			failuref(fails, json_incref(w), json_incref(got), "%sNOTIFY sipfrags",
+			         where);
 	}
 	json_t *legs = json_object_get(state, "legs");
 	if ((w = json_object_get(want, "legs_count"))) {
@@ -191,8 +193,8 @@ static void check_state(json_t *want, json_t *state, const char *where, json_t *
 		json_object_foreach(w, label, lw)
 		{
 			json_t *l = leg_by_label(legs, label);
-			json_t *fields = json_is_string(lw) ? json_pack("{s:O}", "status", lw)
-			                                    : json_incref(lw);
+			json_t *fields =
+			    json_is_string(lw) ? json_pack("{s:O}", "status", lw) : json_incref(lw);
 			const char *f;
 			json_t *fv;
 			json_object_foreach(fields, f, fv)
@@ -211,8 +213,9 @@ static void check_state(json_t *want, json_t *state, const char *where, json_t *
 					got = json_object_get(l, f);
 				}
 				if (!json_equal(fv, got))
-					failuref(fails, json_incref(fv), got ? json_incref(got) : NULL,
-					         "%sleg %s %s", where, label, f);
+					failuref(fails, json_incref(fv),
+					         got ? json_incref(got) : NULL, "%sleg %s %s",
+					         where, label, f);
 			}
 			json_decref(fields);
 		}
@@ -238,7 +241,8 @@ static bool ev_match(json_t *m, json_t *v)
 	{
 		json_t *g = json_object_get(v, k);
 		if (strcmp(k, "text") == 0) {
-			if (!json_is_string(g) || !strstr(json_string_value(g), json_string_value(mv)))
+			if (!json_is_string(g) ||
+			    !strstr(json_string_value(g), json_string_value(mv)))
 				return false;
 		} else if (strcmp(k, "params") == 0) {
 			const char *pk;
@@ -269,8 +273,9 @@ static void check_events(json_t *want, json_t *events, json_t *fails)
 		while (j < json_array_size(events) && !ev_match(m, json_array_get(events, j)))
 			j++;
 		if (j == json_array_size(events)) {
-			failuref(fails, json_incref(m), json_string("not in the timeline (in this order)"),
-			         "event %zu", i + 1);
+			failuref(fails, json_incref(m),
+			         json_string("not in the timeline (in this order)"), "event %zu",
+			         i + 1);
 		} else {
 			at = j + 1;
 		}
@@ -281,7 +286,8 @@ static void check_events(json_t *want, json_t *events, json_t *fails)
 		for (size_t j = 0; j < json_array_size(events); j++)
 			if (ev_match(m, json_array_get(events, j))) {
 				failuref(fails, json_pack("{s:O}", "absent", m),
-				         json_incref(json_array_get(events, j)), "absent event %zu", i + 1);
+				         json_incref(json_array_get(events, j)), "absent event %zu",
+				         i + 1);
 				break;
 			}
 	}
@@ -350,7 +356,8 @@ static int load_spec(json_t *flow, struct loaded *L, char *err, size_t errlen)
 		if (s->noutcomes == EMU_MAX_OUTCOMES)
 			return bad(err, errlen, "more than %d dial_outcomes", EMU_MAX_OUTCOMES);
 		if (emu_outcome_parse(json_string_value(v), &L->outcomes[s->noutcomes].outcome))
-			return bad(err, errlen, "dial_outcomes[%s]: answer, busy, no-answer or fail", k);
+			return bad(err, errlen,
+			           "dial_outcomes[%s]: answer, busy, no-answer or fail", k);
 		L->outcomes[s->noutcomes++].address = k;
 	}
 	s->outcomes = L->outcomes;
@@ -370,7 +377,8 @@ static int load_spec(json_t *flow, struct loaded *L, char *err, size_t errlen)
 	else if (strcmp(m, "from-transferor") == 0)
 		s->transfer_caller_id = EMU_CID_TRANSFEROR;
 	else
-		return bad(err, errlen, "trunk.transfer_caller_id: from-transferee or from-transferor");
+		return bad(err, errlen,
+		           "trunk.transfer_caller_id: from-transferee or from-transferor");
 	s->trunk_origination = json_is_true(json_object_get(tr, "origination"));
 	json_t *pl = json_object_get(flow, "plivo");
 	s->plivo_outbound = json_is_true(json_object_get(pl, "outbound"));
@@ -394,7 +402,8 @@ static int load_spec(json_t *flow, struct loaded *L, char *err, size_t errlen)
 	{
 		int r = emu_rule_find(k);
 		if (r < 0 || !json_is_integer(v))
-			return bad(err, errlen, "overrides: unknown rule '%s' or value not an integer", k);
+			return bad(err, errlen,
+			           "overrides: unknown rule '%s' or value not an integer", k);
 		L->rules[r] = (int)json_integer_value(v);
 	}
 	s->rules = L->rules;
@@ -421,8 +430,8 @@ static const char *sid_of(struct emu_engine *e, const char *psid, const char *la
 	return s ? buf : NULL;
 }
 
-static int run_step(struct emu_engine *e, const char *psid, json_t *step, size_t n,
-                    json_t *refers, json_t *fails, char *err, size_t errlen)
+static int run_step(struct emu_engine *e, const char *psid, json_t *step, size_t n, json_t *refers,
+                    json_t *fails, char *err, size_t errlen)
 {
 	char sid[EMU_SID_LEN + 1], where[64];
 	snprintf(where, sizeof(where), "step %zu: ", n);
@@ -434,7 +443,8 @@ static int run_step(struct emu_engine *e, const char *psid, json_t *step, size_t
 			return bad(err, errlen, "step %zu: a refer needs \"refer_to\"", n);
 		const char *t = str_of(step, "target");
 		if (t && emu_outcome_parse(t, &req.target))
-			return bad(err, errlen, "step %zu: target: answer, busy, no-answer or fail", n);
+			return bad(err, errlen, "step %zu: target: answer, busy, no-answer or fail",
+			           n);
 		struct emu_params h = {0};
 		const char *k;
 		json_t *v;
@@ -515,8 +525,8 @@ int emu_flow_run(json_t *flow, json_t **result, char *err, size_t errlen)
 	check_state(want, cj, "", fails);
 	check_events(want, evs, fails);
 	const char *name = str_of(flow, "name");
-	*result = json_pack("{s:s, s:b, s:O, s:o, s:o, s:o}", "name", name ? name : "",
-	                    "ok", json_array_size(fails) == 0, "failures", fails, "refers", refers,
+	*result = json_pack("{s:s, s:b, s:O, s:o, s:o, s:o}", "name", name ? name : "", "ok",
+	                    json_array_size(fails) == 0, "failures", fails, "refers", refers,
 	                    "call", cj, "events", evs);
 	refers = NULL;
 out:

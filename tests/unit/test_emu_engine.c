@@ -30,8 +30,8 @@ static int fetch(void *ctx, const struct emu_fetch_req *req, struct emu_fetch_re
 {
 	struct script *s = ctx;
 	s->calls++;
-	const char *path = strstr(req->url, "://") ? strchr(strstr(req->url, "://") + 3, '/')
-	                                            : req->url;
+	const char *path =
+	    strstr(req->url, "://") ? strchr(strstr(req->url, "://") + 3, '/') : req->url;
 	for (const struct answer *a = s->a; a && a->path; a++)
 		if (path && strcmp(a->path, path) == 0) {
 			res->status = a->status;
@@ -55,7 +55,8 @@ static int sign(void *ctx, const char *url, const struct emu_params *p, char *ou
 
 #define VOICE_URL "https://app.example.com/voice"
 #define DIAL_AOB                                                                                   \
-	"<Response><Dial answerOnBridge=\"true\" referUrl=\"/refer\"><Sip>sip:a@pbx.example.com</Sip>" \
+	"<Response><Dial answerOnBridge=\"true\" "                                                 \
+	"referUrl=\"/refer\"><Sip>sip:a@pbx.example.com</Sip>"                                     \
 	"</Dial></Response>"
 #define DIAL_B "<Response><Dial><Sip>sip:b@pbx.example.com</Sip></Dial></Response>"
 
@@ -194,7 +195,8 @@ static void refer_answer_json(void)
 		if (json_object_get(prm, "ReferTransferTarget")) {
 			signed_ok = json_string_value(json_object_get(v, "signature")) != NULL;
 			CHECK_STR(json_string_value(json_object_get(prm, "CallSid")), p);
-			CHECK_STR(json_string_value(json_object_get(prm, "SipHeader_X-Ticket")), "7");
+			CHECK_STR(json_string_value(json_object_get(prm, "SipHeader_X-Ticket")),
+			          "7");
 		}
 	}
 	CHECK(signed_ok);
@@ -295,7 +297,8 @@ static void fetch_failures(void)
 		json_t *r = NULL, *evs = NULL;
 		CHECK_INT(emu_refer(e, leg_sid(e, p, "A", a), &rq, &r), 0);
 		CHECK_INT(emu_events_json(e, p, &evs), 0);
-		const char *last = json_string_value(json_array_get(json_object_get(r, "notify"), 1));
+		const char *last =
+		    json_string_value(json_array_get(json_object_get(r, "notify"), 1));
 		if (cases[i].code) {
 			if (!CHECK(has_event(evs, "error", cases[i].code, "referUrl")))
 				fprintf(stderr, "  case %zu (code %d)\n", i, cases[i].code);
@@ -325,7 +328,8 @@ static void refer_to_limit_boundary(void)
 		struct emu_refer_req rq = {to, EMU_ANSWER, NULL};
 		json_t *r = NULL;
 		CHECK_INT(emu_refer(e, leg_sid(e, p, "A", a), &rq, &r), 0);
-		CHECK_INT(json_integer_value(json_object_get(r, "sip_response")), len > 256 ? 400 : 202);
+		CHECK_INT(json_integer_value(json_object_get(r, "sip_response")),
+		          len > 256 ? 400 : 202);
 		CHECK_INT(s.calls, len > 256 ? 0 : 1);
 		json_decref(r);
 		emu_engine_free(e);
@@ -336,7 +340,8 @@ static void rule_override_per_call(void)
 {
 	struct script s = {NULL, 0};
 	struct emu_engine *e = engine(&s, false);
-	struct emu_call_spec sp = voice_spec("<Response><Dial><Conference>r</Conference></Dial></Response>");
+	struct emu_call_spec sp =
+	    voice_spec("<Response><Dial><Conference>r</Conference></Dial></Response>");
 	int rules[EMU_R__COUNT];
 	for (int i = 0; i < EMU_R__COUNT; i++)
 		rules[i] = emu_rules[i].def;
@@ -379,9 +384,9 @@ static void limits(void)
 	emu_engine_free(e);
 
 	/* a <Redirect> loop stops at the redirect depth */
-	const struct answer loop[] = {
-	    {"/voice", 200, "text/xml", "<Response><Redirect>/voice</Redirect></Response>", 0, 0, 0},
-	    {NULL}};
+	const struct answer loop[] = {{"/voice", 200, "text/xml",
+	                               "<Response><Redirect>/voice</Redirect></Response>", 0, 0, 0},
+	                              {NULL}};
 	struct script s2 = {loop, 0};
 	e = engine(&s2, false);
 	sp = voice_spec(NULL);
@@ -489,7 +494,8 @@ static void plivo_private_ranges(void)
 		struct emu_refer_req rq = {"sip:+14155550123@acme.zt.plivo.com", EMU_ANSWER, NULL};
 		json_t *r = NULL;
 		CHECK_INT(emu_refer(e, p, &rq, &r), 0);
-		if (!CHECK_INT(json_integer_value(json_object_get(r, "sip_response")), cases[i].want))
+		if (!CHECK_INT(json_integer_value(json_object_get(r, "sip_response")),
+		               cases[i].want))
 			fprintf(stderr, "  ip %s\n", cases[i].ip);
 		json_decref(r);
 		emu_engine_free(e);

@@ -7,13 +7,14 @@
 
 static void inline_fetcher_lookup(void)
 {
-	json_t *app = json_loads("{\"https://a.example.com/full\": \"<Response><Say>full</Say></Response>\","
-	                         " \"/path\": {\"status\": 500, \"body\": \"x\", \"content_type\": \"text/plain\"},"
-	                         " \"/slow\": {\"delay_ms\": 16000, \"twiml\": \"<Response/>\"},"
-	                         " \"/down\": {\"error\": \"timeout\"},"
-	                         " \"/code\": {\"error\": 11220},"
-	                         " \"/none\": {\"content_type\": null, \"body\": \"x\"}}",
-	                         0, NULL);
+	json_t *app = json_loads(
+	    "{\"https://a.example.com/full\": \"<Response><Say>full</Say></Response>\","
+	    " \"/path\": {\"status\": 500, \"body\": \"x\", \"content_type\": \"text/plain\"},"
+	    " \"/slow\": {\"delay_ms\": 16000, \"twiml\": \"<Response/>\"},"
+	    " \"/down\": {\"error\": \"timeout\"},"
+	    " \"/code\": {\"error\": 11220},"
+	    " \"/none\": {\"content_type\": null, \"body\": \"x\"}}",
+	    0, NULL);
 	CHECK(app != NULL);
 	static const struct {
 		const char *url;
@@ -21,7 +22,8 @@ static void inline_fetcher_lookup(void)
 		unsigned delay;
 		const char *ctype, *body;
 	} cases[] = {
-	    {"https://a.example.com/full", 200, 0, 0, "text/xml", "<Response><Say>full</Say></Response>"},
+	    {"https://a.example.com/full", 200, 0, 0, "text/xml",
+	     "<Response><Say>full</Say></Response>"},
 	    {"https://b.example.com/path", 500, 0, 0, "text/plain", "x"},
 	    {"https://b.example.com/path?x=1", 500, 0, 0, "text/plain", "x"},
 	    {"/path", 500, 0, 0, "text/plain", "x"},
@@ -91,13 +93,16 @@ static void malformed_flows(void)
 static void failures_name_expected_and_actual(void)
 {
 	json_t *f = json_loads(
-	    "{\"profile\": \"plivo\", \"call\": {\"from\": \"+14155550100\", \"to\": \"+14155550199\"},"
+	    "{\"profile\": \"plivo\", \"call\": {\"from\": \"+14155550100\", \"to\": "
+	    "\"+14155550199\"},"
 	    " \"steps\": [{\"refer\": \"P\", \"refer_to\": \"sip:+14155550123@a.zt.plivo.com\","
 	    "   \"target\": \"busy\", \"expect\": {\"sip_response\": 202, \"notify\": [100, 200]}},"
 	    "  {\"refer\": \"Q\", \"refer_to\": \"x\"}],"
-	    " \"expect\": {\"legs\": {\"P\": \"completed\", \"B\": {\"status\": \"busy\", \"from\": \"+1\"}},"
+	    " \"expect\": {\"legs\": {\"P\": \"completed\", \"B\": {\"status\": \"busy\", "
+	    "\"from\": \"+1\"}},"
 	    "   \"connected\": [\"agent<->caller\"],"
-	    "   \"events\": [{\"kind\": \"sip\", \"code\": 486}, {\"kind\": \"sip\", \"code\": 100}],"
+	    "   \"events\": [{\"kind\": \"sip\", \"code\": 486}, {\"kind\": \"sip\", \"code\": "
+	    "100}],"
 	    "   \"absent\": [{\"kind\": \"sip\", \"code\": 486}]}}",
 	    0, NULL);
 	json_t *res = NULL;
@@ -105,12 +110,16 @@ static void failures_name_expected_and_actual(void)
 	CHECK_INT(emu_flow_run(f, &res, err, sizeof(err)), 0);
 	CHECK(json_is_false(json_object_get(res, "ok")));
 	json_t *fails = json_object_get(res, "failures");
-	static const char *const want[] = {"step 1: NOTIFY sipfrags", "step 2: no leg to REFER on",
-	                                   "leg P status", "leg B from", "event 2",
+	static const char *const want[] = {"step 1: NOTIFY sipfrags",
+	                                   "step 2: no leg to REFER on",
+	                                   "leg P status",
+	                                   "leg B from",
+	                                   "event 2",
 	                                   "absent event 1"};
 	CHECK_INT(json_array_size(fails), sizeof(want) / sizeof(want[0]));
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
-		CHECK_STR(json_string_value(json_object_get(json_array_get(fails, i), "what")), want[i]);
+		CHECK_STR(json_string_value(json_object_get(json_array_get(fails, i), "what")),
+		          want[i]);
 	json_t *f0 = json_array_get(fails, 0);
 	CHECK_INT(json_array_size(json_object_get(f0, "actual")), 2);
 	CHECK_STR(json_string_value(json_array_get(json_object_get(f0, "actual"), 1)),
