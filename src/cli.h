@@ -31,6 +31,7 @@ int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_emulator(int argc, char **argv);
+extern const char cmd_emulator_help[];
 int cmd_simulate(int argc, char **argv);
 
 /* Finds argv[0] in table and runs it (recursing into groups). prefix is the

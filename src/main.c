@@ -21,8 +21,10 @@ static const struct cmd top[] = {
      NULL, cmd_import, NULL},
     {"serve", "[--listen ADDR:PORT] [--db PATH] [--public-url URL] [--agent SIP-URI]",
      "run the referUrl webhook server", NULL, cmd_serve, NULL},
-    {"emulator", "[--listen ADDR:PORT] [--account-sid AC...] [--auth-token TOKEN]",
-     "run a local Twilio for transfer flows", NULL, cmd_emulator, NULL},
+    {"emulator",
+     "[--listen ADDR:PORT] [--account-sid AC...] [--auth-token-file FILE | --auth-token TOKEN] "
+     "[--api-key SK...] [--seed-numbers N]",
+     "run a local Twilio for transfer flows", cmd_emulator_help, cmd_emulator, NULL},
     {"simulate", "[--json] [--verbose] FILE...", "run flow files through the emulator engine", NULL,
      cmd_simulate, NULL},
     {"twilio", NULL, "administer a Twilio account (login, numbers, trunks)", NULL, NULL,
