@@ -19,8 +19,26 @@ static const struct cmd top[] = {
      NULL, cmd_export, NULL},
     {"import", "FILE [--db PATH]", "replace the sandbox with a file from export (all or nothing)",
      NULL, cmd_import, NULL},
-    {"serve", "[--listen ADDR:PORT] [--db PATH] [--public-url URL] [--agent SIP-URI]",
-     "run the referUrl webhook server", NULL, cmd_serve, NULL},
+    {"serve",
+     "[--listen ADDR:PORT] [--db PATH] [--public-url URL] [--agent SIP-URI] [--trust-proxy] "
+     "[--allow-direct PATTERN] [--threads N] [--insecure-no-signature]",
+     "run the referUrl webhook server",
+     "Routes: POST|GET /voice and /sandbox/voice (answer a <Dial referUrl> to --agent),\n"
+     "POST|GET /refer and /sandbox/refer (the referUrl webhook: ReferTransferTarget names a\n"
+     "destination of the live or sandbox set), GET /healthz, GET /metrics.\n"
+     "Answers 200 TwiML; 403 missing/invalid X-Twilio-Signature; 400 malformed; 404 no\n"
+     "destination; 405 other methods; 413 body over 64 KiB.\n\n"
+     "The auth token comes from $TWILIO_AUTH_TOKEN (and $TWILIO_AUTH_TOKEN_SECONDARY);\n"
+     "without one the server refuses to start unless --insecure-no-signature is given.\n"
+     "--public-url: the base URL Twilio calls (behind a TLS proxy); without it the URL is\n"
+     "rebuilt from Host (X-Forwarded-Proto/-Host only with --trust-proxy).\n"
+     "--allow-direct PATTERN: targets naming no destination are dialled as they are when\n"
+     "their number or URI matches the fnmatch(3) PATTERN (e.g. '+1415*', "
+     "'sip:*@pbx.example.com').\n"
+     "--threads N: worker threads, at least the concurrent connections (default 128).\n"
+     "SIGHUP reloads the database now (changes are picked up within a second anyway);\n"
+     "SIGTERM/SIGINT finish in-flight requests and exit 0.\n",
+     cmd_serve, NULL},
     {"emulator",
      "[--listen ADDR:PORT] [--account-sid AC...] [--auth-token-file FILE | --auth-token TOKEN] "
      "[--api-key SK...] [--seed-numbers N]",

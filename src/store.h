@@ -3,6 +3,7 @@
 #ifndef HANDOFF_STORE_H
 #define HANDOFF_STORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "webhooks/dest.h"
@@ -23,14 +24,76 @@ const struct dest *dest_set_find(const struct dest_set *s, struct str name);
 void dest_set_hold(struct dest_set *s);
 void dest_set_release(struct dest_set *s);
 
+#define STORE_MAX_DESTS     1000 /* destinations in one set */
+#define STORE_MAX_VERSIONS  100000
+#define STORE_MESSAGE_MAX   512
+#define STORE_AUTHOR_MAX    64
+#define STORE_POLL_MS       100  /* how often a watcher polls for changes */
+#define STORE_SCHEMA        1    /* the schema version this build writes */
+
+/* A new empty set (refs = 1), and one holding copies of dests sorted by name. */
+struct dest_set *dest_set_new(const struct dest *dests, size_t n);
+
+/* An open database: one connection, used by one thread at a time. */
+struct store;
+
+enum { STORE_CREATE = 1 }; /* store_open flags: create the file when absent */
+
+/* Opens (and creates or migrates) the database at path, in WAL mode with a
+ * busy timeout so a CLI and a running server share it. *sp is written only on
+ * success. Errors: ENOENT (no file and no STORE_CREATE), EACCES/EROFS,
+ * EBADMSG (not a handoff database or a newer schema), EIO; err says which. */
+int store_open(struct store **sp, const char *path, int flags, char *err, size_t errlen);
+void store_close(struct store *s);
+
+/* A snapshot of an environment (or of promoted version n): the caller
+ * releases it with dest_set_release. ENOENT when version n does not exist. */
+int store_load(struct store *s, enum dest_env env, struct dest_set **out, char *err,
+               size_t errlen);
+int store_load_version(struct store *s, int n, struct dest_set **out, char *err, size_t errlen);
+
+/* Sandbox edits. Each validates first (EINVAL, err = dest_validate's message),
+ * then writes in one transaction. store_add: EEXIST when the name is taken;
+ * store_update: ENOENT when absent; store_remove: ENOENT when absent. */
+int store_add(struct store *s, const struct dest *d, char *err, size_t errlen);
+int store_update(struct store *s, const struct dest *d, char *err, size_t errlen);
+int store_remove(struct store *s, const char *name, char *err, size_t errlen);
+/* Replaces the whole sandbox with these n destinations, all or nothing:
+ * EINVAL naming the first bad one, before anything is written. */
+int store_replace_sandbox(struct store *s, const struct dest *d, size_t n, char *err,
+                          size_t errlen);
+
+/* Snapshots the sandbox as version N (written to *version) and makes it live,
+ * in one transaction. message and author are copied (cut to their limits). */
+int store_promote(struct store *s, const char *message, const char *author, int *version,
+                  char *err, size_t errlen);
+/* Makes version n live; n = 0 means the one before the live one. Writes the
+ * version now live to *now. ENOENT when there is no such version. */
+int store_rollback(struct store *s, int n, int *now, char *err, size_t errlen);
+
+struct store_version {
+	int number;
+	int64_t created; /* Unix seconds */
+	char *message;
+	char *author;
+	size_t ndests;
+	bool live;
+};
+/* Every promoted version, oldest first; free with store_versions_free. */
+int store_versions(struct store *s, struct store_version **out, size_t *n, char *err,
+                   size_t errlen);
+void store_versions_free(struct store_version *v, size_t n);
+
 /* A watcher: keeps the latest snapshot of both environments of the database
  * at path, noticing any change (from any process) within one second. */
 struct store_watch;
 int store_watch_start(struct store_watch **wp, const char *path, char *err, size_t errlen);
 /* Returns a held snapshot (release it with dest_set_release). Never NULL. */
 struct dest_set *store_watch_get(struct store_watch *w, enum dest_env env);
-/* Forces a reload now (SIGHUP). */
+/* Forces a reload within STORE_POLL_MS even when nothing seems changed
+ * (SIGHUP). Async-signal-safe: it only sets a flag. */
 void store_watch_poke(struct store_watch *w);
+/* Stops the thread, releases the watcher's references and frees it. */
 void store_watch_stop(struct store_watch *w);
 
 #endif

@@ -15,6 +15,13 @@
 #define DEST_MAX_HEADERS     16
 #define DEST_HEADER_VALUE_MAX 512
 #define DEST_DEFAULT_TIMEOUT 30
+#define DEST_TIMEOUT_MIN     5
+#define DEST_TIMEOUT_MAX     600
+#define DEST_HEADER_NAME_MAX 64
+#define DEST_CALLER_ID_MAX   64
+#define DEST_URI_MAX         254  /* the <Sip> URI without its header part: under 255 */
+#define DEST_HEADERS_PART_MAX 1023 /* the header part after '?': under 1024 (21227) */
+#define DEST_REFER_MAX       64   /* Refer-To URI headers read for $refer.* */
 
 enum dest_env { DEST_SANDBOX, DEST_LIVE };
 
@@ -55,13 +62,38 @@ struct dest_vars {
 	size_t nrefer;
 };
 
+/* One variable a header template may use, with the longest value it may
+ * take (raw) and its longest percent-encoded form, which validation counts
+ * against the URI limits. A "$refer." entry matches any header name after it. */
+struct dest_var {
+	const char *name; /* without the '$': "caller_id", "refer." */
+	size_t raw_max;
+	size_t enc_max;
+	const char *means;
+};
+/* The table, terminated by a NULL name (for validation, --help and docs). */
+extern const struct dest_var dest_vars_table[];
+
 /* Checks every rule of a destination. Returns 0, or EINVAL with err filled. */
 int dest_validate(const struct dest *d, struct dest_error *err);
 
+/* Checks a set: every destination, and names unique (case-insensitively).
+ * Returns 0, or EINVAL with err naming the first bad destination. */
+int dest_validate_set(const struct dest *d, size_t n, struct dest_error *err);
+
 /* Renders the TwiML the server answers for d with these variables:
  * <Response><Dial answerOnBridge="true" ...><Sip>|<Number>...</Dial></Response>.
- * Values are percent-encoded in the SIP URI and escaped in XML. Returns 0 or E2BIG. */
+ * Values are percent-encoded in the SIP URI and escaped in XML. Returns 0,
+ * or E2BIG when a value passes its variable's bound (the answer would break
+ * Twilio's URI limits) or out's cap is reached. out is caller-initialised. */
 int dest_render(const struct dest *d, const struct dest_vars *v, struct buf *out);
+
+/* The dial target alone: the E.164 number, or the SIP URI with its header
+ * part (not XML-escaped). Appends to out; returns 0 or E2BIG as dest_render. */
+int dest_render_target(const struct dest *d, const struct dest_vars *v, struct buf *out);
+
+/* Whether the route dials SIP (sip:/sips:) rather than a number. */
+bool dest_is_sip(const struct dest *d);
 
 /* Deep copy and free. */
 struct dest *dest_dup(const struct dest *d);

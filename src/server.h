@@ -1,0 +1,31 @@
+/* server: 'handoff serve' at run time: the HTTP adapter, the store watcher,
+ * the handlers, the access log, the metrics and the signals, wired together. */
+#ifndef HANDOFF_SERVER_H
+#define HANDOFF_SERVER_H
+
+#include <stdbool.h>
+
+#include "webhooks/sig.h"
+
+#define SERVER_DEFAULT_LISTEN  "127.0.0.1:8080"
+#define SERVER_DEFAULT_THREADS 128 /* CivetWeb holds one per keep-alive connection */
+#define SERVER_MAX_THREADS     1024
+
+/* What 'handoff serve' was started with; the strings are borrowed for the run. */
+struct server_config {
+	const char *listen;
+	const char *db;
+	const char *public_url;   /* no trailing '/'; NULL: rebuilt from each request */
+	const char *agent;        /* the <Sip> the /voice answer dials; may be NULL */
+	const char *allow_direct; /* fnmatch pattern or NULL */
+	bool trust_proxy;         /* honour X-Forwarded-Proto / X-Forwarded-Host */
+	bool insecure;            /* no signature checks */
+	int threads;
+	struct sig_keys keys;
+};
+
+/* Runs until SIGTERM or SIGINT (in-flight requests finish), reloading on
+ * SIGHUP. Logs to stderr. Returns an exit status (0 after a signal). */
+int server_run(const struct server_config *cfg);
+
+#endif

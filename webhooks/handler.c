@@ -1,0 +1,328 @@
+/* handler: the webhook routes as pure functions from a plain request to a plain answer. */
+#include "handler.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "twiml/twiml.h"
+#include "util/mem.h"
+#include "webhooks/form.h"
+
+const struct handler_route handler_routes[] = {
+    {"/voice", ROUTE_VOICE, false, true, true, "voice"},
+    {"/sandbox/voice", ROUTE_VOICE, true, true, true, "sandbox_voice"},
+    {"/refer", ROUTE_REFER, false, true, true, "refer"},
+    {"/sandbox/refer", ROUTE_REFER, true, true, true, "sandbox_refer"},
+    {"/healthz", ROUTE_HEALTHZ, false, true, false, "healthz"},
+    {"/metrics", ROUTE_METRICS, false, true, false, "metrics"},
+    {NULL, ROUTE_VOICE, false, false, false, NULL},
+};
+
+int handler_status(int err)
+{
+	switch (err) {
+	case 0:
+		return 200;
+	case EBADMSG:
+	case EINVAL:
+	case EPROTO:
+		return 400;
+	case EACCES:
+		return 403;
+	case ENOENT:
+		return 404;
+	case EOPNOTSUPP:
+		return 405;
+	case E2BIG:
+		return 413;
+	default:
+		return 500;
+	}
+}
+
+/* The short text a refused request gets back (the details go to the log). */
+static const char *status_body(int status)
+{
+	switch (status) {
+	case 400:
+		return "bad request\n";
+	case 403:
+		return "forbidden: missing or invalid X-Twilio-Signature\n";
+	case 404:
+		return "no such destination\n";
+	case 405:
+		return "method not allowed\n";
+	case 413:
+		return "request too large\n";
+	default:
+		return "internal error\n";
+	}
+}
+
+static int why(struct handler_log *log, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int why(struct handler_log *log, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(log->why, sizeof(log->why), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* The route for a path, after the public URL's own path (a proxy may keep it). */
+static const struct handler_route *find_route(const struct handler_settings *s, const char *path)
+{
+	if (s->public_url) {
+		const char *p = strstr(s->public_url, "://");
+		p = p ? strchr(p + 3, '/') : NULL;
+		size_t n = p ? strlen(p) : 0;
+		if (n > 1 && strncmp(path, p, n) == 0 && path[n] == '/')
+			path += n;
+	}
+	for (const struct handler_route *r = handler_routes; r->path; r++)
+		if (strcmp(r->path, path) == 0)
+			return r;
+	return NULL;
+}
+
+static void copy_field(char *dst, size_t cap, const char *src)
+{
+	snprintf(dst, cap, "%s", src ? src : "");
+}
+
+/* Everything a webhook route reads from one request. */
+struct webhook {
+	const struct handler_settings *s;
+	const struct handler_req *req;
+	const struct handler_route *route;
+	const char *base; /* public URL or rebuilt base */
+	struct form *form;
+	char *query_copy;
+};
+
+/* The parameters (form body or query), then the signature over the URL. */
+static int read_webhook(struct webhook *w, struct handler_log *log)
+{
+	const struct handler_req *req = w->req;
+	bool post = strcmp(req->method, "POST") == 0;
+	bool form_body =
+	    post && (!req->content_type ||
+	             strncasecmp(req->content_type, "application/x-www-form-urlencoded", 33) == 0);
+	int rc;
+	if (post && req->body_len > FORM_MAX_BODY)
+		return why(log, E2BIG, "body of %zu bytes (at most %d)", req->body_len,
+		           FORM_MAX_BODY);
+	if (form_body) {
+		rc = form_parse(req->body, req->body_len, w->form);
+	} else if (!post && req->query) {
+		/* a GET webhook carries its parameters in the query */
+		size_t n = strlen(req->query);
+		if (n > FORM_MAX_BODY)
+			return why(log, E2BIG, "query of %zu bytes (at most %d)", n, FORM_MAX_BODY);
+		w->query_copy = xmalloc(n + 1);
+		memcpy(w->query_copy, req->query, n + 1);
+		rc = form_parse(w->query_copy, n, w->form);
+	} else {
+		rc = 0;
+		w->form->n = 0;
+	}
+	if (rc)
+		return why(log, rc, "%s: %s", form_body ? "form body" : "query string",
+		           rc == EBADMSG ? "bad %-escape"
+		                         : "over a form limit (params, name or value)");
+	copy_field(log->call_sid, sizeof(log->call_sid), form_get(w->form, "CallSid"));
+	for (char *p = log->call_sid; *p; p++) /* it goes into a log line */
+		if ((unsigned char)*p < 0x21 || *p == 0x7f || *p == '"')
+			*p = '?';
+	if (w->s->insecure)
+		return 0;
+
+	struct buf url;
+	buf_init(&url, SIG_MAX_URL + 1);
+	buf_printf(&url, "%s%s%s%s", w->base, w->route->path, req->query ? "?" : "",
+	           req->query ? req->query : "");
+	if (!url.p)
+		return why(log, E2BIG, "URL longer than %d bytes", SIG_MAX_URL);
+	struct sig_request sr = {
+	    .url = buf_str(&url),
+	    .params = form_body ? w->form->p : NULL,
+	    .nparams = form_body ? w->form->n : 0,
+	    .body = post && !form_body ? req->body : NULL,
+	    .body_len = post && !form_body ? req->body_len : 0,
+	    .signature = req->signature,
+	};
+	rc = sig_verify(&w->s->keys, &sr, NULL);
+	if (rc) {
+		/* again, with the explanation: only refused requests pay for it */
+		struct sig_explain *ex = xcalloc(1, sizeof(*ex));
+		sig_verify(&w->s->keys, &sr, ex);
+		struct buf b;
+		buf_init(&b, sizeof(log->why) - 1);
+		sig_explain_format(ex, &b, 512, 0);
+		copy_field(log->why, sizeof(log->why), b.p ? buf_str(&b) : ex->reason);
+		if (!w->s->public_url && b.p)
+			snprintf(log->why + strlen(log->why), sizeof(log->why) - strlen(log->why),
+			         "; the URL was rebuilt from the request: behind a proxy, give "
+			         "--public-url (or --trust-proxy)");
+		buf_free(&b);
+		sig_explain_free(ex);
+		free(ex);
+		log->sig_failed = true;
+		rc = rc == EINVAL ? EIO : EACCES;
+	}
+	buf_free(&url);
+	return rc;
+}
+
+static int voice(struct webhook *w, struct handler_resp *resp, struct handler_log *log)
+{
+	if (!w->s->agent_uri || !*w->s->agent_uri)
+		return why(log, ENOENT, "no --agent SIP URI was given to the server");
+	char refer[SIG_MAX_URL + 32];
+	snprintf(refer, sizeof(refer), "%s%s", w->base,
+	         w->route->sandbox ? "/sandbox/refer" : "/refer");
+	struct twiml_node *root = twiml_new("Response");
+	struct twiml_node *dial = twiml_add(root, "Dial");
+	twiml_set(dial, "answerOnBridge", "true");
+	twiml_set(dial, "referUrl", refer);
+	twiml_add_text(twiml_add(dial, "Sip"), w->s->agent_uri);
+	int rc = twiml_render(root, resp->body);
+	twiml_free(root);
+	copy_field(log->dest, sizeof(log->dest), "agent");
+	return rc ? why(log, EIO, "the answer is larger than the TwiML limit") : 0;
+}
+
+/* Whether --allow-direct lets t be dialled as it is: the pattern is matched
+ * against the number of a phone target and against the URI. */
+static bool direct_allowed(const char *pattern, const struct target *t)
+{
+	if (!pattern || !*pattern)
+		return false;
+	if (t->phone && t->user[0] && fnmatch(pattern, t->user, 0) == 0)
+		return true;
+	return fnmatch(pattern, t->uri, FNM_CASEFOLD) == 0;
+}
+
+static int refer(struct webhook *w, const struct handler_snap *snap, struct handler_resp *resp,
+                 struct handler_log *log)
+{
+	const struct form *f = w->form;
+	const char *raw = form_get(f, "ReferTransferTarget");
+	if (!raw)
+		return why(log, EBADMSG, "no ReferTransferTarget parameter");
+	struct target *t = xmalloc(sizeof(*t));
+	char err[256];
+	int rc = target_parse(raw, strlen(raw), t, err, sizeof(err));
+	copy_field(log->target, sizeof(log->target), rc == 0 ? t->uri : "");
+	for (char *p = log->target; *p; p++)
+		if ((unsigned char)*p < 0x21 || *p == 0x7f || *p == '"')
+			*p = '?';
+	if (rc) {
+		free(t);
+		return why(log, EBADMSG, "ReferTransferTarget: %s", err);
+	}
+	const struct dest_set *set = w->route->sandbox ? snap->sandbox : snap->live;
+	const char *env = w->route->sandbox ? "sandbox" : "live";
+	log->version = set ? set->version : -1;
+	const struct dest *d = set && t->user[0] ? dest_set_find(set, str_c(t->user)) : NULL;
+	struct dest direct = {0};
+	if (d) {
+		copy_field(log->dest, sizeof(log->dest), d->name);
+	} else if (direct_allowed(w->s->allow_direct, t)) {
+		direct.name = (char *)"direct";
+		/* a phone number (tel:, ;user=phone) is dialled as a <Number> */
+		direct.route = t->phone && t->user[0] == '+' ? t->user : t->uri;
+		struct dest_error derr;
+		if (dest_validate(&direct, &derr) != 0) {
+			free(t);
+			return why(log, ENOENT,
+			           "target matches --allow-direct but is not dialable: %s",
+			           derr.msg);
+		}
+		d = &direct;
+		copy_field(log->dest, sizeof(log->dest), "direct");
+	} else {
+		int n =
+		    t->user[0]
+		        ? why(log, ENOENT, "no destination named \"%.64s\" in the %s set%s",
+		              t->user, env,
+		              t->phone && w->s->allow_direct
+		                  ? " and the number does not match --allow-direct"
+		              : t->phone ? " (a number: --allow-direct PATTERN dials numbers as "
+		                           "they are)"
+		                         : "")
+		        : why(log, ENOENT, "the target has no user part to name a destination");
+		free(t);
+		return n;
+	}
+	struct dest_vars vars = {
+	    .from = form_get(f, "From"),
+	    .to = form_get(f, "To"),
+	    .call_sid = form_get(f, "CallSid"),
+	    .account_sid = form_get(f, "AccountSid"),
+	    .refer = t->headers,
+	    .nrefer = t->nheaders,
+	};
+	rc = dest_render(d, &vars, resp->body);
+	free(t);
+	if (rc == E2BIG)
+		return why(log, EBADMSG, "a variable's value is too long for destination %s",
+		           d->name);
+	if (rc)
+		return why(log, EIO, "destination %s did not render (errno %d)", d->name, rc);
+	return 0;
+}
+
+int handler_handle(const struct handler_settings *s, const struct handler_snap *snap,
+                   const struct handler_req *req, struct handler_resp *resp,
+                   struct handler_log *log)
+{
+	memset(log, 0, sizeof(*log));
+	log->version = -1;
+	resp->allow = NULL;
+	const struct handler_route *route = find_route(s, req->path);
+	log->route = route;
+	bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
+	bool post = strcmp(req->method, "POST") == 0;
+	int rc = 0;
+	struct webhook w = {.s = s, .req = req, .route = route, .base = s->public_url};
+	if (!w.base)
+		w.base = req->base_url ? req->base_url : "";
+	buf_reset(resp->body);
+	resp->content_type = "text/plain; charset=utf-8";
+	if (!route) {
+		rc = why(log, ENOENT, "no route %.200s", req->path);
+	} else if (!(get && route->get) && !(post && route->post)) {
+		resp->allow = route->post ? "GET, HEAD, POST" : "GET, HEAD";
+		rc = why(log, EOPNOTSUPP, "method %.16s", req->method);
+	} else if (route->kind == ROUTE_HEALTHZ) {
+		buf_adds(resp->body, "ok\n");
+	} else if (route->kind == ROUTE_METRICS) {
+		if (s->metrics)
+			s->metrics(s->metrics_ctx, resp->body);
+		resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	} else {
+		w.form = xmalloc(sizeof(*w.form));
+		rc = read_webhook(&w, log);
+		if (rc == 0) {
+			resp->content_type = "text/xml";
+			rc = route->kind == ROUTE_VOICE ? voice(&w, resp, log)
+			                                : refer(&w, snap, resp, log);
+		}
+		free(w.form);
+		free(w.query_copy);
+	}
+	resp->status = handler_status(rc);
+	if (rc) {
+		buf_reset(resp->body);
+		buf_adds(resp->body, status_body(resp->status));
+		resp->content_type = "text/plain; charset=utf-8";
+	}
+	return resp->status;
+}
