@@ -33,7 +33,7 @@ int main(int argc, char **argv)
 		for (int i = 0; i < 100; i++, n++) {
 			json_t *res = NULL;
 			char err[256];
-			if (emu_flow_run(flow, &res, err, sizeof(err)) ||
+			if (emu_flow_run(flow, NULL, &res, err, sizeof(err)) ||
 			    !json_is_true(json_object_get(res, "ok")))
 				bad++;
 			json_decref(res);

@@ -99,7 +99,7 @@ int emu_outcome_parse(const char *s, enum emu_outcome *out)
 
 int emu_params_add(struct emu_params *p, const char *name, const char *value)
 {
-	if (p->n >= EMU_MAX_PARAMS)
+	if (p->n >= EMU_ENG_MAX_PARAMS)
 		return E2BIG;
 	p->v = xreallocarray(p->v, p->n + 1, sizeof(*p->v));
 	p->v[p->n].name = xstrdup(name);
@@ -195,12 +195,12 @@ struct refer_out {
 struct call {
 	struct emu_engine *eng;
 	enum emu_profile profile;
-	struct leg legs[EMU_MAX_LEGS];
+	struct leg legs[EMU_ENG_MAX_LEGS];
 	size_t nlegs;
 	char next_label;
 	struct event *ev;
 	size_t nev, dropped;
-	struct doc docs[EMU_MAX_DOCS];
+	struct doc docs[EMU_ENG_MAX_DOCS];
 	size_t ndocs;
 	struct frame fr;
 	int redirects, verbs;
@@ -214,9 +214,9 @@ struct call {
 	struct {
 		char *addr;
 		enum emu_outcome o;
-	} outcomes[EMU_MAX_OUTCOMES];
+	} outcomes[EMU_ENG_MAX_OUTCOMES];
 	size_t noutcomes;
-	char *digits[EMU_MAX_DIGITS];
+	char *digits[EMU_ENG_MAX_DIGITS];
 	size_t ndigits, digit_pos;
 	bool refer_set;
 	enum emu_outcome refer_outcome;
@@ -274,8 +274,8 @@ int emu_engine_new(const struct emu_config *cfg, struct emu_engine **out)
 		return EINVAL;
 	struct emu_engine *e = xcalloc(1, sizeof(*e));
 	e->cfg = *cfg;
-	if (!e->cfg.max_calls || e->cfg.max_calls > EMU_MAX_CALLS)
-		e->cfg.max_calls = EMU_MAX_CALLS;
+	if (!e->cfg.max_calls || e->cfg.max_calls > EMU_ENG_MAX_CALLS)
+		e->cfg.max_calls = EMU_ENG_MAX_CALLS;
 	e->rng = cfg->seed;
 	if (cfg->clock == EMU_CLOCK_REAL) {
 		e->rng ^= (uint64_t)time(NULL);
@@ -363,7 +363,7 @@ static void advance(struct emu_engine *e, int64_t ms)
 static struct event *ev_add(struct call *c, const char *kind, const struct leg *l, int code,
                             const char *fmt, va_list ap)
 {
-	if (c->nev >= EMU_MAX_EVENTS) {
+	if (c->nev >= EMU_ENG_MAX_EVENTS) {
 		c->dropped++;
 		return NULL;
 	}
@@ -463,8 +463,8 @@ static const char *party(const struct leg *l)
 
 static int new_leg(struct call *c, int parent, const char *dir, const char *from, const char *to)
 {
-	if (c->nlegs >= EMU_MAX_LEGS) {
-		ev(c, "limit", NULL, 0, "legs per call limit (%d) reached", EMU_MAX_LEGS);
+	if (c->nlegs >= EMU_ENG_MAX_LEGS) {
+		ev(c, "limit", NULL, 0, "legs per call limit (%d) reached", EMU_ENG_MAX_LEGS);
 		return -1;
 	}
 	int i = (int)c->nlegs++;
@@ -699,6 +699,33 @@ static bool ctype_is(const char *ct, const char *want)
 	return ct && strncasecmp(ct, want, n) == 0 && (ct[n] == 0 || ct[n] == ';' || ct[n] == ' ');
 }
 
+/* url with p appended as a percent-encoded query (RFC 3986 unreserved kept); caller frees. */
+static char *query_url(const char *url, const struct emu_params *p)
+{
+	struct buf b;
+	buf_init(&b, 64 * 1024);
+	int rc = buf_adds(&b, url);
+	char sep = strchr(url, '?') ? '&' : '?';
+	for (size_t i = 0; p && i < p->n && !rc; i++) {
+		rc = buf_addc(&b, sep);
+		sep = '&';
+		for (int k = 0; k < 2 && !rc; k++) {
+			if (k)
+				rc = buf_addc(&b, '=');
+			for (const char *q = k ? p->v[i].value : p->v[i].name; *q && !rc; q++) {
+				unsigned char ch = (unsigned char)*q;
+				if (isalnum(ch) || strchr("-._~", ch))
+					rc = buf_addc(&b, (char)ch);
+				else
+					rc = buf_printf(&b, "%%%02X", ch);
+			}
+		}
+	}
+	char *out = rc ? xstrdup(url) : buf_steal(&b);
+	buf_free(&b);
+	return out;
+}
+
 /* Runs one webhook; returns 0 (with *doc when doc is not NULL) or the Twilio error code,
  * which is also in the timeline. */
 static int webhook(struct call *c, const struct leg *l, const char *why, const char *method,
@@ -707,7 +734,12 @@ static int webhook(struct call *c, const struct leg *l, const char *why, const c
 {
 	struct emu_engine *e = c->eng;
 	char sig[128] = "";
-	if (e->cfg.signer.sign && e->cfg.signer.sign(e->cfg.signer.ctx, url, p, sig, sizeof(sig)))
+	/* a GET carries the parameters in its query, and that whole URL is what is signed */
+	char *get_url = strcmp(method, "GET") == 0 ? query_url(url, p) : NULL;
+	if (get_url)
+		url = get_url;
+	if (e->cfg.signer.sign &&
+	    e->cfg.signer.sign(e->cfg.signer.ctx, url, get_url ? NULL : p, sig, sizeof(sig)))
 		sig[0] = 0;
 	struct event *v = ev(c, "webhook", l, 0, "%s %s %s", why, method, url);
 	if (v) {
@@ -715,9 +747,9 @@ static int webhook(struct call *c, const struct leg *l, const char *why, const c
 		if (sig[0])
 			v->signature = xstrdup(sig);
 	}
-	if (doc && c->ndocs >= EMU_MAX_DOCS) {
+	if (doc && c->ndocs >= EMU_ENG_MAX_DOCS) {
 		ev(c, "limit", l, 12400, "TwiML documents per call limit (%d) reached",
-		   EMU_MAX_DOCS);
+		   EMU_ENG_MAX_DOCS);
 		return 12400;
 	}
 	struct emu_fetch_req req = {method, url, p, sig[0] ? sig : NULL};
@@ -738,7 +770,8 @@ static int webhook(struct call *c, const struct leg *l, const char *why, const c
 	} else if (res.error) {
 		code = res.error, why_err = "transport error";
 	} else if (res.status < 200 || res.status > 299) {
-		code = 11217, why_err = "HTTP error status";
+		snprintf(err, sizeof(err), "HTTP status %d", res.status);
+		code = 11217, why_err = err;
 	} else if (res.body_len > EMU_FETCH_MAX_BODY) {
 		code = 11750, why_err = "body over 64 kB";
 	}
@@ -777,6 +810,7 @@ static int webhook(struct call *c, const struct leg *l, const char *why, const c
 		ev(c, "error", l, code, "%s %s: %s", why, url, why_err);
 	free(res.body);
 	free(res.content_type);
+	free(get_url);
 	return code;
 }
 
@@ -902,7 +936,7 @@ static enum noun noun_kind(const char *name)
 static int do_dial(struct call *c, const struct twiml_node *v)
 {
 	struct leg *p = &c->legs[0];
-	struct noun_ref nouns[EMU_MAX_NOUNS];
+	struct noun_ref nouns[EMU_ENG_MAX_NOUNS];
 	size_t nn = 0;
 	for (size_t i = 0; i < v->nkids; i++) {
 		const struct twiml_node *k = v->kids[i];
@@ -927,8 +961,8 @@ static int do_dial(struct call *c, const struct twiml_node *v)
 			           : xstrdup(t);
 			free(t);
 		}
-		if (nn == EMU_MAX_NOUNS) {
-			ev(c, "warning", p, 0, "more than %d nouns: %s ignored", EMU_MAX_NOUNS,
+		if (nn == EMU_ENG_MAX_NOUNS) {
+			ev(c, "warning", p, 0, "more than %d nouns: %s ignored", EMU_ENG_MAX_NOUNS,
 			   addr);
 			free(addr);
 			continue;
@@ -965,8 +999,8 @@ static int do_dial(struct call *c, const struct twiml_node *v)
 	int ring = c->rules[EMU_R_RING_MS];
 	int winner = -1, last = -1;
 	enum st worst = ST_FAILED;
-	int idx[EMU_MAX_NOUNS];
-	enum emu_outcome oc[EMU_MAX_NOUNS];
+	int idx[EMU_ENG_MAX_NOUNS];
+	enum emu_outcome oc[EMU_ENG_MAX_NOUNS];
 	ev(c, "dial", p, 0, "Dial %zu noun(s)%s, timeout %ld s, answerOnBridge=%s", nn,
 	   seq ? " in sequence" : "", timeout, aob ? "true" : "false");
 	for (size_t i = 0; i < nn; i++) {
@@ -1212,8 +1246,8 @@ static int exec_verb(struct call *c, const struct twiml_node *v)
 	if (strcmp(n, "Gather") == 0)
 		return do_gather(c, v);
 	if (strcmp(n, "Redirect") == 0) {
-		if (++c->redirects > EMU_MAX_REDIRECTS) {
-			ev(c, "limit", p, 0, "more than %d <Redirect>s", EMU_MAX_REDIRECTS);
+		if (++c->redirects > EMU_ENG_MAX_REDIRECTS) {
+			ev(c, "limit", p, 0, "more than %d <Redirect>s", EMU_ENG_MAX_REDIRECTS);
 			end_call(c, ST_FAILED);
 			return PAUSE;
 		}
@@ -1261,9 +1295,9 @@ static int exec_verb(struct call *c, const struct twiml_node *v)
 static void run(struct call *c)
 {
 	while (!c->ended && c->fr.root) {
-		if (++c->verbs > EMU_MAX_STEPS_VERBS) {
+		if (++c->verbs > EMU_ENG_MAX_STEPS_VERBS) {
 			ev(c, "limit", &c->legs[0], 0, "more than %d verbs run",
-			   EMU_MAX_STEPS_VERBS);
+			   EMU_ENG_MAX_STEPS_VERBS);
 			end_call(c, ST_FAILED);
 			return;
 		}
@@ -1354,9 +1388,9 @@ static void voice_refer(struct call *c, int li, const struct emu_refer_req *req)
 		return;
 	}
 	const struct twiml_node *dial = l->dial;
-	if (strlen(req->refer_to) > EMU_MAX_REFER_TO) {
+	if (strlen(req->refer_to) > EMU_ENG_MAX_REFER_TO) {
 		ev(c, "transfer", l, 0, "Refer-To is %zu characters (limit %d)",
-		   strlen(req->refer_to), EMU_MAX_REFER_TO);
+		   strlen(req->refer_to), EMU_ENG_MAX_REFER_TO);
 		respond(c, l, rule(c, EMU_R_REFER_TO_LONG, l));
 		return;
 	}
@@ -1610,7 +1644,7 @@ int emu_call_create(struct emu_engine *e, const struct emu_call_spec *spec, char
 		return EINVAL;
 	if (spec->profile == EMU_TWILIO_VOICE && !spec->twiml && !spec->voice_url)
 		return EINVAL;
-	if (spec->noutcomes > EMU_MAX_OUTCOMES)
+	if (spec->noutcomes > EMU_ENG_MAX_OUTCOMES)
 		return E2BIG;
 	pthread_mutex_lock(&e->mu);
 	int rc = 0;
@@ -1636,7 +1670,7 @@ int emu_call_create(struct emu_engine *e, const struct emu_call_spec *spec, char
 		c->outcomes[i].o = spec->outcomes[i].outcome;
 	}
 	c->noutcomes = spec->noutcomes;
-	for (size_t i = 0; spec->digits && spec->digits[i] && i < EMU_MAX_DIGITS; i++)
+	for (size_t i = 0; spec->digits && spec->digits[i] && i < EMU_ENG_MAX_DIGITS; i++)
 		c->digits[c->ndigits++] = xstrdup(spec->digits[i]);
 	e->calls[e->ncalls++] = c;
 

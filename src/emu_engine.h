@@ -8,20 +8,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define EMU_SID_LEN          34   /* "CA" + 32 hex */
-#define EMU_MAX_CALLS        1024 /* calls alive in one engine */
-#define EMU_MAX_LEGS         32   /* legs in one call (parent + children) */
-#define EMU_MAX_EVENTS       512  /* timeline events kept per call (then counted as dropped) */
-#define EMU_MAX_REDIRECTS    10   /* <Redirect> chain depth */
-#define EMU_MAX_DOCS         32   /* TwiML documents executed per call */
-#define EMU_MAX_NOUNS        10   /* nouns dialled by one <Dial> */
-#define EMU_MAX_PARAMS       96   /* parameters on one webhook */
-#define EMU_MAX_REFER_TO     256  /* Twilio's Refer-To limit */
-#define EMU_MAX_OUTCOMES     32   /* scripted dial outcomes per call */
-#define EMU_MAX_DIGITS       16   /* scripted <Gather> answers per call */
-#define EMU_MAX_STEPS_VERBS  1000 /* verbs executed per call (loop guard) */
-#define EMU_FETCH_TIMEOUT_MS 15000
-#define EMU_FETCH_MAX_BODY   (64 * 1024)
+#define EMU_SID_LEN             34   /* "CA" + 32 hex */
+#define EMU_ENG_MAX_CALLS       1024 /* calls alive in one engine */
+#define EMU_ENG_MAX_LEGS        32   /* legs in one call (parent + children) */
+#define EMU_ENG_MAX_EVENTS      512  /* timeline events kept per call (then counted as dropped) */
+#define EMU_ENG_MAX_REDIRECTS   10   /* <Redirect> chain depth */
+#define EMU_ENG_MAX_DOCS        32   /* TwiML documents executed per call */
+#define EMU_ENG_MAX_NOUNS       10   /* nouns dialled by one <Dial> */
+#define EMU_ENG_MAX_PARAMS      96   /* parameters on one webhook */
+#define EMU_ENG_MAX_REFER_TO    256  /* Twilio's Refer-To limit */
+#define EMU_ENG_MAX_OUTCOMES    32   /* scripted dial outcomes per call */
+#define EMU_ENG_MAX_DIGITS      16   /* scripted <Gather> answers per call */
+#define EMU_ENG_MAX_STEPS_VERBS 1000 /* verbs executed per call (loop guard) */
+#define EMU_FETCH_TIMEOUT_MS    15000
+#define EMU_FETCH_MAX_BODY      (64 * 1024)
 
 enum emu_profile { EMU_TWILIO_VOICE, EMU_TWILIO_TRUNK, EMU_PLIVO };
 enum emu_clock { EMU_CLOCK_VIRTUAL, EMU_CLOCK_REAL };
@@ -43,7 +43,7 @@ struct emu_params {
 	struct emu_param *v;
 	size_t n;
 };
-/* Appends a copy (E2BIG past EMU_MAX_PARAMS, then nothing is added). */
+/* Appends a copy (E2BIG past EMU_ENG_MAX_PARAMS, then nothing is added). */
 int emu_params_add(struct emu_params *p, const char *name, const char *value);
 /* The value of the first parameter called name, or NULL. */
 const char *emu_params_get(const struct emu_params *p, const char *name);
@@ -52,7 +52,7 @@ void emu_params_free(struct emu_params *p);
 /* A webhook the engine wants answered. */
 struct emu_fetch_req {
 	const char *method; /* "GET" or "POST" */
-	const char *url;    /* absolute */
+	const char *url;    /* absolute; for GET it already carries params as its query */
 	const struct emu_params *params;
 	const char *signature; /* X-Twilio-Signature it carries, or NULL without a signer */
 };
@@ -76,8 +76,8 @@ struct emu_fetcher {
 	void *ctx;
 	int (*fetch)(void *ctx, const struct emu_fetch_req *req, struct emu_fetch_res *res);
 };
-/* Optional: computes X-Twilio-Signature for a POST/GET to url with params into
- * out (NUL-terminated); returns 0 or an errno value. */
+/* Optional: computes X-Twilio-Signature for a request to url with params (NULL
+ * for a GET, whose url holds them) into out (NUL-terminated); 0 or an errno value. */
 struct emu_signer {
 	void *ctx;
 	int (*sign)(void *ctx, const char *url, const struct emu_params *params, char *out,
@@ -123,7 +123,7 @@ struct emu_config {
 	struct emu_fetcher fetcher;
 	struct emu_signer signer; /* sign NULL: webhooks carry no signature */
 	int rules[EMU_R__COUNT];  /* filled from emu_rules by emu_config_init */
-	size_t max_calls;         /* 0: EMU_MAX_CALLS */
+	size_t max_calls;         /* 0: EMU_ENG_MAX_CALLS */
 };
 /* Fills defaults (virtual clock, default rules). */
 void emu_config_init(struct emu_config *cfg);

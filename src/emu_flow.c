@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emu_live.h"
 #include "util/mem.h"
 
 /* ---- the inline fetcher ---- */
@@ -87,6 +88,21 @@ int emu_flow_fetch(void *ctx, const struct emu_fetch_req *req, struct emu_fetch_
 		res->body_len = n * times;
 	}
 	return 0;
+}
+
+/* Inline answers first; then, for a flow with app_url, the live app. */
+struct mixed {
+	json_t *app;
+	bool live;
+	struct emu_live lv;
+};
+
+static int mixed_fetch(void *ctx, const struct emu_fetch_req *req, struct emu_fetch_res *res)
+{
+	struct mixed *m = ctx;
+	if (m->live && !app_lookup(m->app, req->url))
+		return emu_live_fetch(&m->lv, req, res);
+	return emu_flow_fetch(m->app, req, res);
 }
 
 /* ---- expectations ---- */
@@ -327,9 +343,10 @@ static const char **strv(json_t *arr)
 
 struct loaded {
 	struct emu_call_spec spec;
-	struct emu_dial_outcome outcomes[EMU_MAX_OUTCOMES];
+	struct emu_dial_outcome outcomes[EMU_ENG_MAX_OUTCOMES];
 	int rules[EMU_R__COUNT];
 	const char **countries, **dns, **digits;
+	char *voice_url;
 };
 
 static int load_spec(json_t *flow, struct loaded *L, char *err, size_t errlen)
@@ -343,6 +360,13 @@ static int load_spec(json_t *flow, struct loaded *L, char *err, size_t errlen)
 	s->from = str_of(call, "from");
 	s->to = str_of(call, "to");
 	s->voice_url = str_of(call, "voice_url");
+	const char *base = str_of(flow, "app_url");
+	if (base && s->voice_url && s->voice_url[0] == '/') {
+		size_t bl = strlen(base);
+		L->voice_url = xasprintf("%.*s%s", (int)(bl && base[bl - 1] == '/' ? bl - 1 : bl),
+		                         base, s->voice_url);
+		s->voice_url = L->voice_url;
+	}
 	s->voice_method = str_of(call, "voice_method");
 	s->twiml = str_of(call, "twiml");
 	if (s->profile == EMU_TWILIO_VOICE && !s->voice_url && !s->twiml)
@@ -353,8 +377,8 @@ static int load_spec(json_t *flow, struct loaded *L, char *err, size_t errlen)
 	json_t *v;
 	json_object_foreach(json_object_get(call, "dial_outcomes"), k, v)
 	{
-		if (s->noutcomes == EMU_MAX_OUTCOMES)
-			return bad(err, errlen, "more than %d dial_outcomes", EMU_MAX_OUTCOMES);
+		if (s->noutcomes == EMU_ENG_MAX_OUTCOMES)
+			return bad(err, errlen, "more than %d dial_outcomes", EMU_ENG_MAX_OUTCOMES);
 		if (emu_outcome_parse(json_string_value(v), &L->outcomes[s->noutcomes].outcome))
 			return bad(err, errlen,
 			           "dial_outcomes[%s]: answer, busy, no-answer or fail", k);
@@ -415,6 +439,7 @@ static void loaded_free(struct loaded *L)
 	free(L->countries);
 	free(L->dns);
 	free(L->digits);
+	free(L->voice_url);
 }
 
 static const char *sid_of(struct emu_engine *e, const char *psid, const char *label, char *buf)
@@ -479,7 +504,8 @@ static int run_step(struct emu_engine *e, const char *psid, json_t *step, size_t
 	return bad(err, errlen, "step %zu: needs \"refer\" or \"hangup\"", n);
 }
 
-int emu_flow_run(json_t *flow, json_t **result, char *err, size_t errlen)
+int emu_flow_run(json_t *flow, const struct emu_flow_opts *opts, json_t **result, char *err,
+                 size_t errlen)
 {
 	if (!json_is_object(flow))
 		return bad(err, errlen, "a flow is a JSON object");
@@ -501,8 +527,19 @@ int emu_flow_run(json_t *flow, json_t **result, char *err, size_t errlen)
 	json_t *empty = json_object();
 	struct emu_config cfg;
 	emu_config_init(&cfg);
-	cfg.fetcher.ctx = app ? app : empty;
-	cfg.fetcher.fetch = emu_flow_fetch;
+	json_t *app_url = json_object_get(flow, "app_url");
+	if (app_url && !json_is_string(app_url)) {
+		json_decref(empty);
+		loaded_free(&L);
+		return bad(err, errlen, "\"app_url\" must be a URL");
+	}
+	struct mixed mx = {app ? app : empty, app_url != NULL, {opts ? opts->auth_token : NULL}};
+	cfg.fetcher.ctx = &mx;
+	cfg.fetcher.fetch = mixed_fetch;
+	if (mx.live && mx.lv.auth_token && *mx.lv.auth_token) {
+		cfg.signer.ctx = &mx.lv;
+		cfg.signer.sign = emu_live_sign;
+	}
 	struct emu_engine *e = NULL;
 	char psid[EMU_SID_LEN + 1];
 	json_t *fails = json_array(), *refers = json_array();
@@ -538,7 +575,8 @@ out:
 	return rc;
 }
 
-int emu_flow_run_file(const char *path, json_t **result, char *err, size_t errlen)
+int emu_flow_run_file(const char *path, const struct emu_flow_opts *opts, json_t **result,
+                      char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) {
@@ -559,7 +597,7 @@ int emu_flow_run_file(const char *path, json_t **result, char *err, size_t errle
 	free(buf);
 	if (!flow)
 		return bad(err, errlen, "line %d: %s", je.line, je.text);
-	int rc = emu_flow_run(flow, result, err, errlen);
+	int rc = emu_flow_run(flow, opts, result, err, errlen);
 	json_decref(flow);
 	return rc;
 }

@@ -391,7 +391,7 @@ static void limits(void)
 	e = engine(&s2, false);
 	sp = voice_spec(NULL);
 	CHECK_INT(emu_call_create(e, &sp, p), 0);
-	CHECK_INT(s2.calls, EMU_MAX_REDIRECTS + 1);
+	CHECK_INT(s2.calls, EMU_ENG_MAX_REDIRECTS + 1);
 	json_t *c = NULL, *evs = NULL;
 	CHECK_INT(emu_call_json(e, p, &c), 0);
 	CHECK_STR(leg_status(c, "P"), "failed");
@@ -413,7 +413,7 @@ static void limits(void)
 	sp = voice_spec(buf_str(&b));
 	CHECK_INT(emu_call_create(e, &sp, p), 0);
 	CHECK_INT(emu_call_json(e, p, &c), 0);
-	CHECK_INT(json_array_size(json_object_get(c, "legs")), 1 + EMU_MAX_NOUNS);
+	CHECK_INT(json_array_size(json_object_get(c, "legs")), 1 + EMU_ENG_MAX_NOUNS);
 	json_decref(c);
 	buf_free(&b);
 	emu_engine_free(e);

@@ -79,7 +79,7 @@ static void malformed_flows(void)
 		json_t *f = json_loads(cases[i].flow, 0, NULL);
 		json_t *res = NULL;
 		char err[256] = "";
-		CHECK_INT(emu_flow_run(f, &res, err, sizeof(err)), EBADMSG);
+		CHECK_INT(emu_flow_run(f, NULL, &res, err, sizeof(err)), EBADMSG);
 		if (!CHECK(strstr(err, cases[i].why) != NULL))
 			fprintf(stderr, "  case %zu: %s\n", i, err);
 		CHECK(res == NULL);
@@ -87,7 +87,8 @@ static void malformed_flows(void)
 	}
 	char err[256];
 	json_t *res = NULL;
-	CHECK_INT(emu_flow_run_file("/nonexistent/flow.json", &res, err, sizeof(err)), ENOENT);
+	CHECK_INT(emu_flow_run_file("/nonexistent/flow.json", NULL, &res, err, sizeof(err)),
+	          ENOENT);
 }
 
 static void failures_name_expected_and_actual(void)
@@ -107,7 +108,7 @@ static void failures_name_expected_and_actual(void)
 	    0, NULL);
 	json_t *res = NULL;
 	char err[256] = "";
-	CHECK_INT(emu_flow_run(f, &res, err, sizeof(err)), 0);
+	CHECK_INT(emu_flow_run(f, NULL, &res, err, sizeof(err)), 0);
 	CHECK(json_is_false(json_object_get(res, "ok")));
 	json_t *fails = json_object_get(res, "failures");
 	static const char *const want[] = {"step 1: NOTIFY sipfrags",
