@@ -933,6 +933,34 @@ static enum noun noun_kind(const char *name)
 	return (enum noun) - 1;
 }
 
+/* A <Sip> URI's ?name=value&... part becomes headers on the INVITE (values
+ * percent-decoded); the timeline shows them as sent. */
+static void invite_headers(struct call *c, const struct leg *l)
+{
+	const char *q = l->kind == N_SIP ? strchr(l->to, '?') : NULL;
+	if (!q)
+		return;
+	struct buf b;
+	buf_init(&b, 4096);
+	int rc = 0;
+	for (const char *p = q + 1; *p && !rc; p++) {
+		if (*p == '&')
+			rc = buf_adds(&b, "; ");
+		else if (*p == '=')
+			rc = buf_adds(&b, ": ");
+		else if (*p == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
+			char hex[3] = {p[1], p[2], 0};
+			rc = buf_addc(&b, (char)strtol(hex, NULL, 16));
+			p += 2;
+		} else {
+			rc = buf_addc(&b, *p);
+		}
+	}
+	ev(c, "sip", l, 0, "INVITE %.*s with headers %s", (int)(q - l->to), l->to,
+	   rc ? "(over 4 kB)" : buf_str(&b));
+	buf_free(&b);
+}
+
 static int do_dial(struct call *c, const struct twiml_node *v)
 {
 	struct leg *p = &c->legs[0];
@@ -1017,6 +1045,7 @@ static int do_dial(struct call *c, const struct twiml_node *v)
 		l->dial_url = c->fr.url;
 		l->kind = nouns[i].kind;
 		oc[i] = outcome_for(c, nouns[i].addr);
+		invite_headers(c, l);
 		status_callback(c, l, "initiated");
 		set_status(c, l, ST_RINGING);
 		if (!seq)
