@@ -948,7 +948,8 @@ static void invite_headers(struct call *c, const struct leg *l)
 			rc = buf_adds(&b, "; ");
 		else if (*p == '=')
 			rc = buf_adds(&b, ": ");
-		else if (*p == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
+		else if (*p == '%' && isxdigit((unsigned char)p[1]) &&
+		         isxdigit((unsigned char)p[2])) {
 			char hex[3] = {p[1], p[2], 0};
 			rc = buf_addc(&b, (char)strtol(hex, NULL, 16));
 			p += 2;
