@@ -294,6 +294,13 @@ int emu_engine_new(const struct emu_config *cfg, struct emu_engine **out)
 	return 0;
 }
 
+void emu_engine_set_fetcher(struct emu_engine *e, const struct emu_fetcher *f)
+{
+	pthread_mutex_lock(&e->mu);
+	e->cfg.fetcher = *f;
+	pthread_mutex_unlock(&e->mu);
+}
+
 static void call_free(struct call *c)
 {
 	if (!c)
@@ -1643,6 +1650,17 @@ static void plivo_refer(struct call *c, int li, const struct emu_refer_req *req)
 
 /* ---- public API (each entry takes the lock) ---- */
 
+/* The static spelling of a Twilio Direction (legs keep a pointer to it). */
+static const char *direction_name(const char *d)
+{
+	static const char *const names[] = {"inbound", "outbound-api", "outbound-dial",
+	                                    "trunking-originating", "trunking-terminating"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(names[i], d) == 0)
+			return names[i];
+	return "inbound";
+}
+
 static struct call *find(struct emu_engine *e, const char *sid, int *li)
 {
 	for (size_t i = 0; sid && i < e->ncalls; i++)
@@ -1709,8 +1727,13 @@ int emu_call_create(struct emu_engine *e, const struct emu_call_spec *spec, char
 		dir = c->trunk_orig ? "trunking-originating" : "trunking-terminating";
 	else if (c->profile == EMU_PLIVO && c->plivo_out)
 		dir = "outbound-api";
+	if (spec->direction)
+		dir = direction_name(spec->direction);
 	int pi = new_leg(c, -1, dir, spec->from, spec->to);
 	struct leg *p = &c->legs[pi];
+	if (spec->sid && strlen(spec->sid) == EMU_SID_LEN && strncmp(spec->sid, "CA", 2) == 0 &&
+	    !find(e, spec->sid, NULL))
+		memcpy(p->sid, spec->sid, EMU_SID_LEN + 1);
 	memcpy(sid_out, p->sid, EMU_SID_LEN + 1);
 	set_status(c, p, ST_RINGING);
 	if (c->profile != EMU_TWILIO_VOICE) {

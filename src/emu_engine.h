@@ -164,7 +164,12 @@ struct emu_call_spec {
 	size_t noutcomes;
 	const char *const *digits; /* scripted <Gather> answers, NULL-terminated */
 	const int *rules;          /* per-call rule overrides (EMU_R__COUNT), or NULL */
+	const char *sid;           /* the parent's CallSid (CA + 32 hex), or NULL: a new one */
+	const char *direction;     /* the parent's Direction, or NULL: the profile's default */
 };
+
+/* Replaces the fetcher (e.g. an inline one in tests); takes the lock. */
+void emu_engine_set_fetcher(struct emu_engine *e, const struct emu_fetcher *f);
 
 /* Creates a call and runs it until it waits (bridged, ended). Writes the parent
  * leg's SID to sid_out (EMU_SID_LEN + 1 bytes). 0, EINVAL (bad spec), E2BIG (too
