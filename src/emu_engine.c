@@ -233,6 +233,7 @@ struct call {
 	const struct twiml_node *bdial;
 	const char *bdial_url;
 	bool in_conf;
+	bool busy; /* an entry point is running it (the lock may be released for a fetch) */
 };
 
 struct emu_engine {
@@ -761,7 +762,12 @@ static int webhook(struct call *c, const struct leg *l, const char *why, const c
 	}
 	struct emu_fetch_req req = {method, url, p, sig[0] ? sig : NULL};
 	struct emu_fetch_res res = {0};
-	int rc = e->cfg.fetcher.fetch(e->cfg.fetcher.ctx, &req, &res);
+	/* the lock is released while the app answers (up to 15 s): other calls go on; this
+	 * one is marked busy, so the entry points that change it answer EBUSY meanwhile */
+	struct emu_fetcher f = e->cfg.fetcher;
+	pthread_mutex_unlock(&e->mu);
+	int rc = f.fetch(f.ctx, &req, &res);
+	pthread_mutex_lock(&e->mu);
 	int code = 0;
 	const char *why_err = "";
 	char err[TWIML_MAX_MSG + 16] = "";
@@ -1696,11 +1702,12 @@ int emu_call_create(struct emu_engine *e, const struct emu_call_spec *spec, char
 		return E2BIG;
 	pthread_mutex_lock(&e->mu);
 	int rc = 0;
+	struct call *c = NULL;
 	if (e->ncalls >= e->cfg.max_calls) {
 		rc = E2BIG;
 		goto out;
 	}
-	struct call *c = xcalloc(1, sizeof(*c));
+	c = xcalloc(1, sizeof(*c));
 	c->eng = e;
 	c->profile = spec->profile;
 	c->bridged = -1;
@@ -1720,6 +1727,7 @@ int emu_call_create(struct emu_engine *e, const struct emu_call_spec *spec, char
 	c->noutcomes = spec->noutcomes;
 	for (size_t i = 0; spec->digits && spec->digits[i] && i < EMU_ENG_MAX_DIGITS; i++)
 		c->digits[c->ndigits++] = xstrdup(spec->digits[i]);
+	c->busy = true;
 	e->calls[e->ncalls++] = c;
 
 	const char *dir = "inbound";
@@ -1768,6 +1776,8 @@ int emu_call_create(struct emu_engine *e, const struct emu_call_spec *spec, char
 	}
 	run(c);
 out:
+	if (c)
+		c->busy = false;
 	pthread_mutex_unlock(&e->mu);
 	return rc;
 }
@@ -1841,6 +1851,11 @@ int emu_refer(struct emu_engine *e, const char *leg_sid, const struct emu_refer_
 		rc = ENOENT;
 		goto out;
 	}
+	if (c->busy) {
+		rc = EBUSY;
+		goto out;
+	}
+	c->busy = true;
 	struct refer_out ro = {0};
 	c->ro = &ro;
 	size_t from = c->nev;
@@ -1859,6 +1874,7 @@ int emu_refer(struct emu_engine *e, const char *leg_sid, const struct emu_refer_
 	else
 		plivo_refer(c, li, req);
 	c->ro = NULL;
+	c->busy = false;
 	json_t *notif = json_array();
 	for (size_t i = 0; i < ro.nnotify; i++)
 		json_array_append_new(notif, json_string(ro.notify[i]));
@@ -1880,6 +1896,11 @@ int emu_hangup(struct emu_engine *e, const char *leg_sid)
 		rc = ENOENT;
 		goto out;
 	}
+	if (c->busy) {
+		rc = EBUSY;
+		goto out;
+	}
+	c->busy = true;
 	struct leg *l = &c->legs[li];
 	ev(c, "hangup", l, 0, "%s hangs up", party(l));
 	if (terminal(l->status))
@@ -1904,6 +1925,8 @@ int emu_hangup(struct emu_engine *e, const char *leg_sid)
 		set_status(c, l, l->status == ST_INPROGRESS ? ST_COMPLETED : ST_CANCELED);
 	}
 out:
+	if (c && rc != EBUSY)
+		c->busy = false;
 	pthread_mutex_unlock(&e->mu);
 	return rc;
 }
@@ -1959,6 +1982,10 @@ int emu_call_release(struct emu_engine *e, const char *sid)
 		for (size_t j = 0; j < c->nlegs && rc; j++)
 			if (strcmp(c->legs[j].sid, sid) == 0)
 				rc = 0;
+		if (!rc && c->busy) {
+			rc = EBUSY;
+			break;
+		}
 		if (!rc) {
 			call_free(c);
 			e->calls[i] = e->calls[--e->ncalls];

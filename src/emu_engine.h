@@ -70,8 +70,9 @@ struct emu_fetch_res {
 	unsigned delay_ms;
 };
 /* The injected HTTP side: an inline table (flow files) or a live client.
- * fetch returns 0, or an errno value (counted as 11200). Called with the engine
- * lock held: it must not call back into the engine. */
+ * fetch returns 0, or an errno value (counted as 11200). Called WITHOUT the engine
+ * lock (other calls go on meanwhile; the call it serves is busy); it must not call
+ * back into the engine for that call. May run on several threads at once. */
 struct emu_fetcher {
 	void *ctx;
 	int (*fetch)(void *ctx, const struct emu_fetch_req *req, struct emu_fetch_res *res);
@@ -129,7 +130,9 @@ struct emu_config {
 void emu_config_init(struct emu_config *cfg);
 
 struct emu_engine;
-/* Creates an engine; *out is written only on success (0). Free with emu_engine_free. */
+/* Creates an engine; *out is written only on success (0). Free with emu_engine_free
+ * once no entry point is running. Every entry point takes the engine's one lock; a
+ * webhook fetch runs with it released. */
 int emu_engine_new(const struct emu_config *cfg, struct emu_engine **out);
 void emu_engine_free(struct emu_engine *e);
 
@@ -183,13 +186,14 @@ struct emu_refer_req {
 	const struct emu_params *headers; /* X- headers on the REFER request, or NULL */
 };
 
-/* Runs a REFER on leg_sid to completion. *out (caller frees with json_decref) is
+/* Runs a REFER on leg_sid to completion (EBUSY while the call waits for a webhook). *out (caller
+ * frees with json_decref) is
  * {"sip_response": 202, "notify": ["SIP/2.0 100 Trying", ...], "legs": [...],
  *  "connected": ["caller<->B"], "events_from": N}. 0, ENOENT (no such leg). */
 int emu_refer(struct emu_engine *e, const char *leg_sid, const struct emu_refer_req *req,
               json_t **out);
 
-/* The party on leg_sid hangs up. 0, ENOENT. */
+/* The party on leg_sid hangs up. 0, ENOENT, EBUSY (the call is waiting for a webhook). */
 int emu_hangup(struct emu_engine *e, const char *leg_sid);
 
 /* The call holding leg sid as JSON (caller frees): {"sid", "profile", "legs": [{"label",
@@ -201,7 +205,7 @@ int emu_call_json(struct emu_engine *e, const char *sid, json_t **out);
  * {"t_ms", "kind", "leg", "code"?, "text", "params"?, "signature"?}. 0, ENOENT. */
 int emu_events_json(struct emu_engine *e, const char *sid, json_t **out);
 
-/* Releases a finished or live call; 0, ENOENT. */
+/* Releases a finished or live call; 0, ENOENT, EBUSY (waiting for a webhook). */
 int emu_call_release(struct emu_engine *e, const char *sid);
 
 #endif

@@ -28,8 +28,11 @@ struct script {
 
 static int fetch(void *ctx, const struct emu_fetch_req *req, struct emu_fetch_res *res)
 {
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 	struct script *s = ctx;
+	pthread_mutex_lock(&mu);
 	s->calls++;
+	pthread_mutex_unlock(&mu);
 	const char *path =
 	    strstr(req->url, "://") ? strchr(strstr(req->url, "://") + 3, '/') : req->url;
 	for (const struct answer *a = s->a; a && a->path; a++)
@@ -543,7 +546,99 @@ static void concurrent_requests(void)
 		total += w[i].ok;
 	}
 	CHECK_INT(total, 200);
-	CHECK_INT(s.calls, 200); /* the fetcher ran under the lock: the count is exact */
+	CHECK_INT(s.calls, 200);
+	emu_engine_free(e);
+}
+
+/* A fetcher that holds /slow for 1 s and says when it started. */
+static pthread_mutex_t slow_mu = PTHREAD_MUTEX_INITIALIZER;
+static int slow_started;
+
+static int slow_fetch(void *ctx, const struct emu_fetch_req *req, struct emu_fetch_res *res)
+{
+	if (strstr(req->url, "/slow")) {
+		pthread_mutex_lock(&slow_mu);
+		slow_started = 1;
+		pthread_mutex_unlock(&slow_mu);
+		struct timespec ts = {1, 0};
+		nanosleep(&ts, NULL);
+		res->status = 200;
+		res->content_type = xstrdup("text/xml");
+		res->body = xstrdup("<Response><Say>slow</Say></Response>");
+		res->body_len = strlen(res->body);
+		return 0;
+	}
+	return fetch(ctx, req, res);
+}
+
+struct slow_arg {
+	struct emu_engine *e;
+	char sid[35];
+	int rc;
+};
+
+static void *slow_call(void *arg)
+{
+	struct slow_arg *a = arg;
+	struct emu_call_spec sp = voice_spec(NULL);
+	sp.voice_url = "https://app.example.com/slow";
+	a->rc = emu_call_create(a->e, &sp, a->sid);
+	return NULL;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void fetch_runs_without_the_lock(void)
+{
+	struct script s = {NULL, 0};
+	struct emu_config cfg;
+	emu_config_init(&cfg);
+	cfg.fetcher.ctx = &s;
+	cfg.fetcher.fetch = slow_fetch;
+	struct emu_engine *e = NULL;
+	CHECK_INT(emu_engine_new(&cfg, &e), 0);
+	struct slow_arg a = {e, "", -1};
+	pthread_t t;
+	pthread_create(&t, NULL, slow_call, &a);
+	for (int i = 0; i < 200; i++) { /* up to 2 s for the slow webhook to begin */
+		pthread_mutex_lock(&slow_mu);
+		int started = slow_started;
+		pthread_mutex_unlock(&slow_mu);
+		if (started)
+			break;
+		struct timespec ts = {0, 10 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	/* another call runs to its end while the slow one waits for its app */
+	double t0 = now_s();
+	struct emu_call_spec sp = voice_spec(DIAL_AOB);
+	char p[35], psid[35];
+	CHECK_INT(emu_call_create(e, &sp, p), 0);
+	CHECK(now_s() - t0 < 0.8);
+	/* the slow call can be read, but not changed, meanwhile (its SID was written before
+	 * the fetch began, which slow_mu orders before this read) */
+	json_t *all = NULL;
+	CHECK_INT(emu_call_json(e, a.sid, &all), 0);
+	json_decref(all);
+	struct emu_refer_req rq = {"<sip:b@x>", EMU_ANSWER, NULL};
+	CHECK_INT(emu_refer(e, a.sid, &rq, &all), EBUSY);
+	CHECK_INT(emu_hangup(e, a.sid), EBUSY);
+	CHECK_INT(emu_call_release(e, a.sid), EBUSY);
+	CHECK(now_s() - t0 < 0.8); /* all of it while the webhook was still out */
+	pthread_join(t, NULL);
+	CHECK_INT(a.rc, 0);
+	snprintf(psid, sizeof(psid), "%s", a.sid);
+	json_t *c = NULL;
+	CHECK_INT(emu_call_json(e, psid, &c), 0);
+	CHECK_STR(leg_status(c, "P"), "completed");
+	json_decref(c);
+	CHECK_INT(emu_hangup(e, psid), 0);
+	CHECK_INT(emu_call_release(e, psid), 0);
 	emu_engine_free(e);
 }
 
@@ -562,6 +657,7 @@ int main(void)
 	    {"refer_on_ended_leg_is_481", refer_on_ended_leg_is_481},
 	    {"plivo_private_ranges", plivo_private_ranges},
 	    {"concurrent_requests", concurrent_requests},
+	    {"fetch_runs_without_the_lock", fetch_runs_without_the_lock},
 	    {NULL, NULL},
 	};
 	return test_run(cases);
