@@ -219,7 +219,9 @@ static int refer_post(struct emu_control *c, const char *sid, const struct http_
 		fail(resp, 400, 21201, "ReferTo is required");
 	else if (t && emu_outcome_parse(t, &rq.target))
 		fail(resp, 400, 20001, "Target must be answer, busy, no-answer or fail");
-	else if ((e = emu_refer(c->eng, sid, &rq, &out)) != 0)
+	else if ((e = emu_refer(c->eng, sid, &rq, &out)) == EBUSY)
+		fail(resp, 409, 20409, "the call is waiting for a webhook; try again");
+	else if (e)
 		fail(resp, 404, 20404, "no such call leg");
 	else {
 		json_t *cj = NULL;
@@ -269,7 +271,11 @@ static int control(void *ctx, const struct http_req *req, struct http_resp *resp
 	if (strcmp(sub, "/refer") == 0 && post)
 		return refer_post(c, sid, req, resp);
 	if (strcmp(sub, "/hangup") == 0 && post) {
-		if (emu_hangup(c->eng, sid) || emu_call_json(c->eng, sid, &j))
+		int e = emu_hangup(c->eng, sid);
+		if (e == EBUSY)
+			return fail(resp, 409, 20409,
+			            "the call is waiting for a webhook; try again");
+		if (e || emu_call_json(c->eng, sid, &j))
 			return fail(resp, 404, 20404, "no such call leg");
 		publish(c, j);
 		send_json(resp, 200, j);
