@@ -84,7 +84,8 @@ fuzz: $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 	  name=$$(basename $$f); seeds=fixtures/fuzz/$${name#fuzz_}; corpus=build/fuzz/corpus-$$name; \
 	  mkdir -p $$corpus; echo "fuzz: $$name for $(FUZZ_SECONDS)s"; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=70000 -print_final_stats=1 $$corpus \
-	    $$( [ -d $$seeds ] && echo $$seeds ) 2>&1 | tail -4 || exit 1; \
+	    $$( [ -d $$seeds ] && echo $$seeds ) >build/fuzz/$$name.log 2>&1; rc=$$?; \
+	  tail -4 build/fuzz/$$name.log; [ $$rc -eq 0 ] || { grep -A30 'ERROR\|==ERROR\|abort' build/fuzz/$$name.log | head -40; exit 1; }; \
 	done
 
 bench: bin/handoff

@@ -20,31 +20,56 @@ struct httpd {
 const char *http_status_text(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 301: return "Moved Permanently";
-	case 302: return "Found";
-	case 304: return "Not Modified";
-	case 307: return "Temporary Redirect";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 409: return "Conflict";
-	case 411: return "Length Required";
-	case 413: return "Payload Too Large";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Entity";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return "Unknown";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 202:
+		return "Accepted";
+	case 204:
+		return "No Content";
+	case 301:
+		return "Moved Permanently";
+	case 302:
+		return "Found";
+	case 304:
+		return "Not Modified";
+	case 307:
+		return "Temporary Redirect";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
+	case 409:
+		return "Conflict";
+	case 411:
+		return "Length Required";
+	case 413:
+		return "Payload Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 422:
+		return "Unprocessable Entity";
+	case 429:
+		return "Too Many Requests";
+	case 500:
+		return "Internal Server Error";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	default:
+		return "Unknown";
 	}
 }
 
@@ -94,7 +119,7 @@ static void send_resp(struct mg_connection *conn, const struct http_resp *resp, 
 /* Reads the body, refusing one over the limit before reading it. Returns the
  * HTTP status to answer with instead of calling the handler, or 0. */
 static int read_body(struct mg_connection *conn, const struct mg_request_info *ri, size_t max,
-		     struct buf *body)
+                     struct buf *body)
 {
 	if (ri->content_length > 0 && (unsigned long long)ri->content_length > max)
 		return 413;
@@ -132,20 +157,20 @@ static int begin_request(struct mg_connection *conn)
 	int early = read_body(conn, ri, h->cfg.max_body, &body);
 	if (early) {
 		http_resp_text(&resp, early,
-			       early == 413 ? "request body too large" : "could not read the body");
+		               early == 413 ? "request body too large" : "could not read the body");
 		http_resp_header(&resp, "Connection", "close");
 	} else {
 		struct http_req req = {
-			.method = ri->request_method,
-			.path = ri->local_uri ? ri->local_uri : "/",
-			.query = ri->query_string,
-			.body = buf_str(&body),
-			.body_len = body.len,
-			.remote_addr = ri->remote_addr,
-			.local_port = ri->server_port,
-			.is_tls = ri->is_ssl,
-			.headers = headers,
-			.nheaders = nheaders,
+		    .method = ri->request_method,
+		    .path = ri->local_uri ? ri->local_uri : "/",
+		    .query = ri->query_string,
+		    .body = buf_str(&body),
+		    .body_len = body.len,
+		    .remote_addr = ri->remote_addr,
+		    .local_port = ri->server_port,
+		    .is_tls = ri->is_ssl,
+		    .headers = headers,
+		    .nheaders = nheaders,
 		};
 		h->cfg.handler(h->cfg.ctx, &req, &resp);
 	}
@@ -173,21 +198,29 @@ int httpd_start(struct httpd **hp, const struct httpd_config *cfg, char *err, si
 	char threads[16];
 	snprintf(threads, sizeof(threads), "%d", cfg->threads > 0 ? cfg->threads : 64);
 	const char *options[] = {
-		"listening_ports", cfg->listen,
-		"num_threads", threads,
-		"enable_keep_alive", "yes",
-		"tcp_nodelay", "1",
-		"request_timeout_ms", "15000",
-		"keep_alive_timeout_ms", "30000",
-		"listen_backlog", "1024",
-		NULL,
+	    "listening_ports",
+	    cfg->listen,
+	    "num_threads",
+	    threads,
+	    "enable_keep_alive",
+	    "yes",
+	    "tcp_nodelay",
+	    "1",
+	    "request_timeout_ms",
+	    "15000",
+	    "keep_alive_timeout_ms",
+	    "30000",
+	    "listen_backlog",
+	    "1024",
+	    NULL,
 	};
 	struct mg_callbacks cb;
 	memset(&cb, 0, sizeof(cb));
 	cb.begin_request = begin_request;
 	cb.log_message = log_message;
 
-	struct mg_init_data init = {.callbacks = &cb, .user_data = h, .configuration_options = options};
+	struct mg_init_data init = {
+	    .callbacks = &cb, .user_data = h, .configuration_options = options};
 	struct mg_error_data ed = {.text = err, .text_buffer_size = errlen};
 	if (err && errlen)
 		err[0] = '\0';

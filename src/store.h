@@ -11,8 +11,8 @@
 /* An immutable, refcounted set of destinations: what one environment held
  * at one moment. Readers hold a reference while they use it. */
 struct dest_set {
-	int version;       /* the live version number; 0 for the sandbox */
-	int64_t changed;   /* a counter that moves whenever the set changes */
+	int version;        /* the live version number; 0 for the sandbox */
+	int64_t changed;    /* a counter that moves whenever the set changes */
 	struct dest *dests; /* sorted by name */
 	size_t n;
 	/* private: */

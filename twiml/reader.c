@@ -1,6 +1,7 @@
 /* reader: TwiML text to a twiml_node tree with positions, through libxml2's SAX2 push parser (the
  * only libxml2 user). */
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -272,6 +273,8 @@ static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *ext, const
 	unsigned line, col;
 	size_t off = offset(r);
 	const unsigned char *d = r->cur.data;
+	if (off >= r->cur.len)
+		off = r->cur.len - 1; /* len > 0: empty input never reaches the parser */
 	while (off > 0 && !(d[off] == '<' && off + 1 < r->cur.len && d[off + 1] == '!'))
 		off--;
 	cursor_at(&r->cur, off, &line, &col);
@@ -316,8 +319,25 @@ static size_t bad_utf8(const unsigned char *d, size_t len)
 	return len;
 }
 
+static void quiet(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+/* libxml2 2.9 must be initialised once before threads use it (the emulator
+ * parses in CivetWeb's worker threads). */
+static void init_libxml(void)
+{
+	xmlInitParser();
+}
+
 int twiml_parse(const char *data, size_t len, struct twiml_node **rootp, struct twiml_findings *f)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, init_libxml);
+	/* errors come to on_error; nothing of libxml2's goes to stderr (per thread) */
+	xmlSetGenericErrorFunc(NULL, quiet);
 	struct reader r = {.f = f};
 	r.cur = (struct cursor){(const unsigned char *)data, len, 0, 1, 1};
 	if (len > TWIML_MAX_BYTES) {

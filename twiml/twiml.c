@@ -25,7 +25,11 @@ struct twiml_node *twiml_new(const char *name)
 
 void twiml_append(struct twiml_node *parent, struct twiml_node *kid)
 {
-	parent->kids = xreallocarray(parent->kids, parent->nkids + 1, sizeof(*parent->kids));
+	/* the capacity is not stored: grow to 2n whenever n is 0 or a power of two,
+	 * which keeps room for n + 1 (also after the reader drops layout text) */
+	size_t n = parent->nkids;
+	if ((n & (n - 1)) == 0)
+		parent->kids = xreallocarray(parent->kids, n ? 2 * n : 1, sizeof(*parent->kids));
 	parent->kids[parent->nkids++] = kid;
 }
 

@@ -9,19 +9,19 @@
 #include "util/buf.h"
 #include "util/str.h"
 
-#define DEST_NAME_MAX        64
-#define DEST_DESCRIPTION_MAX 256
-#define DEST_ROUTE_MAX       254 /* a <Sip> URI must stay under 255 characters */
-#define DEST_MAX_HEADERS     16
+#define DEST_NAME_MAX         64
+#define DEST_DESCRIPTION_MAX  256
+#define DEST_ROUTE_MAX        254 /* a <Sip> URI must stay under 255 characters */
+#define DEST_MAX_HEADERS      16
 #define DEST_HEADER_VALUE_MAX 512
-#define DEST_DEFAULT_TIMEOUT 30
-#define DEST_TIMEOUT_MIN     5
-#define DEST_TIMEOUT_MAX     600
-#define DEST_HEADER_NAME_MAX 64
-#define DEST_CALLER_ID_MAX   64
-#define DEST_URI_MAX         254  /* the <Sip> URI without its header part: under 255 */
+#define DEST_DEFAULT_TIMEOUT  30
+#define DEST_TIMEOUT_MIN      5
+#define DEST_TIMEOUT_MAX      600
+#define DEST_HEADER_NAME_MAX  64
+#define DEST_CALLER_ID_MAX    64
+#define DEST_URI_MAX          254  /* the <Sip> URI without its header part: under 255 */
 #define DEST_HEADERS_PART_MAX 1023 /* the header part after '?': under 1024 (21227) */
-#define DEST_REFER_MAX       64   /* Refer-To URI headers read for $refer.* */
+#define DEST_REFER_MAX        64   /* Refer-To URI headers read for $refer.* */
 
 enum dest_env { DEST_SANDBOX, DEST_LIVE };
 
@@ -54,10 +54,10 @@ struct dest_kv {
 
 /* The values a header template's variables take on one call. NULL = empty. */
 struct dest_vars {
-	const char *from;        /* $from and $caller_id */
-	const char *to;          /* $to */
-	const char *call_sid;    /* $call_sid */
-	const char *account_sid; /* $account_sid */
+	const char *from;            /* $from and $caller_id */
+	const char *to;              /* $to */
+	const char *call_sid;        /* $call_sid */
+	const char *account_sid;     /* $account_sid */
 	const struct dest_kv *refer; /* $refer.<Header-Name>, matched case-insensitively */
 	size_t nrefer;
 };

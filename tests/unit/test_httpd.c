@@ -18,7 +18,7 @@ static void echo(void *ctx, const struct http_req *req, struct http_resp *resp)
 	resp->content_type = "text/xml";
 	const char *sig = http_req_header(req, "x-twilio-signature");
 	buf_printf(&resp->body, "%s %s q=%s sig=%s body=%.*s", req->method, req->path,
-		   req->query ? req->query : "-", sig ? sig : "-", (int)req->body_len, req->body);
+	           req->query ? req->query : "-", sig ? sig : "-", (int)req->body_len, req->body);
 	http_resp_header(resp, "X-Test", "1");
 }
 
@@ -51,16 +51,17 @@ static void serves_one_request(void)
 {
 	struct httpd *h = NULL;
 	char err[256];
-	struct httpd_config cfg = {.listen = "127.0.0.1:0", .threads = 4, .max_body = 100,
-				   .handler = echo};
+	struct httpd_config cfg = {
+	    .listen = "127.0.0.1:0", .threads = 4, .max_body = 100, .handler = echo};
 	CHECK_INT(httpd_start(&h, &cfg, err, sizeof(err)), 0);
 	if (!h)
 		return;
 	int port = httpd_port(h);
 	CHECK(port > 0);
 
-	char *r = roundtrip(port, "POST /refer?a=1 HTTP/1.1\r\nHost: x\r\nX-Twilio-Signature: abc\r\n"
-				  "Content-Length: 5\r\nConnection: close\r\n\r\nhello");
+	char *r =
+	    roundtrip(port, "POST /refer?a=1 HTTP/1.1\r\nHost: x\r\nX-Twilio-Signature: abc\r\n"
+	                    "Content-Length: 5\r\nConnection: close\r\n\r\nhello");
 	CHECK(strncmp(r, "HTTP/1.1 200 OK\r\n", 17) == 0);
 	CHECK(strstr(r, "Content-Type: text/xml\r\n") != NULL);
 	CHECK(strstr(r, "X-Test: 1\r\n") != NULL);
@@ -73,7 +74,7 @@ static void serves_one_request(void)
 
 	/* a body over max_body is refused before the handler sees it */
 	r = roundtrip(port, "POST /refer HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\n"
-			    "Connection: close\r\n\r\n");
+	                    "Connection: close\r\n\r\n");
 	CHECK(strncmp(r, "HTTP/1.1 413 ", 13) == 0);
 	free(r);
 	httpd_stop(h);
@@ -99,9 +100,9 @@ static void refuses_a_busy_port(void)
 int main(void)
 {
 	static const struct test_case cases[] = {
-		{"serves_one_request", serves_one_request},
-		{"refuses_a_busy_port", refuses_a_busy_port},
-		{NULL, NULL},
+	    {"serves_one_request", serves_one_request},
+	    {"refuses_a_busy_port", refuses_a_busy_port},
+	    {NULL, NULL},
 	};
 	return test_run(cases);
 }
