@@ -14,10 +14,10 @@
 #include "httpd.h"
 #include "util/mem.h"
 
-#define EMU_MAX_SECRET_FILE 256
-#define EMU_THREADS         8
+#define EMULATOR_MAX_SECRET_FILE 256
+#define EMULATOR_THREADS         8
 
-/* Reads the first line of a secret file (at most EMU_MAX_SECRET_FILE bytes)
+/* Reads the first line of a secret file (at most EMULATOR_MAX_SECRET_FILE bytes)
  * into a new string the caller wipes and frees; NULL on failure (reported). */
 static char *read_secret_file(const char *path)
 {
@@ -26,7 +26,7 @@ static char *read_secret_file(const char *path)
 		cli_fail("emulator: %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	char buf[EMU_MAX_SECRET_FILE + 1];
+	char buf[EMULATOR_MAX_SECRET_FILE + 1];
 	ssize_t n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0) {
@@ -44,7 +44,7 @@ static char *read_secret_file(const char *path)
 static char *generate_token(char *path, size_t pathlen)
 {
 	char sid[35];
-	emu_sid(sid, "XX");
+	emu_rest_sid(sid, "XX");
 	char *tok = xstrdup(sid + 2);
 	const char *tmp = getenv("TMPDIR");
 	snprintf(path, pathlen, "%s/handoff-emulator-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -56,7 +56,8 @@ static char *generate_token(char *path, size_t pathlen)
 	size_t used = strlen(path);
 	snprintf(path + used, pathlen - used, "/auth-token");
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, tok, strlen(tok)) != (ssize_t)strlen(tok) || write(fd, "\n", 1) != 1) {
+	if (fd < 0 || write(fd, tok, strlen(tok)) != (ssize_t)strlen(tok) ||
+	    write(fd, "\n", 1) != 1) {
 		cli_fail("emulator: cannot write %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -94,25 +95,37 @@ int cmd_emulator(int argc, char **argv)
 	    {"seed-numbers", required_argument, NULL, 'n'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *listen = "127.0.0.1:8766", *account = NULL, *token_arg = NULL;
+	const char *listen = "127.0.0.1:8766", *account = NULL;
+	char *token_arg = NULL; /* points into argv: overwritten once copied */
 	const char *token_file = NULL, *api_key = NULL;
 	long seed = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'l': listen = optarg; break;
-		case 'a': account = optarg; break;
-		case 't': token_arg = optarg; break;
-		case 'f': token_file = optarg; break;
-		case 'k': api_key = optarg; break;
+		case 'l':
+			listen = optarg;
+			break;
+		case 'a':
+			account = optarg;
+			break;
+		case 't':
+			token_arg = optarg;
+			break;
+		case 'f':
+			token_file = optarg;
+			break;
+		case 'k':
+			api_key = optarg;
+			break;
 		case 'n': {
 			char *end;
 			seed = strtol(optarg, &end, 10);
-			if (*end || seed < 0 || seed > EMU_MAX_SEED)
-				return cli_usage("--seed-numbers must be 0..%d", EMU_MAX_SEED);
+			if (*end || seed < 0 || seed > EMU_REST_MAX_SEED)
+				return cli_usage("--seed-numbers must be 0..%d", EMU_REST_MAX_SEED);
 			break;
 		}
-		default: return cli_usage("unknown option '%s'", argv[optind - 1]);
+		default:
+			return cli_usage("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
@@ -120,7 +133,7 @@ int cmd_emulator(int argc, char **argv)
 
 	char account_buf[35];
 	if (!account) {
-		emu_sid(account_buf, "AC");
+		emu_rest_sid(account_buf, "AC");
 		account = account_buf;
 	}
 	char *token = NULL, token_path[600] = "";
@@ -129,10 +142,17 @@ int cmd_emulator(int argc, char **argv)
 		token = read_secret_file(token_file);
 	else if (env_tok && *env_tok)
 		token = xstrdup(env_tok);
-	else if (token_arg)
+	else if (token_arg) {
 		token = xstrdup(token_arg);
-	else
+		fprintf(stderr,
+		        "handoff: emulator: --auth-token on the command line is visible in the "
+		        "process list; prefer --auth-token-file or HANDOFF_EMULATOR_AUTH_TOKEN\n");
+	} else {
 		token = generate_token(token_path, sizeof(token_path));
+	}
+	/* hide the token from /proc/PID/cmdline from now on (it was visible until here) */
+	if (token_arg)
+		memset(token_arg, 'x', strlen(token_arg));
 	if (!token)
 		return EXIT_FAIL;
 	const char *key_secret = getenv("HANDOFF_EMULATOR_API_SECRET");
@@ -167,7 +187,7 @@ int cmd_emulator(int argc, char **argv)
 
 	struct httpd_config hc = {
 	    .listen = listen,
-	    .threads = EMU_THREADS,
+	    .threads = EMULATOR_THREADS,
 	    .max_body = HTTPD_MAX_BODY_DEFAULT,
 	    .handler = emu_rest_handle,
 	    .ctx = rest,

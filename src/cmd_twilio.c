@@ -18,9 +18,9 @@
 #include "util/buf.h"
 #include "util/mem.h"
 
-#define MAX_URL      2048 /* a webhook URL we will set */
-#define MAX_LINE     256  /* a login input line */
-#define WIRED_FILE   "wired.json"
+#define MAX_URL       2048 /* a webhook URL we will set */
+#define MAX_LINE      256  /* a login input line */
+#define WIRED_FILE    "wired.json"
 #define MAX_TIMEOUT_S 300
 
 /* ---- options shared by the leaves ---- */
@@ -81,16 +81,36 @@ static int parse(int argc, char **argv, unsigned mask, struct opts *o)
 	int c;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
-		case 'B': o->api_base = optarg; break;
-		case 'P': o->profile = optarg; break;
-		case 'j': o->json = true; break;
-		case 'u': o->voice_url = optarg; break;
-		case 'm': o->method = optarg; break;
-		case 'F': o->fallback = optarg; break;
-		case 'n': o->dry_run = true; break;
-		case 'f': o->force = true; break;
-		case 'T': o->xfer_mode = optarg; break;
-		case 'C': o->xfer_cid = optarg; break;
+		case 'B':
+			o->api_base = optarg;
+			break;
+		case 'P':
+			o->profile = optarg;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'u':
+			o->voice_url = optarg;
+			break;
+		case 'm':
+			o->method = optarg;
+			break;
+		case 'F':
+			o->fallback = optarg;
+			break;
+		case 'n':
+			o->dry_run = true;
+			break;
+		case 'f':
+			o->force = true;
+			break;
+		case 'T':
+			o->xfer_mode = optarg;
+			break;
+		case 'C':
+			o->xfer_cid = optarg;
+			break;
 		case 'S': {
 			char *end;
 			o->page_size = strtol(optarg, &end, 10);
@@ -102,7 +122,8 @@ static int parse(int argc, char **argv, unsigned mask, struct opts *o)
 			char *end;
 			o->timeout_s = strtod(optarg, &end);
 			if (*end || !(o->timeout_s > 0) || o->timeout_s > MAX_TIMEOUT_S)
-				return cli_usage("--timeout must be 0 < SECONDS <= %d", MAX_TIMEOUT_S);
+				return cli_usage("--timeout must be 0 < SECONDS <= %d",
+				                 MAX_TIMEOUT_S);
 			break;
 		}
 		default:
@@ -112,8 +133,9 @@ static int parse(int argc, char **argv, unsigned mask, struct opts *o)
 	o->argc = argc - optind;
 	o->argv = argv + optind;
 	if (o->profile && !creds_profile_name_ok(o->profile))
-		return cli_usage("--profile: '%s' is not a profile name ([A-Za-z0-9_-], at most %d)",
-				 o->profile, CREDS_MAX_NAME);
+		return cli_usage(
+		    "--profile: '%s' is not a profile name ([A-Za-z0-9_-], at most %d)", o->profile,
+		    CREDS_MAX_NAME);
 	return 0;
 }
 
@@ -195,11 +217,11 @@ static void on_retry(void *ctx, int attempt, int status, long wait_ms)
 {
 	(void)ctx;
 	if (status)
-		fprintf(stderr, "handoff: %s: HTTP %d; retry %d in %.1f s\n", leaf(), status, attempt,
-			(double)wait_ms / 1000);
+		fprintf(stderr, "handoff: %s: HTTP %d; retry %d in %.1f s\n", leaf(), status,
+		        attempt, (double)wait_ms / 1000);
 	else
 		fprintf(stderr, "handoff: %s: no connection; retry %d in %.1f s\n", leaf(), attempt,
-			(double)wait_ms / 1000);
+		        (double)wait_ms / 1000);
 }
 
 static long env_long(const char *name, long def, long lo, long hi)
@@ -227,9 +249,9 @@ static const char *pick_base(const struct opts *o, const char *profile_base)
 
 static void client_settings(struct tw_client *c, const struct opts *o)
 {
-	double t = o->timeout_s > 0 ? o->timeout_s
-				    : (double)env_long("HANDOFF_TWILIO_TIMEOUT_MS", 30000, 1, 300000) /
-					  1000.0;
+	double t = o->timeout_s > 0
+	               ? o->timeout_s
+	               : (double)env_long("HANDOFF_TWILIO_TIMEOUT_MS", 30000, 1, 300000) / 1000.0;
 	c->timeout_ms = (long)(t * 1000);
 	c->connect_timeout_ms = env_long("HANDOFF_TWILIO_CONNECT_TIMEOUT_MS", 10000, 1, 60000);
 	if (c->connect_timeout_ms > c->timeout_ms)
@@ -260,7 +282,7 @@ static int session_open(struct session *s, const struct opts *o)
 			cli_hint("run: chmod 600 %s", path);
 		} else if (rc == ENOENT) {
 			cli_hint("run 'handoff twilio login', or set TWILIO_ACCOUNT_SID and "
-				 "TWILIO_AUTH_TOKEN");
+			         "TWILIO_AUTH_TOKEN");
 		}
 		return EXIT_FAIL;
 	}
@@ -291,9 +313,13 @@ static int fail_rest(const char *target, int rc, const struct tw_error *e)
 		cli_fail("%s: %s", leaf(), line);
 	if (rc == EACCES || e->code == 20003)
 		cli_hint("the credentials were refused: check the SID and token (handoff twilio "
-			 "login), or TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN");
+		         "login), or TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN");
 	else if (e->code == 11203)
 		cli_hint("the API did not answer in time; raise --timeout or retry later");
+	else if (e->code == 11220)
+		cli_hint(
+		    "the server's certificate was not trusted (verification stays on); for the "
+		    "emulator use its http:// address");
 	else if (e->code == 11202 || e->code == 11210)
 		cli_hint("check --api-base / TWILIO_API_BASE and the network");
 	return EXIT_FAIL;
@@ -311,10 +337,10 @@ static void numbers_path(const struct session *s, char *out, size_t outlen, cons
 {
 	if (sid)
 		snprintf(out, outlen, "/2010-04-01/Accounts/%s/IncomingPhoneNumbers/%s.json",
-			 s->cr.account_sid, sid);
+		         s->cr.account_sid, sid);
 	else
 		snprintf(out, outlen, "/2010-04-01/Accounts/%s/IncomingPhoneNumbers.json",
-			 s->cr.account_sid);
+		         s->cr.account_sid);
 }
 
 /* Fetches the number NUMBER names (+E164 through a PhoneNumber filtered
@@ -329,7 +355,7 @@ static int find_number(struct session *s, const char *arg, json_t **num)
 		rc = tw_request(&s->c, TW_API_2010, "GET", path, NULL, 0, num, &e);
 		if (rc == ENOENT && e.code == 20404) {
 			cli_fail("%s %s: no such number in account %s (Twilio 20404)", leaf(), arg,
-				 s->cr.account_sid);
+			         s->cr.account_sid);
 			return EXIT_FAIL;
 		}
 		return rc ? fail_rest(arg, rc, &e) : 0;
@@ -365,8 +391,9 @@ static void voice_summary(const json_t *n, char *out, size_t outlen)
 	else if (*jstr(n, "voice_application_sid"))
 		snprintf(out, outlen, "application %s", jstr(n, "voice_application_sid"));
 	else if (*jstr(n, "voice_url"))
-		snprintf(out, outlen, "%s %s", *jstr(n, "voice_method") ? jstr(n, "voice_method") : "POST",
-			 jstr(n, "voice_url"));
+		snprintf(out, outlen, "%s %s",
+		         *jstr(n, "voice_method") ? jstr(n, "voice_method") : "POST",
+		         jstr(n, "voice_url"));
 	else
 		snprintf(out, outlen, "-");
 }
@@ -412,7 +439,8 @@ static int numbers_list(int argc, char **argv)
 			voice_summary(n, v, sizeof(v));
 			printf("%-34s  %-16s  %s\n", jstr(n, "sid"), jstr(n, "phone_number"), v);
 		}
-		printf("%zu number%s\n", json_array_size(items), json_array_size(items) == 1 ? "" : "s");
+		printf("%zu number%s\n", json_array_size(items),
+		       json_array_size(items) == 1 ? "" : "s");
 	}
 	json_decref(items);
 	session_close(&s);
@@ -463,12 +491,13 @@ static int numbers_show(int argc, char **argv)
 	} else {
 		char v[MAX_URL + 64];
 		voice_summary(n, v, sizeof(v));
-		printf("%-16s %s\n%-16s %s\n%-16s %s\n%-16s %s\n", "Number", jstr(n, "phone_number"),
-		       "SID", jstr(n, "sid"), "Friendly name", jstr(n, "friendly_name"),
-		       "Calls go to", v);
+		printf("%-16s %s\n%-16s %s\n%-16s %s\n%-16s %s\n", "Number",
+		       jstr(n, "phone_number"), "SID", jstr(n, "sid"), "Friendly name",
+		       jstr(n, "friendly_name"), "Calls go to", v);
 		for (size_t i = 0; i < NFIELDS; i++)
 			printf("%-16s %s\n", number_fields[i].label,
-			       *jstr(n, number_fields[i].key) ? jstr(n, number_fields[i].key) : "-");
+			       *jstr(n, number_fields[i].key) ? jstr(n, number_fields[i].key)
+			                                      : "-");
 	}
 	json_decref(n);
 	return EXIT_OK;
@@ -517,13 +546,13 @@ static json_t *changes_json(const struct changes *cs)
 	json_t *a = json_array();
 	for (size_t i = 0; i < cs->n; i++)
 		json_array_append_new(a, json_pack("{s:s,s:s,s:s}", "field", cs->c[i].key, "before",
-						   cs->c[i].before, "after", cs->c[i].after));
+		                                   cs->c[i].before, "after", cs->c[i].after));
 	return a;
 }
 
 /* POSTs the changes to the number; returns 0 or an exit status (reported). */
 static int apply(struct session *s, const char *target, const char *sid, const struct changes *cs,
-		 json_t **updated)
+                 json_t **updated)
 {
 	struct tw_param p[NFIELDS];
 	for (size_t i = 0; i < cs->n; i++) {
@@ -554,8 +583,8 @@ static json_t *records_load(void)
 	buf_free(&b);
 	if (!json_is_object(j)) {
 		json_decref(j);
-		cli_fail("%s: the wire records (%s in the config directory) are not valid JSON", leaf(),
-			 WIRED_FILE);
+		cli_fail("%s: the wire records (%s in the config directory) are not valid JSON",
+		         leaf(), WIRED_FILE);
 		return NULL;
 	}
 	return j;
@@ -599,9 +628,9 @@ static int numbers_wire(int argc, char **argv)
 {
 	struct opts o;
 	int rc = parse(argc, argv,
-		       O_API_BASE | O_PROFILE | O_JSON | O_TIMEOUT | O_VOICE_URL | O_METHOD |
-			   O_FALLBACK | O_DRY_RUN | O_FORCE,
-		       &o);
+	               O_API_BASE | O_PROFILE | O_JSON | O_TIMEOUT | O_VOICE_URL | O_METHOD |
+	                   O_FALLBACK | O_DRY_RUN | O_FORCE,
+	               &o);
 	if (rc)
 		return rc;
 	if (o.argc != 1)
@@ -636,10 +665,11 @@ static int numbers_wire(int argc, char **argv)
 				continue;
 			session_close(&s);
 			cli_fail("%s %s: refusing to point a Twilio number at %s: %s, which Twilio "
-				 "cannot reach",
-				 leaf(), arg, urls[i], why);
-			cli_hint("use a public URL (e.g. a tunnel), or --api-base for the emulator; "
-				 "--force to wire it anyway");
+			         "cannot reach",
+			         leaf(), arg, urls[i], why);
+			cli_hint(
+			    "use a public URL (e.g. a tunnel), or --api-base for the emulator; "
+			    "--force to wire it anyway");
 			return EXIT_FAIL;
 		}
 	}
@@ -657,17 +687,17 @@ static int numbers_wire(int argc, char **argv)
 	size_t nreasons = 0;
 	if (*jstr(num, "trunk_sid"))
 		snprintf(reasons[nreasons++], sizeof(reasons[0]),
-			 "TrunkSid %s would shadow the Voice URL (its calls go to the SIP trunk; "
-			 "trunk > application > Voice URL)",
-			 jstr(num, "trunk_sid"));
+		         "TrunkSid %s would shadow the Voice URL (its calls go to the SIP trunk; "
+		         "trunk > application > Voice URL)",
+		         jstr(num, "trunk_sid"));
 	if (*jstr(num, "voice_application_sid"))
 		snprintf(reasons[nreasons++], sizeof(reasons[0]),
-			 "VoiceApplicationSid %s would shadow the Voice URL (the application's "
-			 "URL answers instead)",
-			 jstr(num, "voice_application_sid"));
+		         "VoiceApplicationSid %s would shadow the Voice URL (the application's "
+		         "URL answers instead)",
+		         jstr(num, "voice_application_sid"));
 	if (*jstr(num, "voice_url") && strcmp(jstr(num, "voice_url"), o.voice_url) != 0)
 		snprintf(reasons[nreasons++], sizeof(reasons[0]),
-			 "it already has a different Voice URL: %s", jstr(num, "voice_url"));
+		         "it already has a different Voice URL: %s", jstr(num, "voice_url"));
 
 	struct changes cs = {.n = 0};
 	want(&cs, num, "voice_url", o.voice_url);
@@ -683,8 +713,8 @@ static int numbers_wire(int argc, char **argv)
 	bool refuse = nreasons && !o.force;
 	if (o.json) {
 		json_t *j = json_pack("{s:s,s:s,s:o,s:b,s:b}", "number", jstr(num, "phone_number"),
-				      "sid", sid, "changes", changes_json(&cs), "dry_run", o.dry_run,
-				      "applied", !o.dry_run && !refuse && cs.n > 0);
+		                      "sid", sid, "changes", changes_json(&cs), "dry_run",
+		                      o.dry_run, "applied", !o.dry_run && !refuse && cs.n > 0);
 		json_t *why = json_array();
 		for (size_t i = 0; i < nreasons; i++)
 			json_array_append_new(why, json_string(reasons[i]));
@@ -698,15 +728,16 @@ static int numbers_wire(int argc, char **argv)
 		for (size_t i = 0; i < nreasons; i++)
 			cli_fail("%s %s: refusing: %s", leaf(), arg, reasons[i]);
 		cli_hint("check with 'handoff twilio numbers show %s'; --force replaces it (and "
-			 "restore can put it back)",
-			 arg);
+		         "restore can put it back)",
+		         arg);
 		json_decref(num);
 		session_close(&s);
 		return EXIT_FAIL;
 	}
 	if (cs.n == 0) {
 		if (!o.json)
-			printf("%s already answers with %s: nothing to change\n", title, o.voice_url);
+			printf("%s already answers with %s: nothing to change\n", title,
+			       o.voice_url);
 		json_decref(num);
 		session_close(&s);
 		return EXIT_OK;
@@ -747,9 +778,9 @@ static int numbers_wire(int argc, char **argv)
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	json_t *prev = old ? json_incref(old) : NULL;
 	json_object_set_new(rec, key,
-			    json_pack("{s:s,s:s,s:s,s:o,s:o,s:s}", "account_sid", s.cr.account_sid,
-				      "sid", sid, "phone_number", jstr(num, "phone_number"), "before",
-				      before, "after", after, "wired_at", when));
+	                    json_pack("{s:s,s:s,s:s,s:o,s:o,s:s}", "account_sid", s.cr.account_sid,
+	                              "sid", sid, "phone_number", jstr(num, "phone_number"),
+	                              "before", before, "after", after, "wired_at", when));
 	if ((rc = records_save(rec)))
 		goto out;
 	json_t *updated = NULL;
@@ -766,7 +797,8 @@ static int numbers_wire(int argc, char **argv)
 	}
 	if (!o.json) {
 		printf("wired %s: calls now go to %s %s\n", title,
-		       method ? method : (*jstr(num, "voice_method") ? jstr(num, "voice_method") : "POST"),
+		       method ? method
+		              : (*jstr(num, "voice_method") ? jstr(num, "voice_method") : "POST"),
 		       o.voice_url);
 		printf("undo with: handoff twilio numbers restore %s\n", jstr(num, "phone_number"));
 	}
@@ -782,7 +814,7 @@ static int numbers_restore(int argc, char **argv)
 {
 	struct opts o;
 	int rc = parse(argc, argv,
-		       O_API_BASE | O_PROFILE | O_JSON | O_TIMEOUT | O_DRY_RUN | O_FORCE, &o);
+	               O_API_BASE | O_PROFILE | O_JSON | O_TIMEOUT | O_DRY_RUN | O_FORCE, &o);
 	if (rc)
 		return rc;
 	if (o.argc != 1)
@@ -814,8 +846,9 @@ static int numbers_restore(int argc, char **argv)
 	if (!found) {
 		json_decref(rec);
 		session_close(&s);
-		cli_fail("%s %s: nothing to restore: no 'numbers wire' recorded for it in account %s",
-			 leaf(), arg, s.cr.account_sid);
+		cli_fail(
+		    "%s %s: nothing to restore: no 'numbers wire' recorded for it in account %s",
+		    leaf(), arg, s.cr.account_sid);
 		return EXIT_FAIL;
 	}
 	json_t *num = NULL;
@@ -833,8 +866,9 @@ static int numbers_restore(int argc, char **argv)
 		if (!param_of(k) || ndrift >= NFIELDS)
 			continue;
 		if (strcmp(jstr(num, k), json_string_value(v) ? json_string_value(v) : "") != 0)
-			snprintf(drift[ndrift++], sizeof(drift[0]), "%s is now '%s' (wire set '%s')",
-				 k, jstr(num, k), json_string_value(v));
+			snprintf(drift[ndrift++], sizeof(drift[0]),
+			         "%s is now '%s' (wire set '%s')", k, jstr(num, k),
+			         json_string_value(v));
 	}
 	struct changes cs = {.n = 0};
 	json_object_foreach(json_object_get(found, "before"), k, v)
@@ -847,10 +881,10 @@ static int numbers_restore(int argc, char **argv)
 	snprintf(title, sizeof(title), "%s (%s)", jstr(num, "phone_number"), jstr(num, "sid"));
 	bool refuse = ndrift && !o.force;
 	if (o.json) {
-		json_t *j = json_pack("{s:s,s:s,s:o,s:b,s:b}", "number", jstr(num, "phone_number"),
-				      "sid", jstr(num, "sid"), "changes", changes_json(&cs),
-				      "dry_run", o.dry_run, "applied",
-				      !o.dry_run && !refuse && cs.n > 0);
+		json_t *j =
+		    json_pack("{s:s,s:s,s:o,s:b,s:b}", "number", jstr(num, "phone_number"), "sid",
+		              jstr(num, "sid"), "changes", changes_json(&cs), "dry_run", o.dry_run,
+		              "applied", !o.dry_run && !refuse && cs.n > 0);
 		print_json(j);
 		json_decref(j);
 	} else if (cs.n) {
@@ -860,8 +894,8 @@ static int numbers_restore(int argc, char **argv)
 	}
 	if (refuse) {
 		for (size_t i = 0; i < ndrift; i++)
-			cli_fail("%s %s: refusing: the number changed since the wire: %s", leaf(), arg,
-				 drift[i]);
+			cli_fail("%s %s: refusing: the number changed since the wire: %s", leaf(),
+			         arg, drift[i]);
 		cli_hint("--force restores anyway");
 		rc = EXIT_FAIL;
 		goto out;
@@ -918,10 +952,12 @@ static int trunks_list(int argc, char **argv)
 		json_t *t;
 		json_array_foreach(items, i, t)
 		{
-			printf("%-34s  %-12s  %-16s  %s\n", jstr(t, "sid"), jstr(t, "transfer_mode"),
-			       jstr(t, "transfer_caller_id"), jstr(t, "friendly_name"));
+			printf("%-34s  %-12s  %-16s  %s\n", jstr(t, "sid"),
+			       jstr(t, "transfer_mode"), jstr(t, "transfer_caller_id"),
+			       jstr(t, "friendly_name"));
 		}
-		printf("%zu trunk%s\n", json_array_size(items), json_array_size(items) == 1 ? "" : "s");
+		printf("%zu trunk%s\n", json_array_size(items),
+		       json_array_size(items) == 1 ? "" : "s");
 	}
 	json_decref(items);
 	return EXIT_OK;
@@ -941,10 +977,9 @@ static bool one_of(const char *v, const char *const *set)
 static int trunks_set(int argc, char **argv)
 {
 	struct opts o;
-	int rc = parse(argc, argv,
-		       O_API_BASE | O_PROFILE | O_JSON | O_TIMEOUT | O_XFER_MODE | O_XFER_CID |
-			   O_DRY_RUN,
-		       &o);
+	int rc = parse(
+	    argc, argv,
+	    O_API_BASE | O_PROFILE | O_JSON | O_TIMEOUT | O_XFER_MODE | O_XFER_CID | O_DRY_RUN, &o);
 	if (rc)
 		return rc;
 	if (o.argc != 1)
@@ -973,7 +1008,7 @@ static int trunks_set(int argc, char **argv)
 	struct {
 		const char *key, *param, *value;
 	} fields[] = {{"transfer_mode", "TransferMode", o.xfer_mode},
-		      {"transfer_caller_id", "TransferCallerId", o.xfer_cid}};
+	              {"transfer_caller_id", "TransferCallerId", o.xfer_cid}};
 	struct tw_param p[2];
 	size_t np = 0;
 	json_t *changes = json_array();
@@ -984,22 +1019,22 @@ static int trunks_set(int argc, char **argv)
 		p[np].value = fields[i].value;
 		np++;
 		json_array_append_new(changes,
-				      json_pack("{s:s,s:s,s:s}", "field", fields[i].key, "before",
-						jstr(t, fields[i].key), "after", fields[i].value));
+		                      json_pack("{s:s,s:s,s:s}", "field", fields[i].key, "before",
+		                                jstr(t, fields[i].key), "after", fields[i].value));
 	}
 	if (o.json) {
 		json_t *j = json_pack("{s:s,s:O,s:b,s:b}", "sid", tk, "changes", changes, "dry_run",
-				      o.dry_run, "applied", !o.dry_run && np > 0);
+		                      o.dry_run, "applied", !o.dry_run && np > 0);
 		print_json(j);
 		json_decref(j);
 	} else if (np) {
 		printf("--- trunk %s (now)\n+++ trunk %s (after)\n", tk, tk);
-		size_t i;
-		json_t *c;
-		json_array_foreach(changes, i, c) printf("- %s: %s\n", jstr(c, "field"),
-							 jstr(c, "before"));
-		json_array_foreach(changes, i, c) printf("+ %s: %s\n", jstr(c, "field"),
-							 jstr(c, "after"));
+		for (size_t i = 0; i < json_array_size(changes); i++)
+			printf("- %s: %s\n", jstr(json_array_get(changes, i), "field"),
+			       jstr(json_array_get(changes, i), "before"));
+		for (size_t i = 0; i < json_array_size(changes); i++)
+			printf("+ %s: %s\n", jstr(json_array_get(changes, i), "field"),
+			       jstr(json_array_get(changes, i), "after"));
 	} else {
 		printf("trunk %s already has these settings: nothing to change\n", tk);
 	}
@@ -1075,7 +1110,7 @@ static int login(int argc, char **argv)
 		return rc;
 	if (o.argc)
 		return cli_usage("login takes no arguments (secrets are read from stdin or a "
-				 "prompt, never argv)");
+		                 "prompt, never argv)");
 	const char *profile = o.profile ? o.profile : "default";
 	const char *base = pick_base(&o, NULL);
 	if ((rc = check_base(base)))
@@ -1093,14 +1128,15 @@ static int login(int argc, char **argv)
 	}
 	scopy(cr.account_sid, sizeof(cr.account_sid), line);
 	if (tty) {
-		if (read_line(in, tty, false, "API key SID (SK..., or Enter to use the auth token): ",
-			      key, sizeof(key)) == 0 &&
+		if (read_line(in, tty, false,
+		              "API key SID (SK..., or Enter to use the auth token): ", key,
+		              sizeof(key)) == 0 &&
 		    *key && !is_sid(key, "SK")) {
 			cli_fail("%s: '%s' is not an API key SID (SK + 32 hex)", leaf(), key);
 			return EXIT_FAIL;
 		}
 		rc = read_line(in, tty, true, *key ? "API key secret: " : "Auth token: ", line,
-			       sizeof(line));
+		               sizeof(line));
 	} else {
 		rc = read_line(in, tty, true, "", line, sizeof(line));
 		if (!rc && is_sid(line, "SK")) {
@@ -1111,20 +1147,20 @@ static int login(int argc, char **argv)
 	if (rc || !*line || strlen(line) > CREDS_MAX_SECRET) {
 		xwipe(line, sizeof(line));
 		cli_fail("%s: expected the %s on the next line (1..%d characters)", leaf(),
-			 *key ? "API key secret" : "auth token", CREDS_MAX_SECRET);
+		         *key ? "API key secret" : "auth token", CREDS_MAX_SECRET);
 		return EXIT_FAIL;
 	}
-	snprintf(cr.user, sizeof(cr.user), "%s", *key ? key : cr.account_sid);
-	snprintf(cr.secret, sizeof(cr.secret), "%s", line);
+	scopy(cr.user, sizeof(cr.user), *key ? key : cr.account_sid);
+	scopy(cr.secret, sizeof(cr.secret), line);
 	xwipe(line, sizeof(line));
 	snprintf(cr.profile, sizeof(cr.profile), "%s", profile);
 	snprintf(cr.api_base, sizeof(cr.api_base), "%s", base);
 
 	/* check them before saving anything */
 	struct tw_client c = {.api_base = cr.api_base,
-			      .account_sid = cr.account_sid,
-			      .user = cr.user,
-			      .secret = cr.secret};
+	                      .account_sid = cr.account_sid,
+	                      .user = cr.user,
+	                      .secret = cr.secret};
 	client_settings(&c, &o);
 	char path[128];
 	snprintf(path, sizeof(path), "/2010-04-01/Accounts/%s.json", cr.account_sid);
@@ -1154,8 +1190,9 @@ static int login(int argc, char **argv)
 	struct creds *slot = creds_store_find(st, profile);
 	if (!slot) {
 		if (st->n >= CREDS_MAX_PROFILES) {
-			cli_fail("%s: at most %d profiles; remove one with 'handoff twilio profiles rm'",
-				 leaf(), CREDS_MAX_PROFILES);
+			cli_fail(
+			    "%s: at most %d profiles; remove one with 'handoff twilio profiles rm'",
+			    leaf(), CREDS_MAX_PROFILES);
 			rc = E2BIG;
 			goto out;
 		}
@@ -1218,23 +1255,22 @@ static int profiles(int argc, char **argv)
 			const struct creds *p = &st->p[i];
 			size_t sl = strlen(p->secret);
 			json_array_append_new(
-			    arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "name", p->profile,
-					   "account_sid", p->account_sid, "user", p->user,
-					   "secret_last4", sl >= 8 ? p->secret + sl - 4 : "",
-					   "api_base", p->api_base,
-					   "active", strcmp(p->profile, st->active) == 0));
+			    arr,
+			    json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "name", p->profile,
+			              "account_sid", p->account_sid, "user", p->user,
+			              "secret_last4", sl >= 8 ? p->secret + sl - 4 : "", "api_base",
+			              p->api_base, "active", strcmp(p->profile, st->active) == 0));
 		}
 		if (o.json) {
 			print_json(arr);
 		} else {
 			for (size_t i = 0; i < st->n; i++) {
 				const struct creds *p = &st->p[i];
-				printf("%c %-16s %s%s%s%s\n",
+				printf("%c %-16s %s%s%s\n",
 				       strcmp(p->profile, st->active) == 0 ? '*' : ' ', p->profile,
 				       p->account_sid,
 				       strcmp(p->user, p->account_sid) ? " key " : "",
-				       strcmp(p->user, p->account_sid) ? p->user : "",
-				       *p->api_base ? "" : "");
+				       strcmp(p->user, p->account_sid) ? p->user : "");
 				if (*p->api_base)
 					printf("  %-16s api base %s\n", "", p->api_base);
 			}
@@ -1278,9 +1314,9 @@ out:
 /* ---- the tables ---- */
 
 #define COMMON_HELP                                                                                \
-	"  --api-base URL     another Twilio (the emulator); env TWILIO_API_BASE\n"                   \
-	"  --profile NAME     use this stored profile instead of the environment\n"                   \
-	"  --timeout SECONDS  total time per request (default 30)\n"                                   \
+	"  --api-base URL     another Twilio (the emulator); env TWILIO_API_BASE\n"                \
+	"  --profile NAME     use this stored profile instead of the environment\n"                \
+	"  --timeout SECONDS  total time per request (default 30)\n"                               \
 	"  --json             one JSON document on stdout\n"
 
 static const struct cmd numbers_cmds[] = {
@@ -1312,7 +1348,8 @@ static const struct cmd trunks_cmds[] = {
      "change a trunk's transfer settings (shows before/after)",
      "TransferMode: whether the trunk accepts SIP REFER transfers (disable-all, enable-all\n"
      "for SIP and PSTN targets, sip-only). TransferCallerId: whose number the transfer\n"
-     "target sees (from-transferee, the default, or from-transferor).\n\n" COMMON_HELP,
+     "target sees (from-transferee, the default, or from-transferor).\n\n"
+     "  --dry-run          show the change, change nothing\n" COMMON_HELP,
      trunks_set, NULL},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };

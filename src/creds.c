@@ -47,8 +47,8 @@ bool creds_profile_name_ok(const char *name)
 	if (n == 0 || n > CREDS_MAX_NAME)
 		return false;
 	for (const char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		      *p == '-' || *p == '_'))
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
 			return false;
 	return true;
 }
@@ -69,7 +69,8 @@ int cfg_read_private(const char *name, struct buf *out, char *err, size_t errlen
 	char path[1100];
 	int rc = file_path(name, path, sizeof(path));
 	if (rc) {
-		snprintf(err, errlen, "cannot find the config directory (set HOME or XDG_CONFIG_HOME)");
+		snprintf(err, errlen,
+		         "cannot find the config directory (set HOME or XDG_CONFIG_HOME)");
 		return rc;
 	}
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -88,7 +89,7 @@ int cfg_read_private(const char *name, struct buf *out, char *err, size_t errlen
 	if (st.st_mode & 077) {
 		close(fd);
 		snprintf(err, errlen, "%s is readable by group or others (mode %04o)", path,
-			 (unsigned)(st.st_mode & 07777));
+		         (unsigned)(st.st_mode & 07777));
 		return EACCES;
 	}
 	buf_init(out, CREDS_MAX_FILE);
@@ -116,7 +117,8 @@ int cfg_write_private(const char *name, const char *data, size_t len, char *err,
 	char dir[1024], path[1100], tmp[1200];
 	int rc = creds_config_dir(dir, sizeof(dir));
 	if (rc) {
-		snprintf(err, errlen, "cannot find the config directory (set HOME or XDG_CONFIG_HOME)");
+		snprintf(err, errlen,
+		         "cannot find the config directory (set HOME or XDG_CONFIG_HOME)");
 		return rc;
 	}
 	/* create the parents too (~/.config may not exist yet); only the last is ours */
@@ -138,8 +140,9 @@ int cfg_write_private(const char *name, const char *data, size_t len, char *err,
 		return ENOTDIR;
 	}
 	if (st.st_mode & 077) {
-		snprintf(err, errlen, "%s is open to group or others (mode %04o); run: chmod 700 %s", dir,
-			 (unsigned)(st.st_mode & 07777), dir);
+		snprintf(err, errlen,
+		         "%s is open to group or others (mode %04o); run: chmod 700 %s", dir,
+		         (unsigned)(st.st_mode & 07777), dir);
 		return EACCES;
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -207,28 +210,30 @@ static int set_field(struct creds *p, const char *key, const char *val)
 			continue;
 		if (strlen(val) >= fields[i].size)
 			return EBADMSG;
+		/* clear first: a repeated key must not leave the old value's tail behind */
+		xwipe((char *)p + fields[i].off, fields[i].size);
 		memcpy((char *)p + fields[i].off, val, strlen(val) + 1);
 		return 0;
 	}
 	return EBADMSG;
 }
 
-int creds_store_load(struct creds_store *s, char *err, size_t errlen)
+int creds_store_parse(struct creds_store *s, char *text, size_t len, const char *name, char *err,
+                      size_t errlen)
 {
 	memset(s, 0, sizeof(*s));
-	struct buf b;
-	int rc = cfg_read_private("credentials", &b, err, errlen);
-	if (rc)
-		return rc;
-	char path[1100];
-	creds_path(path, sizeof(path));
 	struct creds *cur = NULL;
 	int lineno = 0;
-	char *save = NULL;
-	for (char *line = strtok_r(b.p ? b.p : (char *)"", "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
+	char *p = text, *end = text + len;
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		char *line = p;
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		p += n + 1;
 		lineno++;
-		size_t n = strlen(line);
+		if (memchr(line, '\0', n))
+			goto bad;
+		line[n] = '\0'; /* the newline, or one past the text (the buffer has a NUL there) */
 		while (n && (line[n - 1] == '\r' || line[n - 1] == ' '))
 			line[--n] = '\0';
 		while (*line == ' ' || *line == '\t')
@@ -236,10 +241,10 @@ int creds_store_load(struct creds_store *s, char *err, size_t errlen)
 		if (!*line || *line == '#')
 			continue;
 		if (*line == '[') {
-			char *end = strchr(line, ']');
-			if (!end || s->n >= CREDS_MAX_PROFILES)
+			char *close = strchr(line, ']');
+			if (!close || close[1] || s->n >= CREDS_MAX_PROFILES)
 				goto bad;
-			*end = '\0';
+			*close = '\0';
 			if (!creds_profile_name_ok(line + 1) || creds_store_find(s, line + 1))
 				goto bad;
 			cur = &s->p[s->n++];
@@ -257,41 +262,81 @@ int creds_store_load(struct creds_store *s, char *err, size_t errlen)
 		while (*v == ' ')
 			v++;
 		if (!cur) {
-			if (strcmp(k, "active") != 0 || strlen(v) > CREDS_MAX_NAME)
+			if (strcmp(k, "active") != 0 || !creds_profile_name_ok(v))
 				goto bad;
+			memset(s->active, 0, sizeof(s->active));
 			snprintf(s->active, sizeof(s->active), "%s", v);
 			continue;
 		}
 		if (set_field(cur, k, v))
 			goto bad;
 	}
-	buf_wipe_free:
+	return 0;
+bad:
+	snprintf(err, errlen, "%s:%d: malformed line (expected [profile] or key = value)", name,
+	         lineno);
+	creds_store_wipe(s);
+	return EBADMSG;
+}
+
+int creds_store_load(struct creds_store *s, char *err, size_t errlen)
+{
+	memset(s, 0, sizeof(*s));
+	struct buf b;
+	int rc = cfg_read_private("credentials", &b, err, errlen);
+	if (rc)
+		return rc;
+	char path[1100];
+	creds_path(path, sizeof(path));
+	rc = creds_store_parse(s, b.p ? b.p : (char *)"", b.len, path, err, errlen);
 	if (b.p)
 		xwipe(b.p, b.cap);
 	buf_free(&b);
 	return rc;
-bad:
-	snprintf(err, errlen, "%s:%d: malformed line (expected [profile] or key = value)", path,
-		 lineno);
-	rc = EBADMSG;
-	goto buf_wipe_free;
+}
+
+/* A value the file can hold and give back unchanged. */
+static bool storable(const char *v)
+{
+	size_t n = strlen(v);
+	if (n && (v[0] == ' ' || v[0] == '\t' || v[n - 1] == ' ' || v[n - 1] == '\t'))
+		return false;
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+int creds_store_format(const struct creds_store *s, struct buf *b)
+{
+	int rc = buf_adds(b, "# handoff Twilio credentials: keep this file mode 0600.\n");
+	if (s->active[0])
+		rc |= buf_printf(b, "active = %s\n", s->active);
+	for (size_t i = 0; i < s->n && !rc; i++) {
+		const struct creds *p = &s->p[i];
+		if (!creds_profile_name_ok(p->profile) || !storable(p->account_sid) ||
+		    !storable(p->user) || !storable(p->secret) || !storable(p->api_base))
+			return EINVAL;
+		rc |= buf_printf(b, "\n[%s]\naccount_sid = %s\nuser = %s\nsecret = %s\n",
+		                 p->profile, p->account_sid, p->user, p->secret);
+		if (p->api_base[0])
+			rc |= buf_printf(b, "api_base = %s\n", p->api_base);
+	}
+	return rc ? E2BIG : 0;
 }
 
 int creds_store_save(const struct creds_store *s, char *err, size_t errlen)
 {
 	struct buf b;
 	buf_init(&b, CREDS_MAX_FILE);
-	buf_adds(&b, "# handoff Twilio credentials: keep this file mode 0600.\n");
-	if (s->active[0])
-		buf_printf(&b, "active = %s\n", s->active);
-	for (size_t i = 0; i < s->n; i++) {
-		const struct creds *p = &s->p[i];
-		buf_printf(&b, "\n[%s]\naccount_sid = %s\nuser = %s\nsecret = %s\n", p->profile,
-			   p->account_sid, p->user, p->secret);
-		if (p->api_base[0])
-			buf_printf(&b, "api_base = %s\n", p->api_base);
-	}
-	int rc = cfg_write_private("credentials", buf_str(&b), b.len, err, errlen);
+	int rc = creds_store_format(s, &b);
+	if (rc)
+		snprintf(err, errlen, "%s",
+		         rc == EINVAL ? "a value has control characters or "
+		                        "surrounding spaces; not saved"
+		                      : "the credentials are too large");
+	else
+		rc = cfg_write_private("credentials", buf_str(&b), b.len, err, errlen);
 	if (b.p)
 		xwipe(b.p, b.cap);
 	buf_free(&b);
@@ -313,8 +358,8 @@ static int from_env(struct creds *c, char *err, size_t errlen)
 	}
 	if (!secret || !*secret) {
 		snprintf(err, errlen,
-			 "TWILIO_ACCOUNT_SID is set but neither TWILIO_AUTH_TOKEN nor "
-			 "TWILIO_API_KEY + TWILIO_API_SECRET is");
+		         "TWILIO_ACCOUNT_SID is set but neither TWILIO_AUTH_TOKEN nor "
+		         "TWILIO_API_KEY + TWILIO_API_SECRET is");
 		return EINVAL;
 	}
 	if (!sid_ok(sid, "AC")) {

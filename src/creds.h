@@ -16,11 +16,11 @@
 
 /* One set of credentials. secret is wiped by creds_wipe. */
 struct creds {
-	char profile[CREDS_MAX_NAME + 1];       /* "" when from the environment */
-	char account_sid[CREDS_MAX_SID + 1];    /* AC... */
-	char user[CREDS_MAX_SID + 1];           /* Basic auth user: AC... or SK... */
-	char secret[CREDS_MAX_SECRET + 1];      /* auth token or API key secret */
-	char api_base[CREDS_MAX_BASE + 1];      /* stored with the profile, "" = Twilio */
+	char profile[CREDS_MAX_NAME + 1];    /* "" when from the environment */
+	char account_sid[CREDS_MAX_SID + 1]; /* AC... */
+	char user[CREDS_MAX_SID + 1];        /* Basic auth user: AC... or SK... */
+	char secret[CREDS_MAX_SECRET + 1];   /* auth token or API key secret */
+	char api_base[CREDS_MAX_BASE + 1];   /* stored with the profile, "" = Twilio */
 	bool from_env;
 };
 
@@ -45,6 +45,13 @@ bool creds_profile_name_ok(const char *name);
  * file and mode); EBADMSG when malformed. s must be wiped with
  * creds_store_wipe. */
 int creds_store_load(struct creds_store *s, char *err, size_t errlen);
+/* Parses the file's text into s (text is modified; text[len] must be
+ * writable, e.g. a buf's NUL). name labels err. 0 or EBADMSG (s wiped). */
+int creds_store_parse(struct creds_store *s, char *text, size_t len, const char *name, char *err,
+                      size_t errlen);
+/* Renders s as the file's text into b (caller's buffer). 0; EINVAL when a
+ * value cannot round-trip (control characters, surrounding spaces); E2BIG. */
+int creds_store_format(const struct creds_store *s, struct buf *b);
 /* Writes the file atomically (temp file + rename), 0600 in a 0700 dir. */
 int creds_store_save(const struct creds_store *s, char *err, size_t errlen);
 /* Finds a profile by name; NULL when absent. */

@@ -33,7 +33,7 @@ struct emu_rest {
 
 /* ---- small helpers ---- */
 
-void emu_sid(char out[35], const char *prefix)
+void emu_rest_sid(char out[35], const char *prefix)
 {
 	unsigned char raw[16];
 	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
@@ -48,19 +48,19 @@ void emu_sid(char out[35], const char *prefix)
 		snprintf(out + 2 + 2 * i, 3, "%02x", raw[i]);
 }
 
-void emu_date_rfc2822(char out[40])
+void emu_rest_date_rfc2822(char out[40])
 {
 	time_t now = time(NULL);
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	static const char *days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 	static const char *mons[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-				     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	snprintf(out, 40, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday], tm.tm_mday,
-		 mons[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	         mons[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-void emu_date_iso8601(char out[40])
+void emu_rest_date_iso8601(char out[40])
 {
 	time_t now = time(NULL);
 	struct tm tm;
@@ -94,7 +94,7 @@ static bool http_url(const char *s)
 {
 	size_t n = strlen(s);
 	const char *rest;
-	if (n > EMU_MAX_URL)
+	if (n > EMU_REST_MAX_URL)
 		return false;
 	if (strncasecmp(s, "https://", 8) == 0)
 		rest = s + 8;
@@ -164,7 +164,7 @@ struct param {
 };
 
 struct form {
-	struct param p[EMU_MAX_PARAMS];
+	struct param p[EMU_REST_MAX_PARAMS];
 	size_t n;
 	bool too_many;
 };
@@ -188,9 +188,9 @@ static char *pct_decode(const char *s, size_t n)
 		if (s[i] == '+') {
 			out[o++] = ' ';
 		} else if (s[i] == '%' && i + 2 < n && hexv((unsigned char)s[i + 1]) >= 0 &&
-			   hexv((unsigned char)s[i + 2]) >= 0) {
+		           hexv((unsigned char)s[i + 2]) >= 0) {
 			out[o++] = (char)(hexv((unsigned char)s[i + 1]) * 16 +
-					  hexv((unsigned char)s[i + 2]));
+			                  hexv((unsigned char)s[i + 2]));
 			i += 2;
 		} else {
 			out[o++] = s[i];
@@ -208,14 +208,15 @@ static void form_parse(struct form *f, const char *s, size_t len)
 		while (j < len && s[j] != '&')
 			j++;
 		if (j > i) {
-			if (f->n >= EMU_MAX_PARAMS) {
+			if (f->n >= EMU_REST_MAX_PARAMS) {
 				f->too_many = true;
 				return;
 			}
 			const char *eq = memchr(s + i, '=', j - i);
 			size_t nlen = eq ? (size_t)(eq - (s + i)) : j - i;
 			f->p[f->n].name = pct_decode(s + i, nlen);
-			f->p[f->n].value = eq ? pct_decode(eq + 1, (size_t)(s + j - eq - 1)) : xstrdup("");
+			f->p[f->n].value =
+			    eq ? pct_decode(eq + 1, (size_t)(s + j - eq - 1)) : xstrdup("");
 			f->n++;
 		}
 		i = j + 1;
@@ -229,6 +230,20 @@ static void form_free(struct form *f)
 		free(f->p[i].value);
 	}
 	f->n = 0;
+}
+
+/* Whether every name and value is valid UTF-8 without NULs (what JSON can carry). */
+static bool form_utf8(const struct form *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		json_t *a = json_string(f->p[i].name), *b = json_string(f->p[i].value);
+		bool ok = a && b;
+		json_decref(a);
+		json_decref(b);
+		if (!ok)
+			return false;
+	}
+	return true;
 }
 
 static const char *form_get(const struct form *f, const char *name)
@@ -256,7 +271,7 @@ static void send_json(struct http_resp *resp, int status, json_t *j)
 
 /* Twilio's error body: {"code","message","more_info","status"}. */
 static int send_error(struct http_resp *resp, int status, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static int send_error(struct http_resp *resp, int status, int code, const char *fmt, ...)
 {
 	char msg[512];
@@ -264,10 +279,14 @@ static int send_error(struct http_resp *resp, int status, int code, const char *
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* the message may quote the request (a path): keep it printable ASCII, so valid JSON */
+	for (char *m = msg; *m; m++)
+		if ((unsigned char)*m < 0x20 || (unsigned char)*m > 0x7e)
+			*m = '?';
 	char more[96];
 	snprintf(more, sizeof(more), "https://www.twilio.com/docs/errors/%d", code);
 	json_t *j = json_pack("{s:i,s:s,s:s,s:i}", "code", code, "message", msg, "more_info", more,
-			      "status", status);
+	                      "status", status);
 	send_json(resp, status, j);
 	json_decref(j);
 	return status;
@@ -305,13 +324,13 @@ static json_t *find_by(json_t *arr, const char *key, const char *val)
 static json_t *number_new(struct emu_rest *r, const char *phone)
 {
 	char sid[35], date[40], uri[160], friendly[40];
-	emu_sid(sid, "PN");
-	emu_date_rfc2822(date);
+	emu_rest_sid(sid, "PN");
+	emu_rest_date_rfc2822(date);
 	snprintf(uri, sizeof(uri), "/2010-04-01/Accounts/%s/IncomingPhoneNumbers/%s.json",
-		 r->account_sid, sid);
+	         r->account_sid, sid);
 	if (strncmp(phone, "+1", 2) == 0 && strlen(phone) == 12)
 		snprintf(friendly, sizeof(friendly), "(%.3s) %.3s-%.4s", phone + 2, phone + 5,
-			 phone + 8);
+		         phone + 8);
 	else
 		snprintf(friendly, sizeof(friendly), "%s", phone);
 	json_t *n = json_object();
@@ -320,8 +339,9 @@ static json_t *number_new(struct emu_rest *r, const char *phone)
 	json_object_set_new(n, "address_requirements", json_string("none"));
 	json_object_set_new(n, "api_version", json_string("2010-04-01"));
 	json_object_set_new(n, "beta", json_false());
-	json_object_set_new(n, "capabilities",
-			    json_pack("{s:b,s:b,s:b,s:b}", "voice", 1, "sms", 1, "mms", 1, "fax", 0));
+	json_object_set_new(
+	    n, "capabilities",
+	    json_pack("{s:b,s:b,s:b,s:b}", "voice", 1, "sms", 1, "mms", 1, "fax", 0));
 	json_object_set_new(n, "date_created", json_string(date));
 	json_object_set_new(n, "date_updated", json_string(date));
 	json_object_set_new(n, "friendly_name", json_string(friendly));
@@ -352,8 +372,9 @@ static json_t *number_new(struct emu_rest *r, const char *phone)
 	json_object_set_new(n, "status", json_string("in-use"));
 	json_object_set_new(n, "type", json_string("local"));
 	char sub[200];
-	snprintf(sub, sizeof(sub), "/2010-04-01/Accounts/%s/IncomingPhoneNumbers/%s/AssignedAddOns.json",
-		 r->account_sid, sid);
+	snprintf(sub, sizeof(sub),
+	         "/2010-04-01/Accounts/%s/IncomingPhoneNumbers/%s/AssignedAddOns.json",
+	         r->account_sid, sid);
 	json_object_set_new(n, "subresource_uris", json_pack("{s:s}", "assigned_add_ons", sub));
 	return n;
 }
@@ -376,8 +397,8 @@ static const struct field number_fields[] = {
     {"VoiceMethod", "voice_method", V_METHOD, 21403, NULL, false},
     {"VoiceFallbackUrl", "voice_fallback_url", V_URL, 21402, NULL, false},
     {"VoiceFallbackMethod", "voice_fallback_method", V_METHOD, 21403, NULL, false},
-    {"VoiceApplicationSid", "voice_application_sid", V_SID_AP, 21404, NULL, true},
-    {"TrunkSid", "trunk_sid", V_SID_TK, 21404, NULL, true},
+    {"VoiceApplicationSid", "voice_application_sid", V_SID_AP, 20001, NULL, true},
+    {"TrunkSid", "trunk_sid", V_SID_TK, 20001, NULL, true},
     {"VoiceCallerIdLookup", "voice_caller_id_lookup", V_BOOL, 20001, NULL, false},
     {"VoiceReceiveMode", "voice_receive_mode", V_ENUM, 20001, "voice fax", false},
     {"StatusCallback", "status_callback", V_URL, 21402, NULL, false},
@@ -418,7 +439,7 @@ static bool in_choices(const char *v, const char *choices)
 /* Checks every known field in f; on a bad one fills resp and returns EINVAL.
  * Caller holds the lock (trunk existence is looked up). */
 static int check_fields(struct emu_rest *r, const struct field *tab, size_t n, const struct form *f,
-			struct http_resp *resp)
+                        struct http_resp *resp)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct field *fd = &tab[i];
@@ -427,32 +448,50 @@ static int check_fields(struct emu_rest *r, const struct field *tab, size_t n, c
 			continue;
 		bool ok = true;
 		switch (fd->kind) {
-		case V_URL: ok = !*v || http_url(v); break;
-		case V_METHOD: ok = strcasecmp(v, "GET") == 0 || strcasecmp(v, "POST") == 0; break;
-		case V_SID_AP: ok = !*v || sid_shape(v, "AP"); break;
-		case V_SID_TK: ok = !*v || (sid_shape(v, "TK") && find_by(r->trunks, "sid", v)); break;
-		case V_TEXT64: ok = strlen(v) <= 64; break;
-		case V_BOOL: ok = strcasecmp(v, "true") == 0 || strcasecmp(v, "false") == 0; break;
-		case V_ENUM: ok = in_choices(v, fd->choices); break;
+		case V_URL:
+			ok = !*v || http_url(v);
+			break;
+		case V_METHOD:
+			ok = strcasecmp(v, "GET") == 0 || strcasecmp(v, "POST") == 0;
+			break;
+		case V_SID_AP:
+			ok = !*v || sid_shape(v, "AP");
+			break;
+		case V_SID_TK:
+			ok = !*v || (sid_shape(v, "TK") && find_by(r->trunks, "sid", v));
+			break;
+		case V_TEXT64:
+			ok = strlen(v) <= 64;
+			break;
+		case V_BOOL:
+			ok = strcasecmp(v, "true") == 0 || strcasecmp(v, "false") == 0;
+			break;
+		case V_ENUM:
+			ok = in_choices(v, fd->choices);
+			break;
 		}
 		if (ok)
 			continue;
 		switch (fd->kind) {
 		case V_URL:
-			send_error(resp, 400, fd->code, "%s is not valid. %s must be an http or https URL",
-				   fd->param, fd->param);
+			send_error(resp, 400, fd->code,
+			           "%s is not valid. %s must be an http or https URL", fd->param,
+			           fd->param);
 			break;
 		case V_METHOD:
 			send_error(resp, 400, fd->code, "%s must be either GET or POST", fd->param);
 			break;
 		case V_SID_TK:
-			send_error(resp, 400, fd->code, "%s %s is not a trunk of this account", fd->param,
-				   v);
+			send_error(resp, 400, fd->code, "%s %s is not a trunk of this account",
+			           fd->param, v);
 			break;
 		case V_ENUM:
-			send_error(resp, 400, fd->code, "%s must be one of: %s", fd->param, fd->choices);
+			send_error(resp, 400, fd->code, "%s must be one of: %s", fd->param,
+			           fd->choices);
 			break;
-		default: send_error(resp, 400, fd->code, "%s is invalid", fd->param); break;
+		default:
+			send_error(resp, 400, fd->code, "%s is invalid", fd->param);
+			break;
 		}
 		return EINVAL;
 	}
@@ -485,8 +524,9 @@ static bool phone_match(const char *phone, const char *pat)
 	size_t pl = strlen(phone), ql = strlen(pat);
 	for (size_t start = 0; start + ql <= pl; start++) {
 		size_t k = 0;
-		while (k < ql && (pat[k] == phone[start + k] ||
-				  (pat[k] == '*' && phone[start + k] >= '0' && phone[start + k] <= '9')))
+		while (k < ql &&
+		       (pat[k] == phone[start + k] ||
+		        (pat[k] == '*' && phone[start + k] >= '0' && phone[start + k] <= '9')))
 			k++;
 		if (k == ql)
 			return true;
@@ -502,16 +542,16 @@ struct page {
 
 static int read_paging(const struct form *q, struct page *pg, struct http_resp *resp)
 {
-	pg->size = EMU_DEF_PAGE_SIZE;
+	pg->size = EMU_REST_DEF_PAGE_SIZE;
 	pg->page = 0;
 	const char *s = form_get(q, "PageSize");
 	const char *p = form_get(q, "Page");
 	char *end;
 	if (s) {
 		pg->size = strtol(s, &end, 10);
-		if (*end || pg->size < 1 || pg->size > EMU_MAX_PAGE_SIZE) {
+		if (*end || pg->size < 1 || pg->size > EMU_REST_MAX_PAGE_SIZE) {
 			send_error(resp, 400, 20001, "PageSize must be between 1 and %d",
-				   EMU_MAX_PAGE_SIZE);
+			           EMU_REST_MAX_PAGE_SIZE);
 			return EINVAL;
 		}
 	}
@@ -544,7 +584,7 @@ static void add_filters(struct buf *b, const struct form *q, const char *const *
 }
 
 static json_t *page_uri(const char *base, const struct form *q, const char *const *filters,
-			long size, long page, const char *token)
+                        long size, long page, const char *token)
 {
 	struct buf b;
 	buf_init(&b, 8192);
@@ -559,8 +599,8 @@ static json_t *page_uri(const char *base, const struct form *q, const char *cons
 
 /* The v2010 envelope around matching items of arr. Caller holds the lock. */
 static json_t *list_2010(json_t *arr, const char *key, const char *base, const struct form *q,
-			 const char *const *filters, const struct page *pg,
-			 bool (*match)(const json_t *o, const struct form *q))
+                         const char *const *filters, const struct page *pg,
+                         bool (*match)(const json_t *o, const struct form *q))
 {
 	json_t *items = json_array();
 	long skip = pg->page * pg->size, seen = 0;
@@ -586,14 +626,13 @@ static json_t *list_2010(json_t *arr, const char *key, const char *base, const s
 	json_object_set_new(env, "first_page_uri", page_uri(base, q, filters, pg->size, 0, NULL));
 	json_object_set_new(env, "end", json_integer(n ? skip + n - 1 : skip));
 	json_object_set_new(env, "next_page_uri",
-			    more ? page_uri(base, q, filters, pg->size, pg->page + 1, last + 2)
-				 : json_null());
+	                    more ? page_uri(base, q, filters, pg->size, pg->page + 1, last + 2)
+	                         : json_null());
 	json_object_set_new(env, "page", json_integer(pg->page));
 	json_object_set_new(env, "page_size", json_integer(pg->size));
 	json_object_set_new(env, "previous_page_uri",
-			    pg->page > 0
-				? page_uri(base, q, filters, pg->size, pg->page - 1, NULL)
-				: json_null());
+	                    pg->page > 0 ? page_uri(base, q, filters, pg->size, pg->page - 1, NULL)
+	                                 : json_null());
 	json_object_set_new(env, "start", json_integer(skip));
 	json_object_set_new(env, "uri", page_uri(base, q, filters, pg->size, pg->page, NULL));
 	json_object_set_new(env, key, items);
@@ -614,9 +653,9 @@ static bool number_match(const json_t *o, const struct form *q)
 static bool call_match(const json_t *o, const struct form *q)
 {
 	static const char *const map[][2] = {{"ParentCallSid", "parent_call_sid"},
-					     {"Status", "status"},
-					     {"To", "to"},
-					     {"From", "from"}};
+	                                     {"Status", "status"},
+	                                     {"To", "to"},
+	                                     {"From", "from"}};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		const char *want = form_get(q, map[i][0]);
 		if (!want)
@@ -651,10 +690,10 @@ static int numbers_list(struct ctx *c)
 		return 0;
 	char base[160];
 	snprintf(base, sizeof(base), "/2010-04-01/Accounts/%s/IncomingPhoneNumbers.json",
-		 r->account_sid);
+	         r->account_sid);
 	pthread_mutex_lock(&r->lock);
 	json_t *env = list_2010(r->numbers, "incoming_phone_numbers", base, &c->q, filters, &pg,
-				number_match);
+	                        number_match);
 	pthread_mutex_unlock(&r->lock);
 	send_json(c->resp, 200, env);
 	json_decref(env);
@@ -667,19 +706,19 @@ static int numbers_create(struct ctx *c)
 	const char *phone = form_get(&c->body, "PhoneNumber");
 	if (!phone || !e164(phone)) {
 		send_error(c->resp, 400, 21401, "PhoneNumber %s is not a valid phone number",
-			   phone ? phone : "(missing)");
+		           phone ? phone : "(missing)");
 		return 0;
 	}
 	pthread_mutex_lock(&r->lock);
 	if (check_fields(r, number_fields, sizeof(number_fields) / sizeof(number_fields[0]),
-			 &c->body, c->resp))
+	                 &c->body, c->resp))
 		goto out;
 	if (find_by(r->numbers, "phone_number", phone)) {
 		send_error(c->resp, 400, 21422, "PhoneNumber %s is already provisioned", phone);
 		goto out;
 	}
-	if (json_array_size(r->numbers) >= EMU_MAX_NUMBERS) {
-		send_error(c->resp, 400, 21452, "no more than %d numbers", EMU_MAX_NUMBERS);
+	if (json_array_size(r->numbers) >= EMU_REST_MAX_NUMBERS) {
+		send_error(c->resp, 400, 21452, "no more than %d numbers", EMU_REST_MAX_NUMBERS);
 		goto out;
 	}
 	json_t *n = number_new(r, phone);
@@ -729,7 +768,7 @@ static int number_one(struct ctx *c)
 	}
 	if (strcmp(method, "POST") == 0) {
 		if (check_fields(r, number_fields, sizeof(number_fields) / sizeof(number_fields[0]),
-				 &c->body, c->resp)) {
+		                 &c->body, c->resp)) {
 			pthread_mutex_unlock(&r->lock);
 			return 0;
 		}
@@ -739,13 +778,13 @@ static int number_one(struct ctx *c)
 		if (fb && *fb && !(vu ? *vu : cur && *cur)) {
 			pthread_mutex_unlock(&r->lock);
 			send_error(c->resp, 400, 21405,
-				   "VoiceFallbackUrl cannot be set without a VoiceUrl");
+			           "VoiceFallbackUrl cannot be set without a VoiceUrl");
 			return 0;
 		}
 		apply_fields(n, number_fields, sizeof(number_fields) / sizeof(number_fields[0]),
-			     &c->body);
+		             &c->body);
 		char date[40];
-		emu_date_rfc2822(date);
+		emu_rest_date_rfc2822(date);
 		json_object_set_new(n, "date_updated", json_string(date));
 	}
 	json_t *pub = public_copy(n);
@@ -759,12 +798,12 @@ static int account_one(struct ctx *c)
 {
 	struct emu_rest *r = c->r;
 	char date[40], uri[120];
-	emu_date_rfc2822(date);
+	emu_rest_date_rfc2822(date);
 	snprintf(uri, sizeof(uri), "/2010-04-01/Accounts/%s.json", r->account_sid);
 	json_t *a = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "sid", r->account_sid,
-			      "owner_account_sid", r->account_sid, "friendly_name",
-			      "handoff emulator", "status", "active", "type", "Full", "date_created",
-			      date, "date_updated", date, "uri", uri);
+	                      "owner_account_sid", r->account_sid, "friendly_name",
+	                      "handoff emulator", "status", "active", "type", "Full",
+	                      "date_created", date, "date_updated", date, "uri", uri);
 	send_json(c->resp, 200, a);
 	json_decref(a);
 	return 0;
@@ -788,11 +827,11 @@ static int calls_list(struct ctx *c)
 }
 
 json_t *emu_rest_call_new(struct emu_rest *r, const char *from, const char *to,
-			  const char *direction, const char *parent_sid)
+                          const char *direction, const char *parent_sid)
 {
 	char sid[35], date[40], uri[160];
-	emu_sid(sid, "CA");
-	emu_date_rfc2822(date);
+	emu_rest_sid(sid, "CA");
+	emu_rest_date_rfc2822(date);
 	snprintf(uri, sizeof(uri), "/2010-04-01/Accounts/%s/Calls/%s.json", r->account_sid, sid);
 	json_t *o = json_object();
 	json_object_set_new(o, "sid", json_string(sid));
@@ -804,7 +843,8 @@ json_t *emu_rest_call_new(struct emu_rest *r, const char *from, const char *to,
 	json_object_set_new(o, "from_formatted", json_string(from));
 	json_object_set_new(o, "status", json_string("queued"));
 	json_object_set_new(o, "direction", json_string(direction));
-	json_object_set_new(o, "parent_call_sid", parent_sid ? json_string(parent_sid) : json_null());
+	json_object_set_new(o, "parent_call_sid",
+	                    parent_sid ? json_string(parent_sid) : json_null());
 	json_object_set_new(o, "date_created", json_string(date));
 	json_object_set_new(o, "date_updated", json_string(date));
 	json_object_set_new(o, "start_time", json_null());
@@ -851,9 +891,9 @@ static int calls_create(struct ctx *c)
 		return send_error(c->resp, 400, 21205, "Either Url or Twiml is required");
 	if (url && *url && !http_url(url))
 		return send_error(c->resp, 400, 21205, "Url is not a valid URL: %s", url);
-	if (twiml && strlen(twiml) > EMU_MAX_TWIML)
+	if (twiml && strlen(twiml) > EMU_REST_MAX_TWIML)
 		return send_error(c->resp, 400, 32018, "Twiml is longer than %d characters",
-				  EMU_MAX_TWIML);
+		                  EMU_REST_MAX_TWIML);
 	if (method && strcasecmp(method, "GET") != 0 && strcasecmp(method, "POST") != 0)
 		return send_error(c->resp, 400, 21403, "Method must be either GET or POST");
 	const char *sc = form_get(f, "StatusCallback");
@@ -865,22 +905,22 @@ static int calls_create(struct ctx *c)
 		json_object_set_new(o, "_url", json_string(url));
 	if (twiml && *twiml)
 		json_object_set_new(o, "_twiml", json_string(twiml));
-	json_object_set_new(o, "_method", json_string(method && strcasecmp(method, "GET") == 0
-							      ? "GET"
-							      : "POST"));
+	json_object_set_new(o, "_method",
+	                    json_string(method && strcasecmp(method, "GET") == 0 ? "GET" : "POST"));
 	if (sc && *sc)
 		json_object_set_new(o, "_status_callback", json_string(sc));
 	const char *scm = form_get(f, "StatusCallbackMethod");
 	if (scm)
 		json_object_set_new(o, "_status_callback_method",
-				    json_string(strcasecmp(scm, "GET") == 0 ? "GET" : "POST"));
+		                    json_string(strcasecmp(scm, "GET") == 0 ? "GET" : "POST"));
 	int rc = emu_rest_call_put(r, o);
 	if (rc) {
 		json_decref(o);
-		return send_error(c->resp, 429, 20429, "no more than %d calls", EMU_MAX_CALLS);
+		return send_error(c->resp, 429, 20429, "no more than %d calls", EMU_REST_MAX_CALLS);
 	}
 	if (r->hooks.call_created)
-		r->hooks.call_created(r->hooks.ctx, json_string_value(json_object_get(o, "sid")), o);
+		r->hooks.call_created(r->hooks.ctx, json_string_value(json_object_get(o, "sid")),
+		                      o);
 	/* the engine may have moved it on already: answer what is stored now */
 	json_t *now = emu_rest_call_get(r, json_string_value(json_object_get(o, "sid")));
 	json_t *pub = public_copy(now ? now : o);
@@ -909,7 +949,9 @@ static int call_one(struct ctx *c)
 static void origin(const struct ctx *c, char *out, size_t outlen)
 {
 	const char *host = http_req_header(c->req, "Host");
-	if (host && strlen(host) < 200 && !strpbrk(host, "/ \"\\"))
+	if (host && *host && strlen(host) < 200 &&
+	    strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") ==
+	        strlen(host))
 		snprintf(out, outlen, "%s://%s", c->req->is_tls ? "https" : "http", host);
 	else
 		snprintf(out, outlen, "http://127.0.0.1:%d", c->req->local_port);
@@ -925,10 +967,10 @@ static json_t *trunk_public(const struct ctx *c, const json_t *t)
 	json_object_set_new(p, "url", json_string(url));
 	json_t *links = json_object();
 	static const char *const subs[][2] = {{"origination_urls", "OriginationUrls"},
-					      {"credential_lists", "CredentialLists"},
-					      {"ip_access_control_lists", "IpAccessControlLists"},
-					      {"phone_numbers", "PhoneNumbers"},
-					      {"recording", "Recording"}};
+	                                      {"credential_lists", "CredentialLists"},
+	                                      {"ip_access_control_lists", "IpAccessControlLists"},
+	                                      {"phone_numbers", "PhoneNumbers"},
+	                                      {"recording", "Recording"}};
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
 		snprintf(link, sizeof(link), "%s/%s", url, subs[i][1]);
 		json_object_set_new(links, subs[i][0], json_string(link));
@@ -952,9 +994,9 @@ static int trunks_list(struct ctx *c)
 	for (size_t i = start; i < total && i < start + (size_t)pg.size; i++)
 		json_array_append_new(items, trunk_public(c, json_array_get(r->trunks, i)));
 	const char *last = json_array_size(items)
-			       ? json_string_value(json_object_get(
-				     json_array_get(items, json_array_size(items) - 1), "sid"))
-			       : NULL;
+	                       ? json_string_value(json_object_get(
+	                             json_array_get(items, json_array_size(items) - 1), "sid"))
+	                       : NULL;
 	bool more = start + (size_t)pg.size < total;
 	pthread_mutex_unlock(&r->lock);
 	json_t *meta = json_object();
@@ -963,7 +1005,7 @@ static int trunks_list(struct ctx *c)
 	json_object_set_new(meta, "key", json_string("trunks"));
 	if (more && last) {
 		snprintf(u, sizeof(u), "%s/v1/Trunks?PageSize=%ld&Page=%ld&PageToken=PA%s", o,
-			 pg.size, pg.page + 1, last + 2);
+		         pg.size, pg.page + 1, last + 2);
 		json_object_set_new(meta, "next_page_url", json_string(u));
 	} else {
 		json_object_set_new(meta, "next_page_url", json_null());
@@ -972,7 +1014,7 @@ static int trunks_list(struct ctx *c)
 	json_object_set_new(meta, "page_size", json_integer(pg.size));
 	if (pg.page > 0) {
 		snprintf(u, sizeof(u), "%s/v1/Trunks?PageSize=%ld&Page=%ld", o, pg.size,
-			 pg.page - 1);
+		         pg.page - 1);
 		json_object_set_new(meta, "previous_page_url", json_string(u));
 	} else {
 		json_object_set_new(meta, "previous_page_url", json_null());
@@ -993,11 +1035,11 @@ static int trunks_create(struct ctx *c)
 		size_t n = strlen(domain), sfx = strlen(".pstn.twilio.com");
 		if (n <= sfx || n > 255 || strcmp(domain + n - sfx, ".pstn.twilio.com") != 0)
 			return send_error(c->resp, 400, 21245,
-					  "DomainName must end with pstn.twilio.com");
+			                  "DomainName must end with pstn.twilio.com");
 	}
 	pthread_mutex_lock(&r->lock);
 	if (check_fields(r, trunk_fields, sizeof(trunk_fields) / sizeof(trunk_fields[0]), &c->body,
-			 c->resp)) {
+	                 c->resp)) {
 		pthread_mutex_unlock(&r->lock);
 		return 0;
 	}
@@ -1005,23 +1047,25 @@ static int trunks_create(struct ctx *c)
 		pthread_mutex_unlock(&r->lock);
 		return send_error(c->resp, 409, 21248, "DomainName %s is already taken", domain);
 	}
-	if (json_array_size(r->trunks) >= EMU_MAX_TRUNKS) {
+	if (json_array_size(r->trunks) >= EMU_REST_MAX_TRUNKS) {
 		pthread_mutex_unlock(&r->lock);
-		return send_error(c->resp, 400, 21244, "no more than %d trunks", EMU_MAX_TRUNKS);
+		return send_error(c->resp, 400, 21244, "no more than %d trunks",
+		                  EMU_REST_MAX_TRUNKS);
 	}
 	char sid[35], date[40];
-	emu_sid(sid, "TK");
-	emu_date_iso8601(date);
+	emu_rest_sid(sid, "TK");
+	emu_rest_date_iso8601(date);
 	json_t *t = json_object();
 	json_object_set_new(t, "sid", json_string(sid));
 	json_object_set_new(t, "account_sid", json_string(r->account_sid));
-	json_object_set_new(t, "domain_name", domain && *domain ? json_string(domain) : json_null());
+	json_object_set_new(t, "domain_name",
+	                    domain && *domain ? json_string(domain) : json_null());
 	json_object_set_new(t, "disaster_recovery_method", json_string("POST"));
 	json_object_set_new(t, "disaster_recovery_url", json_null());
 	json_object_set_new(t, "friendly_name", json_string(""));
 	json_object_set_new(t, "secure", json_false());
-	json_object_set_new(t, "recording", json_pack("{s:s,s:s}", "mode", "do-not-record", "trim",
-						      "do-not-trim"));
+	json_object_set_new(t, "recording",
+	                    json_pack("{s:s,s:s}", "mode", "do-not-record", "trim", "do-not-trim"));
 	json_object_set_new(t, "transfer_mode", json_string("disable-all"));
 	json_object_set_new(t, "transfer_caller_id", json_string("from-transferee"));
 	json_object_set_new(t, "cnam_lookup_enabled", json_false());
@@ -1065,14 +1109,14 @@ static int trunk_one(struct ctx *c)
 	}
 	if (strcmp(c->req->method, "POST") == 0) {
 		if (check_fields(r, trunk_fields, sizeof(trunk_fields) / sizeof(trunk_fields[0]),
-				 &c->body, c->resp)) {
+		                 &c->body, c->resp)) {
 			pthread_mutex_unlock(&r->lock);
 			return 0;
 		}
 		apply_fields(t, trunk_fields, sizeof(trunk_fields) / sizeof(trunk_fields[0]),
-			     &c->body);
+		             &c->body);
 		char date[40];
-		emu_date_iso8601(date);
+		emu_rest_date_iso8601(date);
 		json_object_set_new(t, "date_updated", json_string(date));
 	}
 	json_t *pub = trunk_public(c, t);
@@ -1109,7 +1153,8 @@ static bool match(const char *pat, const char *path, struct ctx *c)
 	while (*pat) {
 		if (*pat == '*') {
 			size_t n = 0;
-			while ((path[n] >= 'A' && path[n] <= 'Z') || (path[n] >= 'a' && path[n] <= 'z') ||
+			while ((path[n] >= 'A' && path[n] <= 'Z') ||
+			       (path[n] >= 'a' && path[n] <= 'z') ||
 			       (path[n] >= '0' && path[n] <= '9'))
 				n++;
 			if (n == 0 || n >= sizeof(c->caps[0]) || ncap >= 2)
@@ -1172,17 +1217,18 @@ static int faults_post(struct emu_rest *r, const struct http_req *req, struct ht
 		return send_error(resp, 400, 20001, "Status must be 429, 500, 502, 503 or 504");
 	if (!nf.status && nf.stall_ms <= 0)
 		return send_error(resp, 400, 20001, "give Status or StallMs");
-	if (nf.remaining < 0 || nf.remaining > EMU_MAX_FAULTS)
-		return send_error(resp, 400, 20001, "Count must be 0..%d", EMU_MAX_FAULTS);
-	if (nf.stall_ms < 0 || nf.stall_ms > EMU_MAX_STALL_MS)
-		return send_error(resp, 400, 20001, "StallMs must be 0..%d", EMU_MAX_STALL_MS);
-	if (nf.retry_after > EMU_MAX_RETRY_AFTER)
-		return send_error(resp, 400, 20001, "RetryAfter must be 0..%d", EMU_MAX_RETRY_AFTER);
+	if (nf.remaining < 0 || nf.remaining > EMU_REST_MAX_FAULTS)
+		return send_error(resp, 400, 20001, "Count must be 0..%d", EMU_REST_MAX_FAULTS);
+	if (nf.stall_ms < 0 || nf.stall_ms > EMU_REST_MAX_STALL_MS)
+		return send_error(resp, 400, 20001, "StallMs must be 0..%d", EMU_REST_MAX_STALL_MS);
+	if (nf.retry_after > EMU_REST_MAX_RETRY_AFTER)
+		return send_error(resp, 400, 20001, "RetryAfter must be 0..%d",
+		                  EMU_REST_MAX_RETRY_AFTER);
 	pthread_mutex_lock(&r->lock);
 	r->fault = nf;
 	pthread_mutex_unlock(&r->lock);
 	json_t *j = json_pack("{s:i,s:i,s:i,s:I}", "status", nf.status, "count", nf.remaining,
-			      "retry_after", nf.retry_after, "stall_ms", (json_int_t)nf.stall_ms);
+	                      "retry_after", nf.retry_after, "stall_ms", (json_int_t)nf.stall_ms);
 	send_json(resp, 200, j);
 	json_decref(j);
 	return 0;
@@ -1211,8 +1257,7 @@ static void sleep_ms(long ms)
 
 static int handle(struct emu_rest *r, const struct http_req *req, struct http_resp *resp)
 {
-	if (strcmp(req->path, "/healthz") == 0)
-		{
+	if (strcmp(req->path, "/healthz") == 0) {
 		http_resp_text(resp, 200, "ok");
 		return 200;
 	}
@@ -1225,7 +1270,7 @@ static int handle(struct emu_rest *r, const struct http_req *req, struct http_re
 		if (r->hooks.control && r->hooks.control(r->hooks.ctx, req, resp) != ENOENT)
 			return resp->status;
 		return send_error(resp, 404, 20404, "The requested resource %s was not found",
-				  req->path);
+		                  req->path);
 	}
 	struct fault f;
 	if (take_fault(r, &f)) {
@@ -1239,7 +1284,7 @@ static int handle(struct emu_rest *r, const struct http_req *req, struct http_re
 			}
 			int code = f.status == 429 ? 20429 : f.status == 503 ? 20503 : 20500;
 			return send_error(resp, f.status, code, "%s (injected fault)",
-					  http_status_text(f.status));
+			                  http_status_text(f.status));
 		}
 	}
 	if (!authorized(r, req)) {
@@ -1256,26 +1301,27 @@ static int handle(struct emu_rest *r, const struct http_req *req, struct http_re
 	}
 	if (!rt)
 		return send_error(resp, 404, 20404, "The requested resource %s was not found",
-				  req->path);
+		                  req->path);
 	if (strncmp(req->path, "/2010-04-01/", 12) == 0 && strcmp(c.cap[0], r->account_sid) != 0)
 		return send_error(resp, 404, 20404, "The requested resource %s was not found",
-				  req->path);
-	route_fn fn = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0
-			  ? rt->get
-		      : strcmp(req->method, "POST") == 0   ? rt->post
-		      : strcmp(req->method, "DELETE") == 0 ? rt->del
-							   : NULL;
+		                  req->path);
+	route_fn fn = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0 ? rt->get
+	              : strcmp(req->method, "POST") == 0                                  ? rt->post
+	              : strcmp(req->method, "DELETE") == 0                                ? rt->del
+	                                                                                  : NULL;
 	if (!fn) {
 		http_resp_header(resp, "Allow", rt->methods);
 		return send_error(resp, 405, 20004, "Method %s not allowed on %s", req->method,
-				  req->path);
+		                  req->path);
 	}
 	if (req->query)
 		form_parse(&c.q, req->query, strlen(req->query));
 	if (strcmp(req->method, "POST") == 0)
 		form_parse(&c.body, req->body, req->body_len);
 	if (c.q.too_many || c.body.too_many)
-		send_error(resp, 400, 20001, "more than %d parameters", EMU_MAX_PARAMS);
+		send_error(resp, 400, 20001, "more than %d parameters", EMU_REST_MAX_PARAMS);
+	else if (!form_utf8(&c.q) || !form_utf8(&c.body))
+		send_error(resp, 400, 20001, "parameters must be UTF-8 text");
 	else
 		fn(&c);
 	form_free(&c.q);
@@ -1290,8 +1336,7 @@ void emu_rest_handle(void *ctx, const struct http_req *req, struct http_resp *re
 
 /* ---- life cycle and accessors ---- */
 
-int emu_rest_new(struct emu_rest **out, const struct emu_rest_config *cfg, char *err,
-		 size_t errlen)
+int emu_rest_new(struct emu_rest **out, const struct emu_rest_config *cfg, char *err, size_t errlen)
 {
 	if (!sid_shape(cfg->account_sid, "AC")) {
 		snprintf(err, errlen, "account SID must be AC followed by 32 hex digits");
@@ -1307,8 +1352,8 @@ int emu_rest_new(struct emu_rest **out, const struct emu_rest_config *cfg, char 
 		snprintf(err, errlen, "API key must be SK + 32 hex digits with a secret of 8..128");
 		return EINVAL;
 	}
-	if (cfg->seed_numbers > EMU_MAX_SEED) {
-		snprintf(err, errlen, "at most %d seeded numbers", EMU_MAX_SEED);
+	if (cfg->seed_numbers > EMU_REST_MAX_SEED) {
+		snprintf(err, errlen, "at most %d seeded numbers", EMU_REST_MAX_SEED);
 		return EINVAL;
 	}
 	struct emu_rest *r = xcalloc(1, sizeof(*r));
@@ -1395,7 +1440,7 @@ int emu_rest_call_put(struct emu_rest *r, const json_t *call)
 		return EINVAL;
 	json_t *copy = json_deep_copy(call);
 	char date[40];
-	emu_date_rfc2822(date);
+	emu_rest_date_rfc2822(date);
 	json_object_set_new(copy, "date_updated", json_string(date));
 	int rc = 0;
 	pthread_mutex_lock(&r->lock);
@@ -1412,7 +1457,7 @@ int emu_rest_call_put(struct emu_rest *r, const json_t *call)
 		}
 	}
 	if (!done) {
-		if (json_array_size(r->calls) >= EMU_MAX_CALLS)
+		if (json_array_size(r->calls) >= EMU_REST_MAX_CALLS)
 			rc = E2BIG;
 		else
 			json_array_append(r->calls, copy);

@@ -8,18 +8,18 @@
 #include "httpd.h"
 
 /* Named limits. */
-#define EMU_MAX_NUMBERS     10000
-#define EMU_MAX_SEED        2000
-#define EMU_MAX_CALLS       10000
-#define EMU_MAX_TRUNKS      1000
-#define EMU_MAX_PARAMS      64
-#define EMU_MAX_PAGE_SIZE   1000
-#define EMU_DEF_PAGE_SIZE   50
-#define EMU_MAX_FAULTS      100   /* requests one fault order may affect */
-#define EMU_MAX_STALL_MS    30000
-#define EMU_MAX_RETRY_AFTER 60
-#define EMU_MAX_URL         2048
-#define EMU_MAX_TWIML       4000  /* 32018 */
+#define EMU_REST_MAX_NUMBERS     10000
+#define EMU_REST_MAX_SEED        2000
+#define EMU_REST_MAX_CALLS       10000
+#define EMU_REST_MAX_TRUNKS      1000
+#define EMU_REST_MAX_PARAMS      64
+#define EMU_REST_MAX_PAGE_SIZE   1000
+#define EMU_REST_DEF_PAGE_SIZE   50
+#define EMU_REST_MAX_FAULTS      100 /* requests one fault order may affect */
+#define EMU_REST_MAX_STALL_MS    30000
+#define EMU_REST_MAX_RETRY_AFTER 60
+#define EMU_REST_MAX_URL         2048
+#define EMU_REST_MAX_TWIML       4000 /* 32018 */
 
 /* Settings; strings are copied by emu_rest_new. */
 struct emu_rest_config {
@@ -48,7 +48,7 @@ struct emu_rest;
 /* Creates the twin with cfg (seeding numbers). Returns 0, or EINVAL with a
  * reason in err. Free with emu_rest_free. */
 int emu_rest_new(struct emu_rest **out, const struct emu_rest_config *cfg, char *err,
-		 size_t errlen);
+                 size_t errlen);
 /* Attaches the engine's hooks (copied). Call before httpd_start. */
 void emu_rest_set_hooks(struct emu_rest *r, const struct emu_rest_hooks *hooks);
 void emu_rest_free(struct emu_rest *r);
@@ -64,18 +64,18 @@ json_t *emu_rest_number_by_phone(struct emu_rest *r, const char *e164);
 json_t *emu_rest_call_get(struct emu_rest *r, const char *call_sid);
 json_t *emu_rest_trunk_get(struct emu_rest *r, const char *trunk_sid);
 /* Inserts or replaces a call by its "sid" (copied; date_updated set).
- * Returns 0, EINVAL without a sid, E2BIG at EMU_MAX_CALLS. */
+ * Returns 0, EINVAL without a sid, E2BIG at EMU_REST_MAX_CALLS. */
 int emu_rest_call_put(struct emu_rest *r, const json_t *call);
 /* A new call object (not stored) with a fresh CA sid, status "queued" and
  * the given fields (parent_sid may be NULL). Caller json_decref's. */
 json_t *emu_rest_call_new(struct emu_rest *r, const char *from, const char *to,
-			  const char *direction, const char *parent_sid);
+                          const char *direction, const char *parent_sid);
 const char *emu_rest_account_sid(const struct emu_rest *r);
 
 /* A random Twilio-shaped SID: prefix (2 letters) + 32 lowercase hex; out has 35 bytes. */
-void emu_sid(char out[35], const char *prefix);
+void emu_rest_sid(char out[35], const char *prefix);
 /* The current time as RFC 2822 (v2010) or ISO 8601 (v1); out has 40 bytes. */
-void emu_date_rfc2822(char out[40]);
-void emu_date_iso8601(char out[40]);
+void emu_rest_date_rfc2822(char out[40]);
+void emu_rest_date_iso8601(char out[40]);
 
 #endif

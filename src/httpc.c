@@ -39,6 +39,7 @@ static const struct {
     {HTTPC_CONNECT_TIMEOUT, 11201, "connect timed out", ETIMEDOUT},
     {HTTPC_TIMEOUT, 11203, "timed out", ETIMEDOUT},
     {HTTPC_TOO_MANY_REDIRECTS, 11215, "too many redirects", ELOOP},
+    {HTTPC_BAD_REDIRECT, 11216, "invalid redirect", ELOOP},
     {HTTPC_TLS, 11220, "TLS failure", EPROTO},
     {HTTPC_TOO_BIG, 11750, "response body too large", E2BIG},
     {HTTPC_PROTOCOL, 11206, "HTTP protocol violation", EPROTO},
@@ -144,29 +145,38 @@ static enum httpc_fail classify(CURLcode rc, long os_errno, bool too_big)
 	if (too_big)
 		return HTTPC_TOO_BIG;
 	switch (rc) {
-	case CURLE_OK: return HTTPC_OK;
+	case CURLE_OK:
+		return HTTPC_OK;
 	case CURLE_UNSUPPORTED_PROTOCOL:
-	case CURLE_URL_MALFORMAT: return HTTPC_BAD_URL;
+	case CURLE_URL_MALFORMAT:
+		return HTTPC_BAD_URL;
 	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY: return HTTPC_DNS;
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return HTTPC_DNS;
 	case CURLE_COULDNT_CONNECT:
 		return os_errno == ETIMEDOUT ? HTTPC_CONNECT_TIMEOUT : HTTPC_CONNECT_REFUSED;
-	case CURLE_OPERATION_TIMEDOUT: return HTTPC_TIMEOUT;
-	case CURLE_TOO_MANY_REDIRECTS: return HTTPC_TOO_MANY_REDIRECTS;
+	case CURLE_OPERATION_TIMEDOUT:
+		return HTTPC_TIMEOUT;
+	case CURLE_TOO_MANY_REDIRECTS:
+		return HTTPC_TOO_MANY_REDIRECTS;
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CIPHER:
 	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_ISSUER_ERROR: return HTTPC_TLS;
-	case CURLE_FILESIZE_EXCEEDED: return HTTPC_TOO_BIG;
+	case CURLE_SSL_ISSUER_ERROR:
+		return HTTPC_TLS;
+	case CURLE_FILESIZE_EXCEEDED:
+		return HTTPC_TOO_BIG;
 	case CURLE_WEIRD_SERVER_REPLY:
 	case CURLE_GOT_NOTHING:
 	case CURLE_RECV_ERROR:
 	case CURLE_BAD_CONTENT_ENCODING:
 	case CURLE_HTTP2:
-	case CURLE_PARTIAL_FILE: return HTTPC_PROTOCOL;
-	default: return HTTPC_OTHER;
+	case CURLE_PARTIAL_FILE:
+		return HTTPC_PROTOCOL;
+	default:
+		return HTTPC_OTHER;
 	}
 }
 
@@ -186,8 +196,8 @@ int httpc_do(const struct httpc_req *req, struct httpc_resp *resp)
 	if (!url_ok(req->url) || req->nheaders > HTTPC_MAX_HEADERS) {
 		resp->fail = HTTPC_BAD_URL;
 		snprintf(resp->error, sizeof(resp->error), "%s",
-			 req->nheaders > HTTPC_MAX_HEADERS ? "too many request headers"
-							   : "not an http(s) URL");
+		         req->nheaders > HTTPC_MAX_HEADERS ? "too many request headers"
+		                                           : "not an http(s) URL");
 		return EINVAL;
 	}
 	pthread_once(&global_once, global_init);
@@ -221,8 +231,9 @@ int httpc_do(const struct httpc_req *req, struct httpc_resp *resp)
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-			 req->connect_timeout_ms > 0 ? req->connect_timeout_ms : HTTPC_CONNECT_MS);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : HTTPC_TOTAL_MS);
+	                 req->connect_timeout_ms > 0 ? req->connect_timeout_ms : HTTPC_CONNECT_MS);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
+	                 req->timeout_ms > 0 ? req->timeout_ms : HTTPC_TOTAL_MS);
 	int maxr = req->max_redirects < 0 ? HTTPC_MAX_REDIRECTS : req->max_redirects;
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, maxr > 0 ? 1L : 0L);
 	curl_easy_setopt(c, CURLOPT_MAXREDIRS, (long)maxr);
@@ -271,6 +282,9 @@ int httpc_do(const struct httpc_req *req, struct httpc_resp *resp)
 	if (eff)
 		snprintf(resp->effective_url, sizeof(resp->effective_url), "%s", eff);
 	resp->fail = classify(rc, os_errno, x.too_big);
+	/* a URL refused after a 3xx came from the Location header, not from the caller */
+	if (resp->fail == HTTPC_BAD_URL && (redirects > 0 || (status >= 300 && status < 400)))
+		resp->fail = HTTPC_BAD_REDIRECT;
 	/* a connect timeout shows up as CURLE_OPERATION_TIMEDOUT before any byte */
 	if (rc == CURLE_OPERATION_TIMEDOUT && status == 0) {
 		double conn = 0;
@@ -282,16 +296,16 @@ int httpc_do(const struct httpc_req *req, struct httpc_resp *resp)
 	if (resp->fail != HTTPC_OK) {
 		if (resp->fail == HTTPC_TOO_BIG)
 			snprintf(resp->error, sizeof(resp->error),
-				 "response body larger than %zu bytes", max_body);
+			         "response body larger than %zu bytes", max_body);
 		else if (resp->fail == HTTPC_TIMEOUT || resp->fail == HTTPC_CONNECT_TIMEOUT)
 			snprintf(resp->error, sizeof(resp->error), "%s after %.1f s",
-				 httpc_fail_name(resp->fail), total);
+			         httpc_fail_name(resp->fail), total);
 		else if (resp->fail == HTTPC_TOO_MANY_REDIRECTS)
 			snprintf(resp->error, sizeof(resp->error), "more than %d redirects", maxr);
 		else
-			snprintf(resp->error, sizeof(resp->error), "%s (%s)",
-				 httpc_fail_name(resp->fail),
-				 errbuf[0] ? errbuf : curl_easy_strerror(rc));
+			snprintf(resp->error, sizeof(resp->error), "%s (%.200s)",
+			         httpc_fail_name(resp->fail),
+			         errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		ret = fail_errno(resp->fail);
 		if (resp->fail == HTTPC_TOO_BIG)
 			buf_free(&resp->body);
@@ -318,8 +332,8 @@ int httpc_urlencode(struct buf *b, const char *s)
 	static const char hex[] = "0123456789ABCDEF";
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		int rc;
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		    *p == '-' || *p == '_' || *p == '.' || *p == '~') {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' || *p == '~') {
 			rc = buf_addc(b, (char)*p);
 		} else {
 			char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};

@@ -18,16 +18,17 @@
 /* Why a transfer failed; each maps to one Twilio code (httpc_twilio_code). */
 enum httpc_fail {
 	HTTPC_OK = 0,
-	HTTPC_BAD_URL,          /* malformed or unsupported URL: 11100 */
-	HTTPC_DNS,              /* host name does not resolve: 11210 */
-	HTTPC_CONNECT_REFUSED,  /* TCP refused/unreachable: 11202 */
-	HTTPC_CONNECT_TIMEOUT,  /* TCP connect timed out: 11201 */
-	HTTPC_TIMEOUT,          /* the whole transfer took too long: 11203 */
+	HTTPC_BAD_URL,            /* malformed or unsupported URL: 11100 */
+	HTTPC_DNS,                /* host name does not resolve: 11210 */
+	HTTPC_CONNECT_REFUSED,    /* TCP refused/unreachable: 11202 */
+	HTTPC_CONNECT_TIMEOUT,    /* TCP connect timed out: 11201 */
+	HTTPC_TIMEOUT,            /* the whole transfer took too long: 11203 */
 	HTTPC_TOO_MANY_REDIRECTS, /* more than max_redirects: 11215 */
-	HTTPC_TLS,              /* handshake or certificate failure: 11220 */
-	HTTPC_TOO_BIG,          /* response body over max_body: 11750 */
-	HTTPC_PROTOCOL,         /* malformed response: 11206 */
-	HTTPC_OTHER,            /* anything else: 11200 */
+	HTTPC_BAD_REDIRECT,       /* a redirect to a non-http(s) or malformed URL: 11216 */
+	HTTPC_TLS,                /* handshake or certificate failure: 11220 */
+	HTTPC_TOO_BIG,            /* response body over max_body: 11750 */
+	HTTPC_PROTOCOL,           /* malformed response: 11206 */
+	HTTPC_OTHER,              /* anything else: 11200 */
 };
 
 struct httpc_header {
@@ -37,8 +38,8 @@ struct httpc_header {
 
 /* One request. Everything is borrowed for the duration of httpc_do. */
 struct httpc_req {
-	const char *method; /* "GET", "POST", ...; NULL = GET */
-	const char *url;    /* http:// or https:// only */
+	const char *method;                 /* "GET", "POST", ...; NULL = GET */
+	const char *url;                    /* http:// or https:// only */
 	const struct httpc_header *headers; /* extra request headers */
 	size_t nheaders;                    /* at most HTTPC_MAX_HEADERS */
 	const char *body;                   /* request body or NULL */
@@ -69,9 +70,9 @@ struct httpc_resp {
 /* Performs one request. Returns 0 when a response arrived (any status: look at
  * resp->status), else an errno value and resp->fail / resp->error say why:
  * EINVAL bad URL, EHOSTUNREACH DNS, ECONNREFUSED, ETIMEDOUT (connect or
- * total), ELOOP too many redirects, EPROTO TLS or protocol, E2BIG body cap.
- * TLS peer and host verification are always on. The caller owns resp and must
- * call httpc_resp_free even on failure. Thread-safe (one handle per call). */
+ * total), ELOOP too many redirects (or a bad redirect target), EPROTO TLS or protocol, E2BIG body
+ * cap. TLS peer and host verification are always on. The caller owns resp and must call
+ * httpc_resp_free even on failure. Thread-safe (one handle per call). */
 int httpc_do(const struct httpc_req *req, struct httpc_resp *resp);
 
 /* Frees the buffers in resp. */

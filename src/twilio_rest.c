@@ -21,7 +21,14 @@
 
 bool tw_is_real(const struct tw_client *c)
 {
-	return !c->api_base || !c->api_base[0];
+	if (!c->api_base || !c->api_base[0])
+		return true;
+	/* an explicit base on Twilio's own hosts is still the real Twilio */
+	const char *h = strstr(c->api_base, "://");
+	h = h ? h + 3 : c->api_base;
+	size_t n = strcspn(h, "/:?#");
+	return (n == 10 && strncasecmp(h, "twilio.com", 10) == 0) ||
+	       (n > 11 && strncasecmp(h + n - 11, ".twilio.com", 11) == 0);
 }
 
 /* The base (scheme://host[:port][/prefix], no trailing slash) for api. */
@@ -38,7 +45,7 @@ static void base_for(const struct tw_client *c, enum tw_api api, char *out, size
 }
 
 static void set_err(struct tw_error *err, int status, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static void set_err(struct tw_error *err, int status, int code, const char *fmt, ...)
 {
 	err->status = status;
@@ -56,8 +63,8 @@ void tw_error_line(const struct tw_error *err, char *out, size_t outlen)
 	if (err->attempts > 1)
 		snprintf(tail, sizeof(tail), " [after %d attempts]", err->attempts);
 	if (err->status && err->code && err->more_info[0])
-		snprintf(out, outlen, "Twilio %d: %s (%s)%s", err->code, err->message, err->more_info,
-			 tail);
+		snprintf(out, outlen, "Twilio %d: %s (%s)%s", err->code, err->message,
+		         err->more_info, tail);
 	else if (err->status && err->code)
 		snprintf(out, outlen, "Twilio %d: %s%s", err->code, err->message, tail);
 	else
@@ -92,7 +99,7 @@ static void parse_error(const struct httpc_resp *r, struct tw_error *err)
 	if (!err->code) {
 		/* keep the line honest when the answer was not Twilio's JSON */
 		snprintf(err->message, sizeof(err->message), "HTTP %d from the API (%s)", r->status,
-			 r->content_type[0] ? r->content_type : "no content type");
+		         r->content_type[0] ? r->content_type : "no content type");
 	}
 	json_decref(j);
 }
@@ -125,7 +132,7 @@ static long backoff(const struct tw_client *c, int attempt, long retry_after_s)
 
 /* Sends one request (with retries) to a full URL. */
 static int send_url(const struct tw_client *c, const char *method, const char *url,
-		    const char *form, json_t **out, struct tw_error *err)
+                    const char *form, json_t **out, struct tw_error *err)
 {
 	struct httpc_header hdr[] = {{"Accept", "application/json"}};
 	struct httpc_req req = {
@@ -156,16 +163,18 @@ static int send_url(const struct tw_client *c, const char *method, const char *u
 		long ra = -1;
 		if (rc) {
 			set_err(err, 0, httpc_twilio_code(r.fail), "%s", r.error);
-			/* a request that may have reached the server (total timeout) is not repeated */
+			/* a request that may have reached the server (total timeout) is not
+			 * repeated */
 			retry = r.fail == HTTPC_CONNECT_REFUSED || r.fail == HTTPC_CONNECT_TIMEOUT;
 		} else if (r.status >= 200 && r.status < 300) {
 			if (r.status != 204 && r.body.len && out) {
 				json_error_t je;
 				*out = json_loadb(r.body.p, r.body.len, 0, &je);
 				if (!*out) {
-					set_err(err, r.status, 0,
-						"the API answered %d with a body that is not JSON: %s",
-						r.status, je.text);
+					set_err(
+					    err, r.status, 0,
+					    "the API answered %d with a body that is not JSON: %s",
+					    r.status, je.text);
 					rc = EBADMSG;
 				}
 			}
@@ -175,9 +184,9 @@ static int send_url(const struct tw_client *c, const char *method, const char *u
 			parse_error(&r, err);
 			ra = r.retry_after_s;
 			retry = retryable_status(r.status);
-			rc = r.status == 404   ? ENOENT
+			rc = r.status == 404                      ? ENOENT
 			     : r.status == 401 || r.status == 403 ? EACCES
-								 : EPROTO;
+			                                          : EPROTO;
 		}
 		httpc_resp_free(&r);
 		if (!retry || attempt >= max_retries)
@@ -202,7 +211,7 @@ static int encode_params(struct buf *b, const struct tw_param *params, size_t n)
 }
 
 int tw_request(const struct tw_client *c, enum tw_api api, const char *method, const char *path,
-	       const struct tw_param *params, size_t nparams, json_t **out, struct tw_error *err)
+               const struct tw_param *params, size_t nparams, json_t **out, struct tw_error *err)
 {
 	char base[600];
 	base_for(c, api, base, sizeof(base));
@@ -245,7 +254,7 @@ static const char *link_path(const char *link)
 }
 
 int tw_list(const struct tw_client *c, enum tw_api api, const char *path, const char *key,
-	    json_t **items, struct tw_error *err)
+            json_t **items, struct tw_error *err)
 {
 	json_t *all = json_array();
 	char *next = xstrdup(path);
@@ -277,10 +286,10 @@ int tw_list(const struct tw_client *c, enum tw_api api, const char *path, const 
 			break;
 		}
 		json_array_extend(all, arr);
-		const char *link = api == TW_API_V1
-				       ? json_string_value(json_object_get(json_object_get(j, "meta"),
-									   "next_page_url"))
-				       : json_string_value(json_object_get(j, "next_page_uri"));
+		const char *link =
+		    api == TW_API_V1 ? json_string_value(json_object_get(json_object_get(j, "meta"),
+		                                                         "next_page_url"))
+		                     : json_string_value(json_object_get(j, "next_page_uri"));
 		if (link && *link)
 			next = xstrdup(link_path(link));
 		json_decref(j);
@@ -395,10 +404,10 @@ int tw_url_unreachable(const char *url, char *why, size_t whylen)
 		char addr[INET6_ADDRSTRLEN] = "";
 		if (ai->ai_family == AF_INET)
 			inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, addr,
-				  sizeof(addr));
+			          sizeof(addr));
 		else if (ai->ai_family == AF_INET6)
 			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, addr,
-				  sizeof(addr));
+			          sizeof(addr));
 		if (strcmp(addr, host) == 0)
 			snprintf(why, whylen, "%s is %s", host, kind);
 		else

@@ -18,6 +18,20 @@ expect_eq "credentials file is 0600" "$(stat -c %a "$CREDS")" 600
 expect_eq "config dir is 0700" "$(stat -c %a "$(dirname "$CREDS")")" 700
 expect_match "login takes no secrets on argv" "$("$HANDOFF" twilio login "$TOK" 2>&1 </dev/null)" 'takes no arguments'
 
+# on a terminal: prompts, and the token is not echoed (a pty through script(1))
+if command -v script >/dev/null; then
+	(sleep 0.5; printf '%s\n' "$AC"; sleep 0.3; printf '\n'; sleep 0.3; printf '%s\n' "$TOK"; sleep 2) |
+		timeout 20 script -qec "'$HANDOFF' twilio login --profile tty" /dev/null >"$T/tty.out" 2>&1
+	expect_match "tty login prompts for the token" "$(cat "$T/tty.out")" 'Auth token: '
+	expect_match "tty login succeeds" "$(cat "$T/tty.out")" "saved profile 'tty'"
+	expect_no_match "tty login does not echo the token" "$(cat "$T/tty.out")" "$TOK"
+	cat "$T/tty.out" >>"$T/all-output.log"
+	tw "tty profile removed" 0 profiles rm tty
+	tw "default active again" 0 profiles use default
+else
+	skip "script(1) not installed: no pty login test"
+fi
+
 unset TWILIO_API_BASE # from here the profile carries the base
 tw "profiles list" 0 profiles
 expect_match "profiles marks the active one" "$(cat "$T/out")" "^\* default +$AC"

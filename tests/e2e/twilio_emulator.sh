@@ -87,6 +87,19 @@ api GET /v1/Trunks PageSize=1 >"$T/t0"
 expect_eq "v1 meta envelope" "$(jq -r '.meta | keys | join(",")' "$T/t0")" "first_page_url,key,next_page_url,page,page_size,previous_page_url,url"
 expect_eq "v1 meta key" "$(jq -r .meta.key "$T/t0")" trunks
 
+# --- concurrent writers and readers on one number (one lock; ASan build) ---
+PNC=$(pn_of +14155550103)
+for i in $(seq 16); do
+	curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 -u "$AC:$TOK" \
+		-d "FriendlyName=w$i" "$BASE$A/IncomingPhoneNumbers/$PNC.json" >>"$T/conc" &
+	curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 -u "$AC:$TOK" \
+		"$BASE$A/IncomingPhoneNumbers.json?PageSize=2" >>"$T/conc" &
+done
+wait_pids=$(jobs -p | grep -v "^$EMU_PID$")
+for p in $wait_pids; do wait "$p" 2>/dev/null; done
+expect_eq "32 concurrent requests all answered 200" "$(grep -c '^200$' "$T/conc")" 32
+expect_match "one of the writers won" "$(api GET "$A/IncomingPhoneNumbers/$PNC.json" | jq -r .friendly_name)" '^w[0-9]+$'
+
 # --- faults ---
 expect_eq "fault: bad status refused" "$(fault Status=404)" 400
 expect_eq "fault: stall beyond the bound refused" "$(fault StallMs=999999)" 400
@@ -130,6 +143,17 @@ wait_http "http://127.0.0.1:$P3/healthz" 20
 expect_eq "--auth-token-file token works" "$(curl -s -o /dev/null -w '%{http_code}' -u "$AC:filetoken123456" "http://127.0.0.1:$P3$A.json")" 200
 kill -TERM $FP
 wait $FP
+# --auth-token on argv (kept for compatibility): warned about, then hidden from the process list
+P4=$(free_port)
+"$HANDOFF" emulator --listen "127.0.0.1:$P4" --account-sid "$AC" --auth-token argvtoken98765 >/dev/null 2>"$T/argv.err" &
+AP=$!
+CLEANUP+=("kill $AP 2>/dev/null")
+wait_http "http://127.0.0.1:$P4/healthz" 20
+expect_match "--auth-token warns" "$(cat "$T/argv.err")" 'visible in the process list; prefer --auth-token-file'
+expect_no_match "--auth-token is wiped from argv" "$(tr '\0' ' ' </proc/$AP/cmdline)" argvtoken98765
+expect_eq "--auth-token still works" "$(curl -s -o /dev/null -w '%{http_code}' -u "$AC:argvtoken98765" "http://127.0.0.1:$P4$A.json")" 200
+kill -TERM $AP
+wait $AP
 expect_exit "bad --account-sid is refused" 1 "$HANDOFF" emulator --listen 127.0.0.1:0 --account-sid ACnope --auth-token-file "$T/tokfile"
 expect_exit "--seed-numbers over the limit" 2 "$HANDOFF" emulator --seed-numbers 999999
 finish

@@ -58,6 +58,44 @@ expect_match "refused: says so" "$(tail -2 "$T/err" | head -1)" 'connection refu
 expect_match "refused: hints at the base" "$(cat "$T/err")" 'hint: check --api-base'
 tw "a malformed --api-base" 2 numbers list --api-base notaurl
 
+# a listener whose accept queue is full drops SYNs: a connect timeout (retried, then clear)
+python3 - "$T/fullport" <<'PY' &
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
+held = []
+for _ in range(3):
+    c = socket.socket(); c.setblocking(False)
+    try: c.connect(s.getsockname())
+    except BlockingIOError: pass
+    held.append(c)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+time.sleep(15)
+PY
+FULL=$!
+CLEANUP+=("kill $FULL 2>/dev/null")
+for _ in $(seq 50); do [ -s "$T/fullport" ] && break; sleep 0.1; done
+TWILIO_API_BASE=http://127.0.0.1:$(cat "$T/fullport") HANDOFF_TWILIO_CONNECT_TIMEOUT_MS=400 \
+	HANDOFF_TWILIO_RETRIES=1 tw "connect timeout" 1 numbers list
+expect_match "connect timeout: retried once" "$(cat "$T/err")" 'no connection; retry 1'
+expect_match "connect timeout: one clear line" "$(cat "$T/err")" '^handoff: numbers list: connect timed out after 0\.[0-9] s \[after 2 attempts\]$'
+kill $FULL 2>/dev/null
+
+# TLS verification is on: a self-signed server is refused, not talked to
+if command -v openssl >/dev/null &&
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/k.pem" -out "$T/c.pem" -days 1 \
+		-subj /CN=127.0.0.1 >/dev/null 2>&1; then
+	TP=$(free_port)
+	openssl s_server -quiet -accept "$TP" -cert "$T/c.pem" -key "$T/k.pem" -www </dev/null >/dev/null 2>&1 &
+	SP=$!
+	CLEANUP+=("kill $SP 2>/dev/null")
+	for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$TP) 2>/dev/null && break; sleep 0.1; done
+	TWILIO_API_BASE=https://127.0.0.1:$TP tw "self-signed TLS" 1 numbers list --timeout 5
+	expect_match "self-signed TLS: a TLS failure, no retry" "$(cat "$T/err")" '^handoff: numbers list: TLS failure'
+	kill $SP 2>/dev/null
+else
+	skip "openssl not available: no TLS verification test"
+fi
+
 no_secret_anywhere
 stop_emulator
 expect_eq "emulator exits 0 on SIGTERM" "$?" 0
