@@ -528,6 +528,11 @@ int emu_flow_run(json_t *flow, const struct emu_flow_opts *opts, json_t **result
 	struct emu_config cfg;
 	emu_config_init(&cfg);
 	json_t *app_url = json_object_get(flow, "app_url");
+	if (app_url && opts && opts->offline) {
+		json_decref(empty);
+		loaded_free(&L);
+		return bad(err, errlen, "\"app_url\" is refused offline");
+	}
 	if (app_url && !json_is_string(app_url)) {
 		json_decref(empty);
 		loaded_free(&L);

@@ -3,6 +3,7 @@
 #define HANDOFF_EMU_FLOW_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "emu_engine.h"
@@ -24,6 +25,7 @@ int emu_flow_fetch(void *ctx, const struct emu_fetch_req *req, struct emu_fetch_
  * (X-Twilio-Signature); NULL = unsigned. Borrowed, never printed. */
 struct emu_flow_opts {
 	const char *auth_token;
+	bool offline; /* refuse flows with "app_url" (fuzzing, sandboxes): EBADMSG */
 };
 
 /* Runs one parsed flow document (opts may be NULL). *result (caller frees) is
