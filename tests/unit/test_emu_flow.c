@@ -89,6 +89,15 @@ static void malformed_flows(void)
 	json_t *res = NULL;
 	CHECK_INT(emu_flow_run_file("/nonexistent/flow.json", NULL, &res, err, sizeof(err)),
 	          ENOENT);
+	/* offline (fuzzing): a live app is refused before anything is fetched */
+	json_t *f =
+	    json_loads("{\"profile\": \"twilio-voice\", \"app_url\": \"http://127.0.0.1:9\","
+	               " \"call\": {\"from\": \"+1\", \"to\": \"+2\", \"voice_url\": \"/v\"}}",
+	               0, NULL);
+	struct emu_flow_opts off = {NULL, true};
+	CHECK_INT(emu_flow_run(f, &off, &res, err, sizeof(err)), EBADMSG);
+	CHECK(strstr(err, "offline") != NULL);
+	json_decref(f);
 }
 
 static void failures_name_expected_and_actual(void)
