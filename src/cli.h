@@ -33,6 +33,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_emulator(int argc, char **argv);
 extern const char cmd_emulator_help[];
 int cmd_simulate(int argc, char **argv);
+extern const char cmd_simulate_help[];
 
 /* Finds argv[0] in table and runs it (recursing into groups). prefix is the
  * path so far ("handoff", "handoff twiml"). Handles --help and -h. */

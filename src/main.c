@@ -43,7 +43,8 @@ static const struct cmd top[] = {
      "[--listen ADDR:PORT] [--account-sid AC...] [--auth-token-file FILE | --auth-token TOKEN] "
      "[--api-key SK...] [--seed-numbers N]",
      "run a local Twilio for transfer flows", cmd_emulator_help, cmd_emulator, NULL},
-    {"simulate", "FILE...", "run flow files through the emulator engine", NULL, cmd_simulate, NULL},
+    {"simulate", "[--json] [--verbose] [--token-env NAME] FILE...",
+     "run flow files through the emulator engine", cmd_simulate_help, cmd_simulate, NULL},
     {"twilio", NULL, "administer a Twilio account (login, numbers, trunks)", NULL, NULL,
      cmd_twilio},
     {"version", "", "print the version", NULL, NULL, NULL},

@@ -1,0 +1,211 @@
+/* emu_engine: the emulator's call engine: legs, TwiML execution, the three REFER profiles, the
+ * timeline. */
+#ifndef HANDOFF_EMU_ENGINE_H
+#define HANDOFF_EMU_ENGINE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define EMU_SID_LEN             34   /* "CA" + 32 hex */
+#define EMU_ENG_MAX_CALLS       1024 /* calls alive in one engine */
+#define EMU_ENG_MAX_LEGS        32   /* legs in one call (parent + children) */
+#define EMU_ENG_MAX_EVENTS      512  /* timeline events kept per call (then counted as dropped) */
+#define EMU_ENG_MAX_REDIRECTS   10   /* <Redirect> chain depth */
+#define EMU_ENG_MAX_DOCS        32   /* TwiML documents executed per call */
+#define EMU_ENG_MAX_NOUNS       10   /* nouns dialled by one <Dial> */
+#define EMU_ENG_MAX_PARAMS      96   /* parameters on one webhook */
+#define EMU_ENG_MAX_REFER_TO    256  /* Twilio's Refer-To limit */
+#define EMU_ENG_MAX_OUTCOMES    32   /* scripted dial outcomes per call */
+#define EMU_ENG_MAX_DIGITS      16   /* scripted <Gather> answers per call */
+#define EMU_ENG_MAX_STEPS_VERBS 1000 /* verbs executed per call (loop guard) */
+#define EMU_FETCH_TIMEOUT_MS    15000
+#define EMU_FETCH_MAX_BODY      (64 * 1024)
+
+enum emu_profile { EMU_TWILIO_VOICE, EMU_TWILIO_TRUNK, EMU_PLIVO };
+enum emu_clock { EMU_CLOCK_VIRTUAL, EMU_CLOCK_REAL };
+/* What a dialled party does when it is rung. */
+enum emu_outcome { EMU_ANSWER, EMU_BUSY, EMU_NO_ANSWER, EMU_FAIL };
+
+/* Names as Twilio writes them; NULL for an out-of-range value. */
+const char *emu_profile_name(enum emu_profile p);
+const char *emu_outcome_name(enum emu_outcome o);
+/* Parses a name; returns 0 or EINVAL. */
+int emu_profile_parse(const char *s, enum emu_profile *out);
+int emu_outcome_parse(const char *s, enum emu_outcome *out);
+
+/* One name=value pair of a webhook; a list owns its strings. */
+struct emu_param {
+	char *name, *value;
+};
+struct emu_params {
+	struct emu_param *v;
+	size_t n;
+};
+/* Appends a copy (E2BIG past EMU_ENG_MAX_PARAMS, then nothing is added). */
+int emu_params_add(struct emu_params *p, const char *name, const char *value);
+/* The value of the first parameter called name, or NULL. */
+const char *emu_params_get(const struct emu_params *p, const char *name);
+void emu_params_free(struct emu_params *p);
+
+/* A webhook the engine wants answered. */
+struct emu_fetch_req {
+	const char *method; /* "GET" or "POST" */
+	const char *url;    /* absolute; for GET it already carries params as its query */
+	const struct emu_params *params;
+	const char *signature; /* X-Twilio-Signature it carries, or NULL without a signer */
+};
+/* The answer. The fetcher fills it; content_type and body are malloc'd (or NULL)
+ * and the engine frees them. error is 0 or the Twilio code of a transport failure
+ * (11200 unreachable, 11205 timeout, 11210 bad host, 11215 redirects, 11206 ...).
+ * delay_ms is how long the answer took (advances the virtual clock; from 15000 on
+ * the engine counts a timeout, 11205). */
+struct emu_fetch_res {
+	int status;
+	char *content_type;
+	char *body;
+	size_t body_len;
+	int error;
+	unsigned delay_ms;
+};
+/* The injected HTTP side: an inline table (flow files) or a live client.
+ * fetch returns 0, or an errno value (counted as 11200). Called WITHOUT the engine
+ * lock (other calls go on meanwhile; the call it serves is busy); it must not call
+ * back into the engine for that call. May run on several threads at once. */
+struct emu_fetcher {
+	void *ctx;
+	int (*fetch)(void *ctx, const struct emu_fetch_req *req, struct emu_fetch_res *res);
+};
+/* Optional: computes X-Twilio-Signature for a request to url with params (NULL
+ * for a GET, whose url holds them) into out (NUL-terminated); 0 or an errno value. */
+struct emu_signer {
+	void *ctx;
+	int (*sign)(void *ctx, const char *url, const struct emu_params *params, char *out,
+	            size_t outlen);
+};
+
+/* The modelled choices (transfer-model.md): each has a name, a default value and
+ * a line of help; engine options override the value, and every use is recorded in
+ * the timeline as an event of kind "modelled". Table order = enum order. */
+enum emu_rule_id {
+	EMU_R_CONF_REFER,        /* SIP answer to REFER on a Conference/Queue dial */
+	EMU_R_REFER_TO_LONG,     /* SIP answer when Refer-To > 256 */
+	EMU_R_NO_REFERURL,       /* NOTIFY code after 202 when Dial had no referUrl */
+	EMU_R_CALLSID_PARENT,    /* referUrl webhook CallSid: 1 parent, 0 referring leg */
+	EMU_R_REFER_XHEADERS,    /* X- headers on the REFER become SipHeader_* (1/0) */
+	EMU_R_NO_DIAL_DONE,      /* answer without <Dial>: done at the first verb (1/0) */
+	EMU_R_AOB_FALSE_FAILURE, /* NOTIFY code when referUrl fails and answerOnBridge=false */
+	EMU_R_SKIP_DIAL_ACTION,  /* a transfer replaces the document: old Dial action skipped */
+	EMU_R_TRUNK_REFUSED,     /* SIP answer for 32218 (TransferMode) */
+	EMU_R_TRUNK_EMERGENCY,   /* SIP answer for 911/933 targets */
+	EMU_R_PLIVO_REFUSED,     /* SIP answer when the Refer-To is refused */
+	EMU_R_PLIVO_FAIL_NOTIFY, /* NOTIFY code when the target fails (not busy/no-answer) */
+	EMU_R_RING_MS,           /* virtual ms a target rings before answering or busy */
+	EMU_R_VERB_MS,           /* virtual ms a Say/Play takes */
+	EMU_R_SIP_NO_ANSWER_S,   /* trunk/plivo: seconds before a target counts as no-answer */
+	EMU_R_REJECT_STATUS,     /* <Reject reason="rejected">: 1 status busy, 0 failed */
+	EMU_R__COUNT
+};
+struct emu_rule {
+	const char *name;
+	int def;
+	const char *help;
+};
+extern const struct emu_rule emu_rules[EMU_R__COUNT];
+/* The rule called name, or -1. */
+int emu_rule_find(const char *name);
+
+/* Engine settings (copied by emu_engine_new). */
+struct emu_config {
+	enum emu_clock clock;
+	const char *account_sid; /* NULL: a fixed test SID */
+	uint64_t seed;           /* SIDs are drawn from it (virtual clock: reproducible) */
+	struct emu_fetcher fetcher;
+	struct emu_signer signer; /* sign NULL: webhooks carry no signature */
+	int rules[EMU_R__COUNT];  /* filled from emu_rules by emu_config_init */
+	size_t max_calls;         /* 0: EMU_ENG_MAX_CALLS */
+};
+/* Fills defaults (virtual clock, default rules). */
+void emu_config_init(struct emu_config *cfg);
+
+struct emu_engine;
+/* Creates an engine; *out is written only on success (0). Free with emu_engine_free
+ * once no entry point is running. Every entry point takes the engine's one lock; a
+ * webhook fetch runs with it released. */
+int emu_engine_new(const struct emu_config *cfg, struct emu_engine **out);
+void emu_engine_free(struct emu_engine *e);
+
+/* Trunk settings (twilio-trunk profile). */
+enum emu_trunk_mode { EMU_XFER_DISABLE_ALL, EMU_XFER_ENABLE_ALL, EMU_XFER_SIP_ONLY };
+enum emu_trunk_cid { EMU_CID_TRANSFEREE, EMU_CID_TRANSFEROR };
+
+/* A dialled address's scripted outcome (twilio-voice dials outside a REFER). */
+struct emu_dial_outcome {
+	const char *address; /* as written in the noun, e.g. "sip:agent@pbx.example.com" */
+	enum emu_outcome outcome;
+};
+
+/* A new call. Strings are copied. */
+struct emu_call_spec {
+	enum emu_profile profile;
+	const char *from, *to;
+	/* twilio-voice: the number's Voice URL (fetched with voice_method, default POST),
+	 * or inline TwiML run as if fetched from voice_url (twiml wins when both are set). */
+	const char *voice_url, *voice_method, *twiml;
+	/* twilio-trunk: termination (PBX -> PSTN) or origination (PSTN -> PBX). */
+	bool trunk_origination;
+	enum emu_trunk_mode transfer_mode;
+	enum emu_trunk_cid transfer_caller_id;
+	/* plivo: inbound (caller dialled the Plivo number) or outbound (endpoint dialled). */
+	bool plivo_outbound;
+	const char *plivo_domain_suffix;    /* NULL: ".zt.plivo.com" */
+	const char *const *plivo_countries; /* NULL-terminated calling codes; NULL = all */
+	/* host -> address for Refer-To hosts (NULL-terminated pairs), to model DNS */
+	const char *const *plivo_dns;
+	const struct emu_dial_outcome *outcomes;
+	size_t noutcomes;
+	const char *const *digits; /* scripted <Gather> answers, NULL-terminated */
+	const int *rules;          /* per-call rule overrides (EMU_R__COUNT), or NULL */
+	const char *sid;           /* the parent's CallSid (CA + 32 hex), or NULL: a new one */
+	const char *direction;     /* the parent's Direction, or NULL: the profile's default */
+};
+
+/* Replaces the fetcher (e.g. an inline one in tests); takes the lock. */
+void emu_engine_set_fetcher(struct emu_engine *e, const struct emu_fetcher *f);
+
+/* Creates a call and runs it until it waits (bridged, ended). Writes the parent
+ * leg's SID to sid_out (EMU_SID_LEN + 1 bytes). 0, EINVAL (bad spec), E2BIG (too
+ * many calls). */
+int emu_call_create(struct emu_engine *e, const struct emu_call_spec *spec, char *sid_out);
+
+/* A REFER sent by the SIP party on a leg. */
+struct emu_refer_req {
+	const char *refer_to;             /* the Refer-To value exactly as sent */
+	enum emu_outcome target;          /* what the party dialled because of it does */
+	const struct emu_params *headers; /* X- headers on the REFER request, or NULL */
+};
+
+/* Runs a REFER on leg_sid to completion (EBUSY while the call waits for a webhook). *out (caller
+ * frees with json_decref) is
+ * {"sip_response": 202, "notify": ["SIP/2.0 100 Trying", ...], "legs": [...],
+ *  "connected": ["caller<->B"], "events_from": N}. 0, ENOENT (no such leg). */
+int emu_refer(struct emu_engine *e, const char *leg_sid, const struct emu_refer_req *req,
+              json_t **out);
+
+/* The party on leg_sid hangs up. 0, ENOENT, EBUSY (the call is waiting for a webhook). */
+int emu_hangup(struct emu_engine *e, const char *leg_sid);
+
+/* The call holding leg sid as JSON (caller frees): {"sid", "profile", "legs": [{"label",
+ * "sid", "parent_call_sid", "direction", "status", "from", "to", "start_ms",
+ * "answer_ms", "end_ms", "duration", "peer"}], "connected": [...]}. 0, ENOENT. */
+int emu_call_json(struct emu_engine *e, const char *sid, json_t **out);
+
+/* The call's timeline as a JSON array (caller frees), ordered by time: each event
+ * {"t_ms", "kind", "leg", "code"?, "text", "params"?, "signature"?}. 0, ENOENT. */
+int emu_events_json(struct emu_engine *e, const char *sid, json_t **out);
+
+/* Releases a finished or live call; 0, ENOENT, EBUSY (waiting for a webhook). */
+int emu_call_release(struct emu_engine *e, const char *sid);
+
+#endif
