@@ -1,4 +1,4 @@
-/* cmd_emulator: 'handoff emulator': the REST twin on a loopback port (the engine attaches here). */
+/* cmd_emulator: 'handoff emulator': the REST twin and the call engine's control endpoints. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "emu_control.h"
 #include "emu_rest.h"
 #include "httpd.h"
 #include "util/mem.h"
@@ -172,11 +173,18 @@ int cmd_emulator(int argc, char **argv)
 	struct emu_rest *rest = NULL;
 	char err[256];
 	int rc = emu_rest_new(&rest, &cfg, err, sizeof(err));
+	/* the call engine behind /emulator/calls... and Calls.json; it keeps its
+	 * own copy of the token to sign the webhooks it sends */
+	struct emu_control *ctl = NULL;
+	if (!rc && (rc = emu_control_new(rest, token, &ctl)) != 0) {
+		snprintf(err, sizeof(err), "cannot start the call engine: %s", strerror(rc));
+		emu_rest_free(rest);
+	}
 	xwipe(token, strlen(token));
 	free(token);
 	if (rc)
 		return cli_fail("emulator: %s", err);
-	/* The engine attaches here: emu_rest_set_hooks(rest, &engine_hooks). */
+	emu_control_attach(ctl, rest);
 
 	/* block the stop signals in every thread; this one waits for them */
 	sigset_t set;
@@ -195,6 +203,7 @@ int cmd_emulator(int argc, char **argv)
 	struct httpd *h = NULL;
 	rc = httpd_start(&h, &hc, err, sizeof(err));
 	if (rc) {
+		emu_control_free(ctl);
 		emu_rest_free(rest);
 		cli_hint("pick another port with --listen 127.0.0.1:PORT (0 = any free port)");
 		return cli_fail("emulator: cannot listen on %s: %s", listen, err);
@@ -210,6 +219,7 @@ int cmd_emulator(int argc, char **argv)
 	int sig = 0;
 	sigwait(&set, &sig);
 	httpd_stop(h);
+	emu_control_free(ctl);
 	emu_rest_free(rest);
 	if (token_path[0]) {
 		unlink(token_path);

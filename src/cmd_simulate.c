@@ -76,7 +76,7 @@ int cmd_simulate(int argc, char **argv)
 	if (argc - optind > SIMULATE_MAX_FILES)
 		return cli_usage("more than %d flow files", SIMULATE_MAX_FILES);
 	/* the token signs webhooks to a live app ("app_url"); it never goes on argv */
-	struct emu_flow_opts fo = {getenv(token_env)};
+	struct emu_flow_opts fo = {.auth_token = getenv(token_env)};
 	int passed = 0, failed = 0;
 	json_t *all = json_array();
 	for (int i = optind; i < argc; i++) {
