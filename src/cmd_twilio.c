@@ -17,6 +17,7 @@
 #include "twilio_rest.h"
 #include "util/buf.h"
 #include "util/mem.h"
+#include "util/ids.h"
 
 #define MAX_URL       2048 /* a webhook URL we will set */
 #define MAX_LINE      256  /* a login input line */
@@ -156,28 +157,6 @@ static void scopy(char *d, size_t n, const char *s)
 
 /* ---- validation ---- */
 
-static bool is_e164(const char *s)
-{
-	size_t n = strlen(s);
-	if (n < 3 || n > 16 || s[0] != '+' || s[1] < '1' || s[1] > '9')
-		return false;
-	for (size_t i = 1; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
-
-static bool is_sid(const char *s, const char *prefix)
-{
-	if (strlen(s) != 34 || strncmp(s, prefix, 2) != 0)
-		return false;
-	for (int i = 2; i < 34; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
-		      (s[i] >= 'A' && s[i] <= 'F')))
-			return false;
-	return true;
-}
-
 /* An absolute http(s) URL with a host, no spaces or controls, bounded. */
 static bool is_http_url(const char *s)
 {
@@ -200,7 +179,7 @@ static bool is_http_url(const char *s)
 
 static int check_number_arg(const char *s)
 {
-	if (is_e164(s) || is_sid(s, "PN"))
+	if (id_e164(s) || id_sid(s, "PN"))
 		return 0;
 	return cli_usage("'%s' is neither a +E164 number (e.g. +14155550100) nor a PN... SID", s);
 }
@@ -350,7 +329,7 @@ static int find_number(struct session *s, const char *arg, json_t **num)
 	char path[256];
 	struct tw_error e;
 	int rc;
-	if (is_sid(arg, "PN")) {
+	if (id_sid(arg, "PN")) {
 		numbers_path(s, path, sizeof(path), arg);
 		rc = tw_request(&s->c, TW_API_2010, "GET", path, NULL, 0, num, &e);
 		if (rc == ENOENT && e.code == 20404) {
@@ -985,7 +964,7 @@ static int trunks_set(int argc, char **argv)
 	if (o.argc != 1)
 		return cli_usage(o.argc ? "one TK... SID only" : "missing the trunk SID (TK...)");
 	const char *tk = o.argv[0];
-	if (!is_sid(tk, "TK"))
+	if (!id_sid(tk, "TK"))
 		return cli_usage("'%s' is not a trunk SID (TK + 32 hex)", tk);
 	if (!o.xfer_mode && !o.xfer_cid)
 		return cli_usage("give --transfer-mode and/or --transfer-caller-id");
@@ -1122,7 +1101,7 @@ static int login(int argc, char **argv)
 	memset(&cr, 0, sizeof(cr));
 	char line[MAX_LINE], key[MAX_LINE] = "";
 	if ((rc = read_line(in, tty, false, "Account SID (AC...): ", line, sizeof(line))) ||
-	    !is_sid(line, "AC")) {
+	    !id_sid(line, "AC")) {
 		cli_fail("%s: expected an account SID (AC + 32 hex) on the first line", leaf());
 		return EXIT_FAIL;
 	}
@@ -1131,7 +1110,7 @@ static int login(int argc, char **argv)
 		if (read_line(in, tty, false,
 		              "API key SID (SK..., or Enter to use the auth token): ", key,
 		              sizeof(key)) == 0 &&
-		    *key && !is_sid(key, "SK")) {
+		    *key && !id_sid(key, "SK")) {
 			cli_fail("%s: '%s' is not an API key SID (SK + 32 hex)", leaf(), key);
 			return EXIT_FAIL;
 		}
@@ -1139,7 +1118,7 @@ static int login(int argc, char **argv)
 		               sizeof(line));
 	} else {
 		rc = read_line(in, tty, true, "", line, sizeof(line));
-		if (!rc && is_sid(line, "SK")) {
+		if (!rc && id_sid(line, "SK")) {
 			snprintf(key, sizeof(key), "%s", line);
 			rc = read_line(in, tty, true, "", line, sizeof(line));
 		}

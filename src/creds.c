@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "util/mem.h"
+#include "util/ids.h"
 
 int creds_config_dir(char *out, size_t outlen)
 {
@@ -49,17 +50,6 @@ bool creds_profile_name_ok(const char *name)
 	for (const char *p = name; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
-			return false;
-	return true;
-}
-
-static bool sid_ok(const char *s, const char *prefix)
-{
-	if (strlen(s) != 34 || strncmp(s, prefix, 2) != 0)
-		return false;
-	for (int i = 2; i < 34; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
-		      (s[i] >= 'A' && s[i] <= 'F')))
 			return false;
 	return true;
 }
@@ -362,11 +352,11 @@ static int from_env(struct creds *c, char *err, size_t errlen)
 		         "TWILIO_API_KEY + TWILIO_API_SECRET is");
 		return EINVAL;
 	}
-	if (!sid_ok(sid, "AC")) {
+	if (!id_sid(sid, "AC")) {
 		snprintf(err, errlen, "TWILIO_ACCOUNT_SID is not an account SID (AC + 32 hex)");
 		return EINVAL;
 	}
-	if (user != sid && !sid_ok(user, "SK")) {
+	if (user != sid && !id_sid(user, "SK")) {
 		snprintf(err, errlen, "TWILIO_API_KEY is not an API key SID (SK + 32 hex)");
 		return EINVAL;
 	}
@@ -403,7 +393,7 @@ int creds_resolve(struct creds *c, const char *profile, char *err, size_t errlen
 				snprintf(err, errlen, "no profile named '%s'", name);
 			else
 				snprintf(err, errlen, "no active profile");
-		} else if (!sid_ok(p->account_sid, "AC") || !p->secret[0]) {
+		} else if (!id_sid(p->account_sid, "AC") || !p->secret[0]) {
 			rc = EBADMSG;
 			snprintf(err, errlen, "profile '%s' is incomplete", name);
 		} else {

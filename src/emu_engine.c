@@ -16,6 +16,7 @@
 #include "twiml/twiml.h"
 #include "util/buf.h"
 #include "util/mem.h"
+#include "util/ids.h"
 
 const struct emu_rule emu_rules[EMU_R__COUNT] = {
     [EMU_R_CONF_REFER] = {"voice.conference-refer", 603,
@@ -1398,19 +1399,6 @@ static void target_free(struct target *t)
 	free(t->uri);
 }
 
-static bool is_e164(const char *s)
-{
-	if (s[0] != '+' || s[1] < '1' || s[1] > '9')
-		return false;
-	size_t n = strlen(s + 1);
-	if (n < 2 || n > 15)
-		return false;
-	for (size_t i = 1; s[i]; i++)
-		if (!isdigit((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
 static bool ends_with_ci(const char *s, const char *suf)
 {
 	size_t a = strlen(s), b = strlen(suf);
@@ -1575,8 +1563,8 @@ static void trunk_refer(struct call *c, int li, const struct emu_refer_req *req)
 	const char *u = t.user[0] == '+' ? t.user + 1 : t.user;
 	bool emergency = strcmp(u, "911") == 0 || strcmp(u, "933") == 0 || strcmp(u, "1911") == 0 ||
 	                 strcmp(u, "1933") == 0;
-	bool pstn = (strcasecmp(t.scheme, "tel") == 0 && is_e164(t.user)) ||
-	            (strcasecmp(t.scheme, "sip") == 0 && is_e164(t.user) &&
+	bool pstn = (strcasecmp(t.scheme, "tel") == 0 && id_e164(t.user)) ||
+	            (strcasecmp(t.scheme, "sip") == 0 && id_e164(t.user) &&
 	             ends_with_ci(t.host, ".pstn.twilio.com"));
 	if (c->mode == EMU_XFER_DISABLE_ALL) {
 		ev(c, "error", l, 32218, "Transfer not allowed: TransferMode is disable-all");
@@ -1633,7 +1621,7 @@ static void plivo_refer(struct call *c, int li, const struct emu_refer_req *req)
 		why = "the target resolves to a private IP address";
 	else if (!ends_with_ci(t.host, suffix))
 		why = "the Refer-To host is not the trunk's domain";
-	else if (number && !is_e164(t.user))
+	else if (number && !id_e164(t.user))
 		why = "the target number is not E.164";
 	if (!why && number && c->countries) {
 		bool ok = false;

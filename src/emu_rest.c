@@ -13,6 +13,7 @@
 
 #include "util/buf.h"
 #include "util/mem.h"
+#include "util/ids.h"
 
 struct fault {
 	int status;      /* 0 = stall only */
@@ -66,28 +67,6 @@ void emu_rest_date_iso8601(char out[40])
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(out, 40, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static bool sid_shape(const char *s, const char *prefix)
-{
-	if (!s || strlen(s) != 34 || strncmp(s, prefix, 2) != 0)
-		return false;
-	for (int i = 2; i < 34; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
-		      (s[i] >= 'A' && s[i] <= 'F')))
-			return false;
-	return true;
-}
-
-static bool e164(const char *s)
-{
-	size_t n = strlen(s);
-	if (n < 3 || n > 16 || s[0] != '+' || s[1] < '1' || s[1] > '9')
-		return false;
-	for (size_t i = 1; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
 }
 
 static bool http_url(const char *s)
@@ -455,10 +434,10 @@ static int check_fields(struct emu_rest *r, const struct field *tab, size_t n, c
 			ok = strcasecmp(v, "GET") == 0 || strcasecmp(v, "POST") == 0;
 			break;
 		case V_SID_AP:
-			ok = !*v || sid_shape(v, "AP");
+			ok = !*v || id_sid(v, "AP");
 			break;
 		case V_SID_TK:
-			ok = !*v || (sid_shape(v, "TK") && find_by(r->trunks, "sid", v));
+			ok = !*v || (id_sid(v, "TK") && find_by(r->trunks, "sid", v));
 			break;
 		case V_TEXT64:
 			ok = strlen(v) <= 64;
@@ -704,7 +683,7 @@ static int numbers_create(struct ctx *c)
 {
 	struct emu_rest *r = c->r;
 	const char *phone = form_get(&c->body, "PhoneNumber");
-	if (!phone || !e164(phone)) {
+	if (!phone || !id_e164(phone)) {
 		send_error(c->resp, 400, 21401, "PhoneNumber %s is not a valid phone number",
 		           phone ? phone : "(missing)");
 		return 0;
@@ -865,7 +844,7 @@ json_t *emu_rest_call_new(struct emu_rest *r, const char *from, const char *to,
 
 static bool call_party(const char *s, bool to)
 {
-	if (e164(s))
+	if (id_e164(s))
 		return true;
 	if (strncmp(s, "client:", 7) == 0 && s[7] && strlen(s) <= 7 + 256)
 		return true;
@@ -1338,7 +1317,7 @@ void emu_rest_handle(void *ctx, const struct http_req *req, struct http_resp *re
 
 int emu_rest_new(struct emu_rest **out, const struct emu_rest_config *cfg, char *err, size_t errlen)
 {
-	if (!sid_shape(cfg->account_sid, "AC")) {
+	if (!id_sid(cfg->account_sid, "AC")) {
 		snprintf(err, errlen, "account SID must be AC followed by 32 hex digits");
 		return EINVAL;
 	}
@@ -1347,7 +1326,7 @@ int emu_rest_new(struct emu_rest **out, const struct emu_rest_config *cfg, char 
 		return EINVAL;
 	}
 	if (cfg->api_key_sid &&
-	    (!sid_shape(cfg->api_key_sid, "SK") || !cfg->api_key_secret ||
+	    (!id_sid(cfg->api_key_sid, "SK") || !cfg->api_key_secret ||
 	     strlen(cfg->api_key_secret) < 8 || strlen(cfg->api_key_secret) > 128)) {
 		snprintf(err, errlen, "API key must be SK + 32 hex digits with a secret of 8..128");
 		return EINVAL;
@@ -1436,7 +1415,7 @@ json_t *emu_rest_trunk_get(struct emu_rest *r, const char *trunk_sid)
 int emu_rest_call_put(struct emu_rest *r, const json_t *call)
 {
 	const char *sid = json_string_value(json_object_get(call, "sid"));
-	if (!sid_shape(sid, "CA"))
+	if (!id_sid(sid, "CA"))
 		return EINVAL;
 	json_t *copy = json_deep_copy(call);
 	char date[40];

@@ -9,6 +9,7 @@
 #include "twiml/lint.h"
 #include "util/mem.h"
 #include "util/str.h"
+#include "util/ids.h"
 
 void twiml_findings_init(struct twiml_findings *f)
 {
@@ -187,13 +188,6 @@ static bool is_sip_uri(struct str s)
 	return true;
 }
 
-static bool is_sid(struct str s, const char *prefix)
-{
-	if (s.len != 34 || strncmp(s.p, prefix, 2) != 0)
-		return false;
-	return all_in((struct str){s.p + 2, 32}, "0123456789abcdefABCDEF");
-}
-
 /* Whether the value fits the attribute (or text) schema; why it does not in why. */
 static bool value_ok(const struct twiml_attr_schema *a, struct str v, char *why, size_t wsz)
 {
@@ -250,7 +244,7 @@ static bool value_ok(const struct twiml_attr_schema *a, struct str v, char *why,
 		snprintf(why, wsz, "may hold only 0-9 A-D w W # *");
 		break;
 	case TWIML_T_SID:
-		ok = is_sid(v, a->values);
+		ok = id_sid_n(v.p, v.len, a->values);
 		snprintf(why, wsz, "must be a %s SID (%s and 32 hex digits)", a->values, a->values);
 		break;
 	}

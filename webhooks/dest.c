@@ -10,6 +10,7 @@
 
 #include "twiml/twiml.h"
 #include "util/mem.h"
+#include "util/ids.h"
 
 /* The variables of docs/interface.md. Bounds: From/To are E.164 (at most 16
  * characters) on PSTN calls and a SIP URI on SIP calls, capped here at 64 (192
@@ -107,17 +108,6 @@ static bool hv_plain(int c)
 static bool hname_char(int c)
 {
 	return is_alnum(c) || (c && strchr("-._!*+~'", c));
-}
-
-static bool is_e164(const char *s)
-{
-	if (s[0] != '+' || s[1] < '1' || s[1] > '9')
-		return false;
-	size_t n = 0;
-	for (const char *p = s + 1; *p; p++, n++)
-		if (!is_digit(*p))
-			return false;
-	return n >= 2 && n <= 15;
 }
 
 bool dest_is_sip(const struct dest *d)
@@ -325,7 +315,7 @@ static int check_route(const char *route, struct dest_error *err)
 	const char *num = route;
 	if (strncmp(route, "tel:", 4) == 0)
 		num = route + 4;
-	if (!is_e164(num))
+	if (!id_e164(num))
 		return fail(
 		    err, "route",
 		    "route %s is not E.164: write + and the country code, e.g. +14155550100",
@@ -347,7 +337,7 @@ static int check_caller_id(const struct dest *d, struct dest_error *err)
 		return fail(err, "caller_id", "caller id is %zu characters, over the limit of %d",
 		            len, DEST_CALLER_ID_MAX);
 	if (!dest_is_sip(d)) {
-		if (!is_e164(s))
+		if (!id_e164(s))
 			return fail(
 			    err, "caller_id",
 			    "caller id %s is not E.164: a number route needs a phone number "

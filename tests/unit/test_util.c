@@ -4,6 +4,7 @@
 
 #include "test.h"
 #include "util/buf.h"
+#include "util/ids.h"
 #include "util/mem.h"
 #include "util/str.h"
 
@@ -63,6 +64,38 @@ static void mem_helpers(void)
 	free(s);
 }
 
+static void ids_shapes(void)
+{
+	static const struct {
+		const char *s;
+		bool ok;
+	} e164[] = {
+	    {"+14155550100", true},
+	    {"+44", true},
+	    {"+4", false},
+	    {"+123456789012345", true},   /* 15 digits */
+	    {"+1234567890123456", false}, /* 16 */
+	    {"+04155550100", false},
+	    {"14155550100", false},
+	    {"+1 415", false},
+	    {"+1415555010a", false},
+	    {"", false},
+	};
+	for (size_t i = 0; i < sizeof(e164) / sizeof(e164[0]); i++)
+		if (!CHECK(id_e164(e164[i].s) == e164[i].ok))
+			fprintf(stderr, "  id_e164(\"%s\")\n", e164[i].s);
+	CHECK(!id_e164(NULL));
+	CHECK(id_e164_n("+14155550100xyz", 12));
+
+	CHECK(id_sid("CA0123456789abcdef0123456789ABCDEF", "CA"));
+	CHECK(!id_sid("CA0123456789abcdef0123456789ABCDEF", "PN"));
+	CHECK(!id_sid("CA0123456789abcdef0123456789ABCDE", "CA"));   /* 33 */
+	CHECK(!id_sid("CA0123456789abcdef0123456789ABCDEF0", "CA")); /* 35 */
+	CHECK(!id_sid("CA0123456789abcdef0123456789ABCDEG", "CA"));
+	CHECK(!id_sid(NULL, "CA"));
+	CHECK(id_sid_n("PN0123456789abcdef0123456789abcdef!!", 34, "PN"));
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -70,6 +103,7 @@ int main(void)
 	    {"buf_large_printf", buf_large_printf},
 	    {"str_helpers", str_helpers},
 	    {"mem_helpers", mem_helpers},
+	    {"ids_shapes", ids_shapes},
 	    {NULL, NULL},
 	};
 	return test_run(cases);
