@@ -308,7 +308,8 @@ static int refer(struct webhook *w, const struct handler_snap *snap, struct hand
 	    .refer = t->headers,
 	    .nrefer = t->nheaders,
 	};
-	rc = dest_render(d, &vars, resp->body);
+	rc = d == &direct ? dest_render(d, &vars, resp->body)
+	                  : dest_set_render(set, d, &vars, resp->body);
 	if (rc == E2BIG)
 		return why(log, EBADMSG, "a variable's value is too long for destination %s",
 		           d->name);
