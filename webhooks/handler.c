@@ -322,7 +322,11 @@ int handler_handle(const struct handler_settings *s, const struct handler_snap *
                    const struct handler_req *req, struct handler_resp *resp,
                    struct handler_log *log)
 {
-	memset(log, 0, sizeof(*log));
+	/* the fields, not the whole struct: memset would write (and keep resident
+	 * in every worker thread) the 2 KiB of why for each request */
+	log->route = NULL;
+	log->call_sid[0] = log->target[0] = log->dest[0] = log->why[0] = '\0';
+	log->sig_failed = false;
 	log->version = -1;
 	resp->allow = NULL;
 	const struct handler_route *route = find_route(s, req->path);
