@@ -832,6 +832,9 @@ struct dest_tmpl *dest_compile(const struct dest *d)
 {
 	if (!d || !d->route)
 		return NULL;
+	for (size_t i = 0; dest_is_sip(d) && i < d->nheaders; i++)
+		if (!d->headers[i].name || !d->headers[i].value)
+			return NULL; /* not a destination a store holds: dest_render decides */
 	/* a tag that happens to occur in the destination's own text is retried */
 	static const char *const tags[] = {"hoffVarQz", "hoffSlotJx", "zqHandoffVk", "xVarWqK9"};
 	for (size_t k = 0; k < sizeof(tags) / sizeof(tags[0]); k++) {
