@@ -4,6 +4,7 @@
 
 #include <civetweb.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,28 +154,100 @@ static void send_resp(struct mg_connection *conn, const struct http_resp *resp, 
 }
 
 /* Reads the body, refusing one over the limit before reading it. Returns the
- * HTTP status to answer with instead of calling the handler, or 0. */
+ * HTTP status to answer with instead of calling the handler, or 0. A body of
+ * known length is read straight into its buffer, sized once. */
 static int read_body(struct mg_connection *conn, const struct mg_request_info *ri, size_t max,
                      struct buf *body)
 {
 	if (ri->content_length > 0 && (unsigned long long)ri->content_length > max)
 		return 413;
-	if (ri->content_length > 0 && !body->p) { /* one allocation when the size is known */
+	if (ri->content_length > 0 && body->cap < (size_t)ri->content_length + 1) {
+		free(body->p);
 		body->cap = (size_t)ri->content_length + 1;
 		body->p = xmalloc(body->cap);
-		body->p[0] = '\0';
 	}
-	char chunk[4096];
+	body->len = 0;
+	if (body->p)
+		body->p[0] = '\0';
 	for (;;) {
+		size_t room = body->p && body->cap > body->len + 1 ? body->cap - body->len - 1 : 0;
+		if (room > body->max - body->len)
+			room = body->max - body->len;
+		if (room > 0) {
+			int n = mg_read(conn, body->p + body->len, room);
+			if (n < 0)
+				return 400;
+			if (n == 0)
+				return 0;
+			body->len += (size_t)n;
+			body->p[body->len] = '\0';
+			continue;
+		}
+		/* no length given (chunked), or more than it said: grow or refuse */
+		char chunk[4096];
 		int n = mg_read(conn, chunk, sizeof(chunk));
 		if (n < 0)
 			return 400;
 		if (n == 0)
 			return 0;
-		if (buf_add(body, chunk, (size_t)n) != 0) {
-			/* drain a little so the 413 reaches a client still sending */
+		if (buf_add(body, chunk, (size_t)n) != 0)
 			return 413;
-		}
+	}
+}
+
+/* Each worker thread keeps its request and answer buffers between requests
+ * (up to KEEP_BYTES each): no malloc/free per request. */
+#define KEEP_BYTES (16 * 1024)
+struct bufs {
+	struct buf resp, body;
+};
+static pthread_key_t bufs_key;
+static pthread_once_t bufs_once = PTHREAD_ONCE_INIT;
+
+static void bufs_free(void *p)
+{
+	struct bufs *b = p;
+	if (b) {
+		buf_free(&b->resp);
+		buf_free(&b->body);
+		free(b);
+	}
+}
+
+static void bufs_init(void)
+{
+	pthread_key_create(&bufs_key, bufs_free);
+}
+
+static struct bufs *thread_bufs(void)
+{
+	pthread_once(&bufs_once, bufs_init);
+	struct bufs *b = pthread_getspecific(bufs_key);
+	if (!b) {
+		b = xcalloc(1, sizeof(*b));
+		pthread_setspecific(bufs_key, b);
+	}
+	return b;
+}
+
+/* Takes a buffer's memory for this request: capped at max, empty. */
+static void take(struct buf *dst, struct buf *kept, size_t max)
+{
+	*dst = *kept;
+	dst->max = max;
+	buf_reset(dst);
+	kept->p = NULL;
+	kept->cap = 0;
+}
+
+/* Gives it back after the request, or frees it when it grew large. */
+static void give_back(struct buf *kept, struct buf *b)
+{
+	if (b->p && b->cap <= KEEP_BYTES) {
+		*kept = *b;
+		kept->len = 0;
+	} else {
+		buf_free(b);
 	}
 }
 
@@ -190,15 +263,16 @@ static int begin_request(struct mg_connection *conn)
 		nheaders++;
 	}
 
+	struct bufs *tb = thread_bufs();
 	struct http_resp resp = {.status = 200};
-	buf_init(&resp.body, HTTPD_MAX_RESPONSE);
-	/* most answers fit: one allocation instead of several (kept under 1 KiB,
-	 * where glibc malloc would consolidate its fast bins on every request) */
-	resp.body.p = xmalloc(1000);
-	resp.body.cap = 1000;
-	resp.body.p[0] = '\0';
+	take(&resp.body, &tb->resp, HTTPD_MAX_RESPONSE);
+	if (!resp.body.p) { /* most answers fit: one allocation instead of several */
+		resp.body.p = xmalloc(1000);
+		resp.body.cap = 1000;
+		resp.body.p[0] = '\0';
+	}
 	struct buf body;
-	buf_init(&body, h->cfg.max_body);
+	take(&body, &tb->body, h->cfg.max_body);
 
 	int early = read_body(conn, ri, h->cfg.max_body, &body);
 	if (early) {
@@ -222,8 +296,8 @@ static int begin_request(struct mg_connection *conn)
 	}
 	send_resp(conn, &resp, strcmp(ri->request_method, "HEAD") == 0);
 	int status = resp.status;
-	buf_free(&resp.body);
-	buf_free(&body);
+	give_back(&tb->resp, &resp.body);
+	give_back(&tb->body, &body);
 	return status;
 }
 

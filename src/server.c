@@ -332,14 +332,22 @@ static void lputq(struct line *l, const char *s, size_t max)
 {
 	static const char hexd[] = "0123456789abcdef";
 	lput(l, "\"", 1);
-	for (size_t i = 0; i < max && s[i]; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
-			char e[4] = {'\\', 'x', hexd[c >> 4], hexd[c & 15]};
-			lput(l, e, 4);
-		} else {
-			lput(l, (const char *)&c, 1);
+	size_t i = 0;
+	while (i < max && s[i]) {
+		size_t run = i; /* printable bytes go in runs, not one call each */
+		while (run < max && (unsigned char)s[run] >= 0x20 && s[run] != 0x7f &&
+		       s[run] != '"' && s[run] != '\\')
+			run++;
+		if (run > i) {
+			lput(l, s + i, run - i);
+			i = run;
+			continue;
 		}
+		if (i >= max || !s[i])
+			break;
+		unsigned char c = (unsigned char)s[i++];
+		char e[4] = {'\\', 'x', hexd[c >> 4], hexd[c & 15]};
+		lput(l, e, 4);
 	}
 	lput(l, "\"", 1);
 }

@@ -324,6 +324,24 @@ static int by_name(const void *a, const void *b)
 	return strcmp(((const struct dest *)a)->name, ((const struct dest *)b)->name);
 }
 
+/* Compiles each destination's answer once, so requests only splice values in. */
+static void compile_set(struct dest_set *set)
+{
+	if (!set->n)
+		return;
+	set->tmpl = xcalloc(set->n, sizeof(*set->tmpl));
+	for (size_t i = 0; i < set->n; i++)
+		set->tmpl[i] = dest_compile(&set->dests[i]);
+}
+
+int dest_set_render(const struct dest_set *s, const struct dest *d, const struct dest_vars *v,
+                    struct buf *out)
+{
+	if (s && s->tmpl && d >= s->dests && d < s->dests + s->n && s->tmpl[d - s->dests])
+		return dest_tmpl_render(s->tmpl[d - s->dests], v, out);
+	return dest_render(d, v, out);
+}
+
 struct dest_set *dest_set_new(const struct dest *dests, size_t n)
 {
 	struct dest_set *set = xcalloc(1, sizeof(*set));
@@ -338,6 +356,7 @@ struct dest_set *dest_set_new(const struct dest *dests, size_t n)
 		qsort(set->dests, n, sizeof(*set->dests), by_name);
 	}
 	set->n = n;
+	compile_set(set);
 	return set;
 }
 
@@ -370,8 +389,12 @@ void dest_set_release(struct dest_set *s)
 {
 	if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; i < s->n; i++) {
 		dest_clear(&s->dests[i]);
+		if (s->tmpl)
+			dest_tmpl_free(s->tmpl[i]);
+	}
+	free(s->tmpl);
 	free(s->dests);
 	free(s);
 }
@@ -440,6 +463,7 @@ static int read_set(struct store *s, int64_t v, struct dest_set **out, char *err
 		dest_set_release(set);
 		return rc;
 	}
+	compile_set(set);
 	*out = set;
 	return 0;
 }

@@ -17,10 +17,16 @@ struct dest_set {
 	size_t n;
 	/* private: */
 	int refs;
+	struct dest_tmpl **tmpl; /* each destination's compiled answer (NULL: not compiled) */
 };
 
 /* Finds a destination by name, ASCII case-insensitively; NULL when absent. */
 const struct dest *dest_set_find(const struct dest_set *s, struct str name);
+/* Renders d, one of s's destinations, exactly as dest_render does, through
+ * the answer compiled when s was built (no tree, no allocation) when there
+ * is one. Returns 0 or dest_render's errors. */
+int dest_set_render(const struct dest_set *s, const struct dest *d, const struct dest_vars *v,
+                    struct buf *out);
 /* Take and drop a reference (thread-safe); the last release frees the set. */
 void dest_set_hold(struct dest_set *s);
 void dest_set_release(struct dest_set *s);

@@ -92,6 +92,20 @@ int dest_render(const struct dest *d, const struct dest_vars *v, struct buf *out
  * part (not XML-escaped). Appends to out; returns 0 or E2BIG as dest_render. */
 int dest_render_target(const struct dest *d, const struct dest_vars *v, struct buf *out);
 
+/* A destination's answer compiled once (for a snapshot the server serves
+ * from): the literal bytes come from the same renderer as dest_render's, with
+ * the variables' places cut out, so rendering splices the encoded values into
+ * one buffer without building a tree or allocating. */
+struct dest_tmpl;
+/* Compiles d; NULL when it cannot be compiled (dest_render then answers,
+ * e.g. with EINVAL for an invalid template). Free with dest_tmpl_free. */
+struct dest_tmpl *dest_compile(const struct dest *d);
+/* Appends exactly what dest_render(d, v, out) would, and returns what it
+ * would (0 or E2BIG, with the same limits). On E2BIG out may be freed (its
+ * cap) or left as it was (a value's bound). */
+int dest_tmpl_render(const struct dest_tmpl *t, const struct dest_vars *v, struct buf *out);
+void dest_tmpl_free(struct dest_tmpl *t); /* NULL is fine */
+
 /* Whether the route dials SIP (sip:/sips:) rather than a number. */
 bool dest_is_sip(const struct dest *d);
 

@@ -308,7 +308,8 @@ static int refer(struct webhook *w, const struct handler_snap *snap, struct hand
 	    .refer = t->headers,
 	    .nrefer = t->nheaders,
 	};
-	rc = dest_render(d, &vars, resp->body);
+	rc = d == &direct ? dest_render(d, &vars, resp->body)
+	                  : dest_set_render(set, d, &vars, resp->body);
 	if (rc == E2BIG)
 		return why(log, EBADMSG, "a variable's value is too long for destination %s",
 		           d->name);
@@ -321,7 +322,11 @@ int handler_handle(const struct handler_settings *s, const struct handler_snap *
                    const struct handler_req *req, struct handler_resp *resp,
                    struct handler_log *log)
 {
-	memset(log, 0, sizeof(*log));
+	/* the fields, not the whole struct: memset would write (and keep resident
+	 * in every worker thread) the 2 KiB of why for each request */
+	log->route = NULL;
+	log->call_sid[0] = log->target[0] = log->dest[0] = log->why[0] = '\0';
+	log->sig_failed = false;
 	log->version = -1;
 	resp->allow = NULL;
 	const struct handler_route *route = find_route(s, req->path);

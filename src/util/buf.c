@@ -31,11 +31,11 @@ void buf_reset(struct buf *b)
 		b->p[0] = '\0';
 }
 
-int buf_add(struct buf *b, const void *p, size_t n)
+char *buf_extend(struct buf *b, size_t n)
 {
 	if (n > b->max - b->len) {
 		buf_free(b);
-		return E2BIG;
+		return NULL;
 	}
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 64;
@@ -46,10 +46,19 @@ int buf_add(struct buf *b, const void *p, size_t n)
 		b->p = xrealloc(b->p, cap);
 		b->cap = cap;
 	}
-	if (n)
-		memcpy(b->p + b->len, p, n);
+	char *at = b->p + b->len;
 	b->len += n;
 	b->p[b->len] = '\0';
+	return at;
+}
+
+int buf_add(struct buf *b, const void *p, size_t n)
+{
+	char *at = buf_extend(b, n);
+	if (!at)
+		return E2BIG;
+	if (n)
+		memcpy(at, p, n);
 	return 0;
 }
 

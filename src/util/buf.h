@@ -24,6 +24,10 @@ void buf_reset(struct buf *b);
 int buf_add(struct buf *b, const void *p, size_t n);
 int buf_adds(struct buf *b, const char *s);
 int buf_addc(struct buf *b, char c);
+/* Grows the buffer by n bytes and returns where they start, for the caller to
+ * fill (the NUL after them is written); NULL on E2BIG (the buffer is then
+ * freed, as buf_add does). */
+char *buf_extend(struct buf *b, size_t n);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 
