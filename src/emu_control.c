@@ -16,6 +16,7 @@ struct emu_control {
 	struct emu_engine *eng;
 	struct emu_rest *rest;
 	struct emu_live live;
+	char *token; /* our copy of the signing token, wiped on free */
 };
 
 int emu_control_new(struct emu_rest *rest, const char *auth_token, struct emu_control **out)
@@ -24,7 +25,8 @@ int emu_control_new(struct emu_rest *rest, const char *auth_token, struct emu_co
 		return EINVAL;
 	struct emu_control *c = xcalloc(1, sizeof(*c));
 	c->rest = rest;
-	c->live.auth_token = auth_token;
+	c->token = xstrdup(auth_token ? auth_token : "");
+	c->live.auth_token = c->token;
 	struct emu_config cfg;
 	emu_config_init(&cfg);
 	cfg.clock = EMU_CLOCK_REAL;
@@ -34,6 +36,8 @@ int emu_control_new(struct emu_rest *rest, const char *auth_token, struct emu_co
 		cfg.signer = (struct emu_signer){&c->live, emu_live_sign};
 	int rc = emu_engine_new(&cfg, &c->eng);
 	if (rc) {
+		xwipe(c->token, strlen(c->token));
+		free(c->token);
 		free(c);
 		return rc;
 	}
@@ -46,6 +50,8 @@ void emu_control_free(struct emu_control *c)
 	if (!c)
 		return;
 	emu_engine_free(c->eng);
+	xwipe(c->token, strlen(c->token));
+	free(c->token);
 	free(c);
 }
 

@@ -13,7 +13,7 @@
 struct emu_control;
 
 /* Creates the engine behind the control endpoints: real clock, the live fetcher,
- * webhooks signed with auth_token (borrowed; must outlive the control), the REST
+ * webhooks signed with auth_token (copied: the caller may wipe its own at once), the REST
  * twin's account SID. cfg_rules may be NULL (defaults). 0 or an errno value; *out
  * is written only on success. Free with emu_control_free after the server stopped. */
 int emu_control_new(struct emu_rest *rest, const char *auth_token, struct emu_control **out);
