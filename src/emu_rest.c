@@ -921,12 +921,10 @@ static int calls_create(struct ctx *c)
 	if (r->hooks.call_created)
 		r->hooks.call_created(r->hooks.ctx, json_string_value(json_object_get(o, "sid")),
 		                      o);
-	/* the engine may have moved it on already: answer what is stored now */
-	json_t *now = emu_rest_call_get(r, json_string_value(json_object_get(o, "sid")));
-	json_t *pub = public_copy(now ? now : o);
+	/* Twilio answers the call as created ("queued"); it runs afterwards */
+	json_t *pub = public_copy(o);
 	send_json(c->resp, 201, pub);
 	json_decref(pub);
-	json_decref(now);
 	json_decref(o);
 	return 0;
 }

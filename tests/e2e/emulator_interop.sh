@@ -47,7 +47,7 @@ expect_eq "legs after the target hung up" "$(jq -r '.after1 | join(",")' <<<"$J"
 # the REST client
 expect_eq "numbers created and listed by the package" "$(jq -r '.listed | join(",")' <<<"$J")" "+14155550198,+14155550199"
 expect_eq "number updated by the package" "$(jq -r '"\(.updated) \(.getNumber)"' <<<"$J")" "true GET"
-expect_eq "calls.create: an outbound-api call" "$(jq -r .created.direction <<<"$J")" outbound-api
+expect_eq "calls.create: an outbound-api call, answered queued" "$(jq -r '"\(.created.direction) \(.created.status)"' <<<"$J")" "outbound-api queued"
 expect_match "its sid" "$(jq -r .created.sid <<<"$J")" '^CA[0-9a-f]{32}$'
 expect_eq "the engine fetched its Url (in the call's events)" "$(jq -r '.createdEvents | join(",")' <<<"$J")" \
 	"Voice URL POST $(jq -r .app <<<"$J")/outbound"

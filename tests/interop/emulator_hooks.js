@@ -118,7 +118,10 @@ async function main() {
 
   // 3. an outbound call created with the package's REST client
   const call = await client.calls.create({ to: "+14155550111", from: "+14155550199", url: `${app}/outbound` });
-  out.created = { sid: call.sid, direction: call.direction };
+  out.created = { sid: call.sid, direction: call.direction, status: call.status };
+  // it runs after the create answer (as on Twilio): wait, bounded, for its end
+  for (let i = 0; i < 100 && (await client.calls(call.sid).fetch()).status !== "completed"; i++)
+    await new Promise((ok) => setTimeout(ok, 50));
   const ev = await control("GET", `/emulator/calls/${call.sid}/events`);
   out.createdEvents = ev.json.filter((e) => e.kind === "webhook").map((e) => e.text);
   out.createdFetched = (await client.calls(call.sid).fetch()).status;

@@ -1,6 +1,7 @@
 /* test_emu_control: the control endpoints through the REST twin's handler, no socket. */
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "emu_control.h"
 #include "emu_flow.h"
@@ -158,9 +159,20 @@ static void outbound_api_call_runs(void)
 	         &j),
 	    201);
 	const char *s = json_string_value(json_object_get(j, "sid"));
+	/* answered as created, like Twilio; the call runs on its own thread */
+	CHECK_STR(json_string_value(json_object_get(j, "status")), "queued");
 	json_t *c = NULL;
 	char path[128];
 	snprintf(path, sizeof(path), "/emulator/calls/%s", s ? s : "x");
+	for (int i = 0; i < 500; i++) { /* at most 5 s */
+		json_t *o = emu_rest_call_get(rest, s);
+		bool done =
+		    strcmp(json_string_value(json_object_get(o, "status")), "completed") == 0;
+		json_decref(o);
+		if (done)
+			break;
+		usleep(10000);
+	}
 	CHECK_INT(call("GET", path, NULL, &c), 200);
 	CHECK_STR(json_string_value(json_object_get(leg(c, "P"), "direction")), "outbound-api");
 	CHECK_STR(json_string_value(json_object_get(leg(c, "P"), "status")), "completed");

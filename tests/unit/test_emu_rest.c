@@ -161,7 +161,7 @@ static void call_created(void *ctx, const char *sid, const json_t *call_json)
 	(void)ctx;
 	created_calls++;
 	snprintf(created_sid, sizeof(created_sid), "%s", sid);
-	/* the engine moves the call on; the create answer shows it */
+	/* the engine moves the call on; the create answer still says "queued", as Twilio's */
 	json_t *c = json_deep_copy(call_json);
 	json_object_set_new(c, "status", json_string("ringing"));
 	emu_rest_call_put(twin, c);
@@ -186,11 +186,12 @@ static void hooks(void)
 	    201);
 	CHECK_INT(created_calls, 1);
 	CHECK_STR(json_string_value(json_object_get(j, "sid")), created_sid);
-	CHECK_STR(json_string_value(json_object_get(j, "status")), "ringing");
+	CHECK_STR(json_string_value(json_object_get(j, "status")), "queued");
 	CHECK(json_object_get(j, "_twiml") == NULL);
 	json_decref(j);
 
 	json_t *stored = emu_rest_call_get(twin, created_sid);
+	CHECK_STR(json_string_value(json_object_get(stored, "status")), "ringing");
 	CHECK_STR(json_string_value(json_object_get(stored, "_twiml")), "<Response/>");
 	CHECK_STR(json_string_value(json_object_get(stored, "_method")), "POST");
 	json_decref(stored);
