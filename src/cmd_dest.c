@@ -618,7 +618,8 @@ const struct cmd cmd_dest[] = {
      dest_preview, NULL},
     {"test",
      "NAME [--server URL] [--token-env NAME] [--env sandbox|live] "
-     "[--target answer|busy|no-answer|fail] [--from NUMBER] [--json] [--db PATH]",
+     "[--target answer|busy|no-answer|fail] [--from NUMBER] [--refer-header 'X-Name: VALUE']... "
+     "[--json] [--db PATH]",
      "call the sandbox number, REFER to NAME and show what happens", cmd_dest_test_help,
      cmd_dest_test, NULL},
     {NULL, NULL, NULL, NULL, NULL, NULL},
