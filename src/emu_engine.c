@@ -545,6 +545,12 @@ static void status_callback(struct call *c, struct leg *l, const char *ev_name)
 		return;
 	struct emu_params p = {0};
 	std_params(c, l, &p);
+	/* a <Dial> child skips "queued": its initiated event says CallStatus=initiated */
+	for (size_t i = 0; strcmp(ev_name, "initiated") == 0 && i < p.n; i++)
+		if (strcmp(p.v[i].name, "CallStatus") == 0) {
+			free(p.v[i].value);
+			p.v[i].value = xstrdup("initiated");
+		}
 	emu_params_add(&p, "CallbackSource", "call-progress-events");
 	char num[32];
 	snprintf(num, sizeof(num), "%d", l->seq++);

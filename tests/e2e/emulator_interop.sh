@@ -35,7 +35,7 @@ expect_eq "every kind of webhook was exercised" \
 	"$(jq -r '[.[] | "\(.method) \(.path)"] | unique | join(",")' <<<"$H")" \
 	"GET /action,GET /refer,GET /voice,POST /action,POST /outbound,POST /refer,POST /status,POST /voice"
 expect_eq "status callbacks for every leg state" \
-	"$(jq -r '[.[] | select(.path == "/status") | .status] | unique | join(",")' <<<"$H")" "busy,completed,in-progress,queued,ringing"
+	"$(jq -r '[.[] | select(.path == "/status") | .status] | unique | join(",")' <<<"$H")" "busy,completed,in-progress,initiated,ringing"
 expect_eq "referUrl carried the Refer-To (POST and GET)" \
 	"$(jq -r '[.[] | select(.path == "/refer") | .target] | join(" ")' <<<"$H")" \
 	"<sip:billing@agent.example.com> <sip:billing@agent.example.com?X-Reason=busy>"
