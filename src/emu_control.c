@@ -312,6 +312,7 @@ static int control(void *ctx, const struct http_req *req, struct http_resp *resp
 struct pending_call {
 	struct emu_control *c;
 	char *sid, *from, *to, *url, *method, *twiml;
+	char *sc, *sc_method, *sc_event; /* StatusCallback, its method and events */
 };
 
 static char *dup_field(const json_t *call, const char *k)
@@ -333,6 +334,9 @@ static void run_pending(struct pending_call *pc)
 	sp.voice_url = pc->url;
 	sp.voice_method = pc->method;
 	sp.twiml = pc->twiml;
+	sp.status_callback = pc->sc;
+	sp.status_callback_method = pc->sc_method;
+	sp.status_callback_event = pc->sc_event;
 	char sid[EMU_SID_LEN + 1];
 	json_t *cj = NULL;
 	if (emu_call_create(c->eng, &sp, sid) == 0 && emu_call_json(c->eng, sid, &cj) == 0)
@@ -344,6 +348,9 @@ static void run_pending(struct pending_call *pc)
 	free(pc->url);
 	free(pc->method);
 	free(pc->twiml);
+	free(pc->sc);
+	free(pc->sc_method);
+	free(pc->sc_event);
 	free(pc);
 }
 
@@ -373,6 +380,9 @@ static void call_created(void *ctx, const char *call_sid, const json_t *call)
 	pc->url = dup_field(call, "_url");
 	pc->method = dup_field(call, "_method");
 	pc->twiml = dup_field(call, "_twiml");
+	pc->sc = dup_field(call, "_status_callback");
+	pc->sc_method = dup_field(call, "_status_callback_method");
+	pc->sc_event = dup_field(call, "_status_callback_event");
 	pthread_mutex_lock(&c->mu);
 	bool spawn = c->running < EMU_CONTROL_MAX_RUNNING;
 	if (spawn)

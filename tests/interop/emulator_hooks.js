@@ -55,6 +55,7 @@ const server = http.createServer((req, res) => {
     const validOtherToken = twilio.validateRequest(token + "x", sig, url, params);
     const q = Object.fromEntries(new URL(url).searchParams);
     hooks.push({
+      query: q,
       method: req.method,
       path,
       valid,
@@ -117,7 +118,13 @@ async function main() {
   out.after2 = r.json.legs.map((l) => `${l.label}=${l.status}`);
 
   // 3. an outbound call created with the package's REST client
-  const call = await client.calls.create({ to: "+14155550111", from: "+14155550199", url: `${app}/outbound` });
+  const call = await client.calls.create({
+    to: "+14155550111",
+    from: "+14155550199",
+    url: `${app}/outbound`,
+    statusCallback: `${app}/status?leg=api`,
+    statusCallbackEvent: ["initiated", "ringing", "answered", "completed"],
+  });
   out.created = { sid: call.sid, direction: call.direction, status: call.status };
   // it runs after the create answer (as on Twilio): wait, bounded, for its end
   for (let i = 0; i < 100 && (await client.calls(call.sid).fetch()).status !== "completed"; i++)

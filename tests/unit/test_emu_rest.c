@@ -107,6 +107,10 @@ static void routes(void)
 	     21213},
 	    {"POST", ROOT "/Calls.json", NULL,
 	     "To=%2B14155550101&From=%2B14155550100&Url=https://a.example/&Method=PUT", 400, 21403},
+	    {"POST", ROOT "/Calls.json", NULL,
+	     "To=%2B14155550101&From=%2B14155550100&Url=https://a.example/&StatusCallback=https://"
+	     "a.example/s&StatusCallbackEvent=ringing&StatusCallbackEvent=hungup",
+	     400, 20001},
 	    {"GET", ROOT "/Calls/CA00000000000000000000000000000000.json", NULL, NULL, 404, 20404},
 	    {"GET", "/v1/Trunks/TK00000000000000000000000000000000", NULL, NULL, 404, 20404},
 	    {"POST", "/v1/Trunks", NULL, "TransferMode=everything", 400, 20001},
