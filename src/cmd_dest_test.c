@@ -270,6 +270,9 @@ static int parse(int argc, char **argv, struct dt_opts *o)
 	if (!slug_ok(o->name))
 		return cli_usage("'%s' is not a destination name ([a-z0-9][a-z0-9-]*, at most %d)",
 		                 o->name, DEST_NAME_MAX);
+	if (o->server && o->db)
+		return cli_usage("--db is for the in-process server; with --server the running "
+		                 "server reads its own database");
 	if (o->server && (strlen(o->server) > DT_MAX_URL ||
 	                  (strncmp(o->server, "http://", 7) && strncmp(o->server, "https://", 8))))
 		return cli_usage("--server must be an http:// or https:// URL of at most %d bytes",

@@ -66,6 +66,8 @@ dt "bad --target" 2 billing --target maybe
 dt "bad --env" 2 billing --env staging
 dt "bad --server" 2 billing --server ftp://x
 dt "bad --refer-header" 2 billing --refer-header 'X-Reason'
+dt "--db with --server" 2 billing --server http://127.0.0.1:1 --db "$T/x.db"
+expect_match "says why" "$(cat "$T/err")" 'reads its own database'
 dt "no database" 1 billing --db "$T/none.db"
 expect_match "says which file" "$(cat "$T/err")" "none.db"
 expect_match "listed in dest --help" "$("$HANDOFF" dest --help 2>&1)" 'test'
