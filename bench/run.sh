@@ -3,8 +3,10 @@
 # (signature check, lookup, render), against a bare CivetWeb handler answering
 # a fixed body (the ceiling), and against express + the official twilio
 # package doing the same job. Servers on CPU 0, wrk on CPU 1. Prints req/s,
-# p50, p99, errors and peak RSS for each, the ratios and the targets.
-# Env: BENCH_SECONDS (per wrk run, default 6), BENCH_THREADS (server threads).
+# p50, p99, errors and peak RSS for each, the ratios and the targets; then the
+# emulator engine's transfer flows/s (bench/engine.sh).
+# Env: BENCH_SECONDS (per wrk run, default 6), BENCH_THREADS (server threads),
+#      ENGINE_SECONDS (per engine figure, default 2).
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -167,3 +169,9 @@ target "p99 <= 1.5 x ceiling's ($r_p99)" "$(awk -v r="$r_p99" 'BEGIN{print (r <=
 target "256 connections: zero errors ($(get handoff 256 6))" "$([ "$(get handoff 256 6)" = 0 ] && echo 1 || echo 0)"
 target "256 connections: p99 < 50 ms ($(get handoff 256 5) ms)" "$(awk -v p="$(get handoff 256 5)" 'BEGIN{print (p >= 0 && p < 50)}')"
 target "peak RSS < 32 MB ($(awk -v k="$rss_handoff" 'BEGIN{printf "%.1f", k/1024}') MB)" "$(awk -v k="$rss_handoff" 'BEGIN{print (k < 32768)}')"
+
+# --- the emulator's engine: complete transfer flows/s on the virtual clock, the app
+# (the webhook server) in-process and over loopback ---
+echo
+echo "emulator engine (bench/engine.sh, ${ENGINE_SECONDS:-2}s per figure):"
+BENCH_SECONDS=${ENGINE_SECONDS:-2} HANDOFF="$HANDOFF" bash bench/engine.sh | sed 's/^/  /'

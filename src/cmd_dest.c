@@ -616,6 +616,12 @@ const struct cmd cmd_dest[] = {
      "PARAM: From, To, CallSid, AccountSid, ReferTransferTarget (its URI headers after\n"
      "'?' feed $refer.<Header-Name>). The default target is <sip:NAME@agent.example.com>.\n",
      dest_preview, NULL},
+    {"test",
+     "NAME [--server URL] [--token-env NAME] [--env sandbox|live] "
+     "[--target answer|busy|no-answer|fail] [--from NUMBER] [--refer-header 'X-Name: VALUE']... "
+     "[--json] [--db PATH]",
+     "call the sandbox number, REFER to NAME and show what happens", cmd_dest_test_help,
+     cmd_dest_test, NULL},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };
 

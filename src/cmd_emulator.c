@@ -71,7 +71,11 @@ static char *generate_token(char *path, size_t pathlen)
 
 const char cmd_emulator_help[] =
     "A local Twilio: the REST API (IncomingPhoneNumbers, Calls, Accounts, v1 Trunks)\n"
-    "with Basic auth, Twilio's JSON and error bodies, and POST /emulator/faults.\n"
+    "with Basic auth, Twilio's JSON and error bodies, and POST /emulator/faults; and the\n"
+    "call engine's control endpoints: POST /emulator/calls (From, To: a caller dials a\n"
+    "number, its Voice URL runs), POST /emulator/calls/CA.../refer (ReferTo, Target),\n"
+    "POST .../hangup, GET /emulator/calls/CA... and .../events (the timeline). Every\n"
+    "webhook is signed with X-Twilio-Signature under the auth token.\n"
     "\n"
     "  --listen ADDR:PORT        where to listen (default 127.0.0.1:8766; port 0 = any)\n"
     "  --account-sid AC...       the account (default: a random one, printed)\n"

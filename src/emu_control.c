@@ -2,6 +2,7 @@
 #include "emu_control.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,11 @@ struct emu_control {
 	struct emu_engine *eng;
 	struct emu_rest *rest;
 	struct emu_live live;
+	char *token; /* our copy of the signing token, wiped on free */
+	/* Calls.json calls run on their own threads; free waits for them */
+	pthread_mutex_t mu;
+	pthread_cond_t idle;
+	int running;
 };
 
 int emu_control_new(struct emu_rest *rest, const char *auth_token, struct emu_control **out)
@@ -24,7 +30,10 @@ int emu_control_new(struct emu_rest *rest, const char *auth_token, struct emu_co
 		return EINVAL;
 	struct emu_control *c = xcalloc(1, sizeof(*c));
 	c->rest = rest;
-	c->live.auth_token = auth_token;
+	c->token = xstrdup(auth_token ? auth_token : "");
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->idle, NULL);
+	c->live.auth_token = c->token;
 	struct emu_config cfg;
 	emu_config_init(&cfg);
 	cfg.clock = EMU_CLOCK_REAL;
@@ -34,6 +43,10 @@ int emu_control_new(struct emu_rest *rest, const char *auth_token, struct emu_co
 		cfg.signer = (struct emu_signer){&c->live, emu_live_sign};
 	int rc = emu_engine_new(&cfg, &c->eng);
 	if (rc) {
+		pthread_mutex_destroy(&c->mu);
+		pthread_cond_destroy(&c->idle);
+		xwipe(c->token, strlen(c->token));
+		free(c->token);
 		free(c);
 		return rc;
 	}
@@ -45,7 +58,15 @@ void emu_control_free(struct emu_control *c)
 {
 	if (!c)
 		return;
+	pthread_mutex_lock(&c->mu);
+	while (c->running > 0)
+		pthread_cond_wait(&c->idle, &c->mu);
+	pthread_mutex_unlock(&c->mu);
+	pthread_mutex_destroy(&c->mu);
+	pthread_cond_destroy(&c->idle);
 	emu_engine_free(c->eng);
+	xwipe(c->token, strlen(c->token));
+	free(c->token);
 	free(c);
 }
 
@@ -287,24 +308,102 @@ static int control(void *ctx, const struct http_req *req, struct http_resp *resp
 	return ENOENT;
 }
 
-/* A Calls.json POST (outbound-api): the engine runs the call's Url or Twiml. */
-static void call_created(void *ctx, const char *call_sid, const json_t *call)
+/* A Calls.json call waiting to run: copies of what the twin stored. */
+struct pending_call {
+	struct emu_control *c;
+	char *sid, *from, *to, *url, *method, *twiml;
+	char *sc, *sc_method, *sc_event; /* StatusCallback, its method and events */
+};
+
+static char *dup_field(const json_t *call, const char *k)
 {
-	struct emu_control *c = ctx;
+	const char *v = json_string_value(json_object_get(call, k));
+	return v ? xstrdup(v) : NULL;
+}
+
+/* Runs one Calls.json call in the engine and publishes its legs. */
+static void run_pending(struct pending_call *pc)
+{
+	struct emu_control *c = pc->c;
 	struct emu_call_spec sp = {0};
 	sp.profile = EMU_TWILIO_VOICE;
-	sp.sid = call_sid;
+	sp.sid = pc->sid;
 	sp.direction = "outbound-api";
-	sp.from = json_string_value(json_object_get(call, "from"));
-	sp.to = json_string_value(json_object_get(call, "to"));
-	sp.voice_url = json_string_value(json_object_get(call, "_url"));
-	sp.voice_method = json_string_value(json_object_get(call, "_method"));
-	sp.twiml = json_string_value(json_object_get(call, "_twiml"));
+	sp.from = pc->from;
+	sp.to = pc->to;
+	sp.voice_url = pc->url;
+	sp.voice_method = pc->method;
+	sp.twiml = pc->twiml;
+	sp.status_callback = pc->sc;
+	sp.status_callback_method = pc->sc_method;
+	sp.status_callback_event = pc->sc_event;
 	char sid[EMU_SID_LEN + 1];
 	json_t *cj = NULL;
 	if (emu_call_create(c->eng, &sp, sid) == 0 && emu_call_json(c->eng, sid, &cj) == 0)
 		publish(c, cj);
 	json_decref(cj);
+	free(pc->sid);
+	free(pc->from);
+	free(pc->to);
+	free(pc->url);
+	free(pc->method);
+	free(pc->twiml);
+	free(pc->sc);
+	free(pc->sc_method);
+	free(pc->sc_event);
+	free(pc);
+}
+
+static void *pending_thread(void *arg)
+{
+	struct pending_call *pc = arg;
+	struct emu_control *c = pc->c;
+	run_pending(pc);
+	pthread_mutex_lock(&c->mu);
+	if (--c->running == 0)
+		pthread_cond_broadcast(&c->idle);
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+/* A Calls.json POST (outbound-api): like Twilio, the call is answered "queued" and then
+ * runs (its Url fetched, its TwiML executed) on its own thread, so the REST answer never
+ * waits for the app's webhooks. Past EMU_CONTROL_MAX_RUNNING at once, it runs inline. */
+static void call_created(void *ctx, const char *call_sid, const json_t *call)
+{
+	struct emu_control *c = ctx;
+	struct pending_call *pc = xcalloc(1, sizeof(*pc));
+	pc->c = c;
+	pc->sid = xstrdup(call_sid);
+	pc->from = dup_field(call, "from");
+	pc->to = dup_field(call, "to");
+	pc->url = dup_field(call, "_url");
+	pc->method = dup_field(call, "_method");
+	pc->twiml = dup_field(call, "_twiml");
+	pc->sc = dup_field(call, "_status_callback");
+	pc->sc_method = dup_field(call, "_status_callback_method");
+	pc->sc_event = dup_field(call, "_status_callback_event");
+	pthread_mutex_lock(&c->mu);
+	bool spawn = c->running < EMU_CONTROL_MAX_RUNNING;
+	if (spawn)
+		c->running++;
+	pthread_mutex_unlock(&c->mu);
+	pthread_t t;
+	pthread_attr_t at;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	if (spawn && pthread_create(&t, &at, pending_thread, pc) == 0) {
+		pthread_attr_destroy(&at);
+		return;
+	}
+	pthread_attr_destroy(&at);
+	if (spawn) {
+		pthread_mutex_lock(&c->mu);
+		if (--c->running == 0)
+			pthread_cond_broadcast(&c->idle);
+		pthread_mutex_unlock(&c->mu);
+	}
+	run_pending(pc);
 }
 
 void emu_control_attach(struct emu_control *c, struct emu_rest *rest)

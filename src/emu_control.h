@@ -8,12 +8,13 @@
 #include "emu_engine.h"
 #include "emu_rest.h"
 
-#define EMU_CONTROL_MAX_PATH 256 /* longest control path handled */
+#define EMU_CONTROL_MAX_PATH    256 /* longest control path handled */
+#define EMU_CONTROL_MAX_RUNNING 64  /* Calls.json calls running on their own threads at once */
 
 struct emu_control;
 
 /* Creates the engine behind the control endpoints: real clock, the live fetcher,
- * webhooks signed with auth_token (borrowed; must outlive the control), the REST
+ * webhooks signed with auth_token (copied: the caller may wipe its own at once), the REST
  * twin's account SID. cfg_rules may be NULL (defaults). 0 or an errno value; *out
  * is written only on success. Free with emu_control_free after the server stopped. */
 int emu_control_new(struct emu_rest *rest, const char *auth_token, struct emu_control **out);
@@ -35,7 +36,9 @@ struct emu_engine *emu_control_engine(struct emu_control *c);
  *   POST /emulator/calls/{CA}/hangup     the party on that leg hangs up: the call's JSON
  *   GET  /emulator/calls/{CA}/events     the timeline
  *
- * Every leg is also published as a Call resource of the twin (Calls.json). */
+ * A Calls.json POST is answered "queued" (as Twilio does) and the call then runs on its
+ * own thread; emu_control_free waits for those. Every leg is also published as a Call
+ * resource of the twin (Calls.json). */
 void emu_control_attach(struct emu_control *c, struct emu_rest *rest);
 
 #endif

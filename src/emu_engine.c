@@ -219,6 +219,7 @@ struct call {
 	size_t noutcomes;
 	char *digits[EMU_ENG_MAX_DIGITS];
 	size_t ndigits, digit_pos;
+	char *sc_url, *sc_method, *sc_events; /* the parent leg's own status callback, or NULL */
 	bool refer_set;
 	enum emu_outcome refer_outcome;
 	struct {
@@ -332,6 +333,9 @@ static void call_free(struct call *c)
 	for (size_t i = 0; i < c->ndigits; i++)
 		free(c->digits[i]);
 	free(c->plivo_suffix);
+	free(c->sc_url);
+	free(c->sc_method);
+	free(c->sc_events);
 	free(c);
 }
 
@@ -530,15 +534,22 @@ static const char *method_of(const struct twiml_node *n, const char *attr)
 	return m && strcasecmp(m, "GET") == 0 ? "GET" : "POST";
 }
 
-/* Fires a noun's statusCallback when its event list holds ev_name. */
+/* Fires a noun's statusCallback (or, on the parent leg, the call's own) when its event
+ * list holds ev_name. */
 static void status_callback(struct call *c, struct leg *l, const char *ev_name)
 {
-	if (!l->noun)
-		return;
-	const char *url = twiml_get(l->noun, "statusCallback");
+	const char *url = NULL, *evs = NULL, *method = "POST";
+	if (l->noun) {
+		url = twiml_get(l->noun, "statusCallback");
+		evs = twiml_get(l->noun, "statusCallbackEvent");
+		method = method_of(l->noun, "statusCallbackMethod");
+	} else if (l == &c->legs[0] && c->sc_url) {
+		url = c->sc_url;
+		evs = c->sc_events;
+		method = c->sc_method && strcasecmp(c->sc_method, "GET") == 0 ? "GET" : "POST";
+	}
 	if (!url)
 		return;
-	const char *evs = twiml_get(l->noun, "statusCallbackEvent");
 	if (!evs)
 		evs = "completed";
 	const char *hit = strstr(evs, ev_name);
@@ -546,6 +557,12 @@ static void status_callback(struct call *c, struct leg *l, const char *ev_name)
 		return;
 	struct emu_params p = {0};
 	std_params(c, l, &p);
+	/* a <Dial> child skips "queued": its initiated event says CallStatus=initiated */
+	for (size_t i = 0; strcmp(ev_name, "initiated") == 0 && i < p.n; i++)
+		if (strcmp(p.v[i].name, "CallStatus") == 0) {
+			free(p.v[i].value);
+			p.v[i].value = xstrdup("initiated");
+		}
 	emu_params_add(&p, "CallbackSource", "call-progress-events");
 	char num[32];
 	snprintf(num, sizeof(num), "%d", l->seq++);
@@ -561,8 +578,7 @@ static void status_callback(struct call *c, struct leg *l, const char *ev_name)
 		         l->answer >= 0 ? (long long)((l->end - l->answer) / 1000) : 0LL);
 		emu_params_add(&p, "CallDuration", num);
 	}
-	(void)webhook(c, l, "statusCallback", method_of(l->noun, "statusCallbackMethod"), url, &p,
-	              NULL, NULL);
+	(void)webhook(c, l, "statusCallback", method, url, &p, NULL, NULL);
 	emu_params_free(&p);
 }
 
@@ -1731,6 +1747,15 @@ int emu_call_create(struct emu_engine *e, const struct emu_call_spec *spec, char
 	    !find(e, spec->sid, NULL))
 		memcpy(p->sid, spec->sid, EMU_SID_LEN + 1);
 	memcpy(sid_out, p->sid, EMU_SID_LEN + 1);
+	if (spec->status_callback && *spec->status_callback) {
+		c->sc_url = xstrdup(spec->status_callback);
+		c->sc_method =
+		    spec->status_callback_method ? xstrdup(spec->status_callback_method) : NULL;
+		c->sc_events =
+		    spec->status_callback_event ? xstrdup(spec->status_callback_event) : NULL;
+		if (strcmp(p->dir, "outbound-api") == 0) /* queued -> initiated: dialling starts */
+			status_callback(c, p, "initiated");
+	}
 	set_status(c, p, ST_RINGING);
 	if (c->profile != EMU_TWILIO_VOICE) {
 		set_status(c, p, ST_INPROGRESS);

@@ -169,6 +169,9 @@ struct emu_call_spec {
 	const int *rules;          /* per-call rule overrides (EMU_R__COUNT), or NULL */
 	const char *sid;           /* the parent's CallSid (CA + 32 hex), or NULL: a new one */
 	const char *direction;     /* the parent's Direction, or NULL: the profile's default */
+	/* the call's own status callback (Calls.json StatusCallback, StatusCallbackMethod,
+	 * StatusCallbackEvent: space-separated, default "completed"), or NULL */
+	const char *status_callback, *status_callback_method, *status_callback_event;
 };
 
 /* Replaces the fetcher (e.g. an inline one in tests); takes the lock. */

@@ -888,6 +888,26 @@ static int calls_create(struct ctx *c)
 	                    json_string(method && strcasecmp(method, "GET") == 0 ? "GET" : "POST"));
 	if (sc && *sc)
 		json_object_set_new(o, "_status_callback", json_string(sc));
+	/* StatusCallbackEvent may repeat (initiated, ringing, answered, completed) */
+	char events[128] = "";
+	for (size_t i = 0; i < f->n; i++) {
+		const char *ev = f->p[i].value;
+		if (strcmp(f->p[i].name, "StatusCallbackEvent") != 0)
+			continue;
+		if (strcmp(ev, "initiated") && strcmp(ev, "ringing") && strcmp(ev, "answered") &&
+		    strcmp(ev, "completed")) {
+			json_decref(o);
+			return send_error(
+			    c->resp, 400, 20001,
+			    "StatusCallbackEvent must be initiated, ringing, answered or "
+			    "completed");
+		}
+		if (strlen(events) + strlen(ev) + 2 < sizeof(events))
+			snprintf(events + strlen(events), sizeof(events) - strlen(events), "%s%s",
+			         events[0] ? " " : "", ev);
+	}
+	if (events[0])
+		json_object_set_new(o, "_status_callback_event", json_string(events));
 	const char *scm = form_get(f, "StatusCallbackMethod");
 	if (scm)
 		json_object_set_new(o, "_status_callback_method",
@@ -900,9 +920,7 @@ static int calls_create(struct ctx *c)
 	if (r->hooks.call_created)
 		r->hooks.call_created(r->hooks.ctx, json_string_value(json_object_get(o, "sid")),
 		                      o);
-	/* Twilio answers a create with the call as it was queued, whatever the
-	 * engine (which may already have run it on the virtual clock) did since;
-	 * a fetch shows where it is now */
+	/* Twilio answers the call as created ("queued"); it runs afterwards */
 	json_t *pub = public_copy(o);
 	send_json(c->resp, 201, pub);
 	json_decref(pub);

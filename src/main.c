@@ -8,8 +8,9 @@
 static const struct cmd top[] = {
     {"twiml", NULL, "check and format TwiML documents (lint, fmt)", NULL, NULL, cmd_twiml},
     {"sig", NULL, "sign and verify X-Twilio-Signature (sign, verify)", NULL, NULL, cmd_sig},
-    {"dest", NULL, "edit handoff destinations in the sandbox (add, set, rm, list, show, preview)",
-     NULL, NULL, cmd_dest},
+    {"dest", NULL,
+     "edit handoff destinations in the sandbox (add, set, rm, list, show, preview, test)", NULL,
+     NULL, cmd_dest},
     {"promote", "[-m|--message TEXT] [--json] [--db PATH]",
      "snapshot the sandbox as a new live version", NULL, cmd_promote, NULL},
     {"versions", "[--json] [--db PATH]", "list promoted versions", NULL, cmd_versions, NULL},

@@ -71,10 +71,14 @@ expect_match "call SID is CA + 32 hex" "$CA" '^CA[0-9a-f]{32}$'
 expect_eq "call is queued" "$(jq -r .status "$T/body")" queued
 expect_eq "private fields are not rendered" "$(jq '[keys[] | select(startswith("_"))] | length' "$T/body")" 0
 expect_eq "call fetch" "$(req GET "$A/Calls/$CA.json" -u "$AC:$TOK")" 200
-# the engine ran its <Say> on the virtual clock: the call is over
-expect_eq "call ran to completion" "$(jq -r .status "$T/body")" completed
-expect_eq "calls list filter Status" "$(api GET "$A/Calls.json" Status=completed | jq -r --arg ca "$CA" '[.calls[].sid | select(. == $ca)] | length')" 1
-expect_eq "calls list filter Status excludes others" "$(api GET "$A/Calls.json" Status=queued | jq -r --arg ca "$CA" '[.calls[].sid | select(. == $ca)] | length')" 0
+# the call runs on the engine's thread after the create answer: wait (bounded) for its end
+for _ in $(seq 1 50); do
+	[ "$(api GET "$A/Calls/$CA.json" | jq -r .status)" = completed ] && break
+	sleep 0.1
+done
+expect_eq "the call ran to its end" "$(api GET "$A/Calls/$CA.json" | jq -r .status)" completed
+expect_eq "calls list filter Status" "$(api GET "$A/Calls.json" Status=completed | jq -r --arg s "$CA" '[.calls[].sid | select(. == $s)] | length')" 1
+expect_eq "calls list filter Status (none queued now)" "$(api GET "$A/Calls.json" Status=queued | jq -r --arg s "$CA" '[.calls[].sid | select(. == $s)] | length')" 0
 expect_eq "calls list filter ParentCallSid" "$(api GET "$A/Calls.json" ParentCallSid=CA00000000000000000000000000000000 | jq '.calls | length')" 0
 
 # --- trunks (v1) ---

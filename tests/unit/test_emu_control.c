@@ -1,11 +1,13 @@
 /* test_emu_control: the control endpoints through the REST twin's handler, no socket. */
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "emu_control.h"
 #include "emu_flow.h"
 #include "httpd.h"
 #include "test.h"
+#include "webhooks/sig.h"
 
 #define ACCOUNT "AC0123456789abcdef0123456789abcdef"
 #define AUTH    "Basic QUMwMTIzNDU2Nzg5YWJjZGVmMDEyMzQ1Njc4OWFiY2RlZjp0b2tlbjEyMw=="
@@ -57,7 +59,10 @@ static void setup(void)
 	struct emu_rest_config cfg = {ACCOUNT, "token123", NULL, NULL, 0};
 	char err[256];
 	CHECK_INT(emu_rest_new(&rest, &cfg, err, sizeof(err)), 0);
-	CHECK_INT(emu_control_new(rest, "token123", &ctl), 0);
+	/* the caller's copy of the token is wiped at once (as cmd_emulator does) */
+	char tok[] = "token123";
+	CHECK_INT(emu_control_new(rest, tok, &ctl), 0);
+	memset(tok, 'x', sizeof(tok) - 1);
 	emu_control_attach(ctl, rest);
 	app = json_loads("{\"/voice\": \"<Response><Dial answerOnBridge=\\\"true\\\" "
 	                 "referUrl=\\\"/refer\\\"><Sip>sip:agent@pbx.example.com</Sip></Dial>"
@@ -154,9 +159,20 @@ static void outbound_api_call_runs(void)
 	         &j),
 	    201);
 	const char *s = json_string_value(json_object_get(j, "sid"));
+	/* answered as created, like Twilio; the call runs on its own thread */
+	CHECK_STR(json_string_value(json_object_get(j, "status")), "queued");
 	json_t *c = NULL;
 	char path[128];
 	snprintf(path, sizeof(path), "/emulator/calls/%s", s ? s : "x");
+	for (int i = 0; i < 500; i++) { /* at most 5 s */
+		json_t *o = emu_rest_call_get(rest, s);
+		bool done =
+		    strcmp(json_string_value(json_object_get(o, "status")), "completed") == 0;
+		json_decref(o);
+		if (done)
+			break;
+		usleep(10000);
+	}
 	CHECK_INT(call("GET", path, NULL, &c), 200);
 	CHECK_STR(json_string_value(json_object_get(leg(c, "P"), "direction")), "outbound-api");
 	CHECK_STR(json_string_value(json_object_get(leg(c, "P"), "status")), "completed");
@@ -167,6 +183,42 @@ static void outbound_api_call_runs(void)
 	json_decref(j);
 }
 
+/* Webhooks are still signed with the token given, not with what the caller's buffer
+ * holds afterwards. */
+static void signature_outlives_callers_token(void)
+{
+	json_t *c = NULL, *j = NULL;
+	CHECK_INT(call("POST", "/emulator/calls", "From=%2B14155550100&To=%2B14155550199", &c),
+	          201);
+	char path[256];
+	snprintf(path, sizeof(path), "/emulator/calls/%s/events", sid(c, "P"));
+	CHECK_INT(call("GET", path, NULL, &j), 200);
+	json_t *hook = NULL, *v;
+	size_t i;
+	json_array_foreach(j, i, v)
+	{
+		if (!hook && json_object_get(v, "signature"))
+			hook = v;
+	}
+	CHECK(hook != NULL);
+	if (hook) {
+		struct form_param fp[EMU_ENG_MAX_PARAMS];
+		size_t n = 0;
+		const char *k;
+		json_object_foreach(json_object_get(hook, "params"), k, v)
+		{
+			if (n < EMU_ENG_MAX_PARAMS)
+				fp[n++] = (struct form_param){k, strlen(k), json_string_value(v),
+				                              strlen(json_string_value(v))};
+		}
+		char want[SIG_LEN + 1];
+		CHECK_INT(sig_sign("token123", "https://app.example.com/voice", fp, n, want), 0);
+		CHECK_STR(json_string_value(json_object_get(hook, "signature")), want);
+	}
+	json_decref(j);
+	json_decref(c);
+}
+
 int main(void)
 {
 	setup();
@@ -174,6 +226,7 @@ int main(void)
 	    {"inbound_call_refer_hangup", inbound_call_refer_hangup},
 	    {"errors", errors},
 	    {"outbound_api_call_runs", outbound_api_call_runs},
+	    {"signature_outlives_callers_token", signature_outlives_callers_token},
 	    {NULL, NULL},
 	};
 	int rc = test_run(cases);

@@ -107,6 +107,10 @@ static void routes(void)
 	     21213},
 	    {"POST", ROOT "/Calls.json", NULL,
 	     "To=%2B14155550101&From=%2B14155550100&Url=https://a.example/&Method=PUT", 400, 21403},
+	    {"POST", ROOT "/Calls.json", NULL,
+	     "To=%2B14155550101&From=%2B14155550100&Url=https://a.example/&StatusCallback=https://"
+	     "a.example/s&StatusCallbackEvent=ringing&StatusCallbackEvent=hungup",
+	     400, 20001},
 	    {"GET", ROOT "/Calls/CA00000000000000000000000000000000.json", NULL, NULL, 404, 20404},
 	    {"GET", "/v1/Trunks/TK00000000000000000000000000000000", NULL, NULL, 404, 20404},
 	    {"POST", "/v1/Trunks", NULL, "TransferMode=everything", 400, 20001},
@@ -161,8 +165,7 @@ static void call_created(void *ctx, const char *sid, const json_t *call_json)
 	(void)ctx;
 	created_calls++;
 	snprintf(created_sid, sizeof(created_sid), "%s", sid);
-	/* the engine moves the call on; the create answer still shows it queued
-	 * (as Twilio answers), the stored call where it is now */
+	/* the engine moves the call on; the create answer still says "queued", as Twilio's */
 	json_t *c = json_deep_copy(call_json);
 	json_object_set_new(c, "status", json_string("ringing"));
 	emu_rest_call_put(twin, c);
