@@ -128,6 +128,12 @@ static void metrics_text(void *ctx, struct buf *out)
 	           "handoff_destinations{env=\"live\"} %zu\nhandoff_destinations{env=\"sandbox\"} "
 	           "%zu\n",
 	           live->version, (long long)sand->changed, live->n, sand->n);
+	buf_printf(out,
+	           "# HELP handoff_reload_failures_total Reloads of the database that failed "
+	           "(the previous destinations stay served).\n"
+	           "# TYPE handoff_reload_failures_total counter\nhandoff_reload_failures_total "
+	           "%lu\n",
+	           store_watch_failures(sv->watch, NULL, 0));
 	dest_set_release(live);
 	dest_set_release(sand);
 }
@@ -565,6 +571,7 @@ int server_run(const struct server_config *cfg)
 		note("serve: WARNING: signature checks are off: anyone who can reach this port "
 		     "can ask for any destination's TwiML");
 	int sig = 0;
+	unsigned long failures = 0;
 	for (;;) {
 		struct timespec tick = {1, 0};
 		sig = sigtimedwait(&set, NULL, &tick);
@@ -578,6 +585,16 @@ int server_run(const struct server_config *cfg)
 		int64_t s2;
 		size_t nl2, ns2;
 		versions(sv->watch, &l2, &s2, &nl2, &ns2);
+		char why[256];
+		unsigned long f2 = store_watch_failures(sv->watch, why, sizeof(why));
+		if (f2 != failures) {
+			/* one line per second at most, however often the watcher retried */
+			note("serve: cannot reload the database (%lu failure%s so far): %s; still "
+			     "serving "
+			     "live version %d",
+			     f2, f2 == 1 ? "" : "s", why, live);
+			failures = f2;
+		}
 		if (l2 != live || s2 != sand) {
 			note("serve: loaded live version %d (%zu destinations), sandbox revision "
 			     "%lld "

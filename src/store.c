@@ -873,6 +873,8 @@ struct store_watch {
 	bool stop;
 	int poke; /* set without the lock (atomically), so a signal handler may poke */
 	int64_t data_version;
+	unsigned long failures; /* reloads that failed (under mu) */
+	char last_error[256];   /* why the last one failed (under mu) */
 };
 
 /* Loads both environments in one read transaction: one committed state. */
@@ -923,21 +925,39 @@ static void *watch_main(void *arg)
 		bool forced = __atomic_exchange_n(&w->poke, 0, __ATOMIC_ACQ_REL) != 0;
 
 		int64_t dv = 0;
-		char err[256];
+		char err[256] = "";
+		int rc;
 		/* data_version moves when another connection commits */
-		if (query_int(w->s, "PRAGMA data_version", 0, 0, &dv, err, sizeof(err)) == 0 &&
+		if ((rc = query_int(w->s, "PRAGMA data_version", 0, 0, &dv, err, sizeof(err))) ==
+		        0 &&
 		    (forced || dv != w->data_version)) {
 			struct dest_set *sets[2];
-			if (load_both(w->s, sets, err, sizeof(err)) == 0) {
+			if ((rc = load_both(w->s, sets, err, sizeof(err))) == 0) {
 				w->data_version = dv;
 				swap_in(w, sets);
 			}
-			/* on failure the old snapshots stay; the next tick retries */
 		}
 		pthread_mutex_lock(&w->mu);
+		/* on failure the old snapshots stay and the next tick retries; the
+		 * failure is counted so the server can say so */
+		if (rc) {
+			w->failures++;
+			snprintf(w->last_error, sizeof(w->last_error), "%s",
+			         err[0] ? err : strerror(rc));
+		}
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
+}
+
+unsigned long store_watch_failures(struct store_watch *w, char *why, size_t whylen)
+{
+	pthread_mutex_lock(&w->mu);
+	unsigned long n = w->failures;
+	if (why && whylen)
+		snprintf(why, whylen, "%s", w->last_error);
+	pthread_mutex_unlock(&w->mu);
+	return n;
 }
 
 int store_watch_start(struct store_watch **wp, const char *path, char *err, size_t errlen)

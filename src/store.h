@@ -108,6 +108,9 @@ struct dest_set *store_watch_get(struct store_watch *w, enum dest_env env);
 /* Forces a reload within STORE_POLL_MS even when nothing seems changed
  * (SIGHUP). Async-signal-safe: it only sets a flag. */
 void store_watch_poke(struct store_watch *w);
+/* How many reloads have failed so far (the snapshots then stay as they were);
+ * the last failure's reason goes into why (caller's buffer; may be NULL). */
+unsigned long store_watch_failures(struct store_watch *w, char *why, size_t whylen);
 /* Stops the thread, releases the watcher's references and frees it. */
 void store_watch_stop(struct store_watch *w);
 
