@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "util/mem.h"
+#include "util/perthread.h"
 
 struct httpd {
 	struct mg_context *mg;
@@ -201,9 +202,6 @@ static int read_body(struct mg_connection *conn, const struct mg_request_info *r
 struct bufs {
 	struct buf resp, body;
 };
-static pthread_key_t bufs_key;
-static pthread_once_t bufs_once = PTHREAD_ONCE_INIT;
-
 static void bufs_free(void *p)
 {
 	struct bufs *b = p;
@@ -214,21 +212,7 @@ static void bufs_free(void *p)
 	}
 }
 
-static void bufs_init(void)
-{
-	pthread_key_create(&bufs_key, bufs_free);
-}
-
-static struct bufs *thread_bufs(void)
-{
-	pthread_once(&bufs_once, bufs_init);
-	struct bufs *b = pthread_getspecific(bufs_key);
-	if (!b) {
-		b = xcalloc(1, sizeof(*b));
-		pthread_setspecific(bufs_key, b);
-	}
-	return b;
-}
+static struct perthread thread_bufs = PERTHREAD(sizeof(struct bufs), bufs_free);
 
 /* Takes a buffer's memory for this request: capped at max, empty. */
 static void take(struct buf *dst, struct buf *kept, size_t max)
@@ -263,7 +247,7 @@ static int begin_request(struct mg_connection *conn)
 		nheaders++;
 	}
 
-	struct bufs *tb = thread_bufs();
+	struct bufs *tb = perthread_get(&thread_bufs);
 	struct http_resp resp = {.status = 200};
 	take(&resp.body, &tb->resp, HTTPD_MAX_RESPONSE);
 	if (!resp.body.p) { /* most answers fit: one allocation instead of several */

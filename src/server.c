@@ -22,6 +22,7 @@
 #include "webhooks/crypto.h"
 #include "webhooks/form.h"
 #include "webhooks/handler.h"
+#include "util/perthread.h"
 
 /* ---- metrics: counters only ever added to, read without a lock ---- */
 
@@ -408,23 +409,11 @@ struct scratch {
 	char body[4096];
 };
 
-static pthread_key_t scratch_key;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-
-static void scratch_init(void)
-{
-	pthread_key_create(&scratch_key, free);
-}
+static struct perthread scratch_slot = PERTHREAD(sizeof(struct scratch), NULL);
 
 static struct scratch *scratch(void)
 {
-	pthread_once(&scratch_once, scratch_init);
-	struct scratch *s = pthread_getspecific(scratch_key);
-	if (!s) {
-		s = xmalloc(sizeof(*s));
-		pthread_setspecific(scratch_key, s);
-	}
-	return s;
+	return perthread_get(&scratch_slot);
 }
 
 static void handle(void *ctx, const struct http_req *req, struct http_resp *resp)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "util/mem.h"
+#include "util/perthread.h"
 
 /* A thread's reusable HMAC contexts: EVP_MAC_init with a NULL key reuses the
  * key already set, about three times cheaper than a fresh HMAC() each time.
@@ -25,8 +26,7 @@ struct hmac_cache {
 	unsigned next; /* the slot to replace on a miss */
 };
 
-static pthread_key_t cache_key;
-static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+static pthread_once_t alg_once = PTHREAD_ONCE_INIT;
 static EVP_MAC *hmac_alg;
 
 static void cache_free(void *p)
@@ -40,29 +40,24 @@ static void cache_free(void *p)
 	free(c);
 }
 
-static void cache_init(void)
+static struct perthread cache = PERTHREAD(sizeof(struct hmac_cache), cache_free);
+
+static void alg_init(void)
 {
-	pthread_key_create(&cache_key, cache_free);
 	hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
 }
 
 void crypto_thread_done(void)
 {
-	pthread_once(&cache_once, cache_init);
-	cache_free(pthread_getspecific(cache_key));
-	pthread_setspecific(cache_key, NULL);
+	perthread_release(&cache);
 }
 
 static EVP_MAC_CTX *context_for(const char *key, size_t keylen)
 {
-	pthread_once(&cache_once, cache_init);
+	pthread_once(&alg_once, alg_init);
 	if (!hmac_alg)
 		return NULL;
-	struct hmac_cache *c = pthread_getspecific(cache_key);
-	if (!c) {
-		c = xcalloc(1, sizeof(*c));
-		pthread_setspecific(cache_key, c);
-	}
+	struct hmac_cache *c = perthread_get(&cache);
 	for (int i = 0; i < SLOTS; i++) {
 		struct slot *s = &c->s[i];
 		if (s->ctx && s->keylen == keylen && memcmp(s->key, key, keylen) == 0)

@@ -13,6 +13,7 @@
 #include "twiml/twiml.h"
 #include "util/mem.h"
 #include "webhooks/form.h"
+#include "util/perthread.h"
 
 const struct handler_route handler_routes[] = {
     {"/voice", ROUTE_VOICE, false, true, true, "voice"},
@@ -83,30 +84,16 @@ struct scratch {
 	struct target target;
 };
 
-static pthread_key_t scratch_key;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-
-static void scratch_init(void)
-{
-	pthread_key_create(&scratch_key, free);
-}
+static struct perthread scratch_slot = PERTHREAD(sizeof(struct scratch), NULL);
 
 static struct scratch *scratch(void)
 {
-	pthread_once(&scratch_once, scratch_init);
-	struct scratch *s = pthread_getspecific(scratch_key);
-	if (!s) {
-		s = xmalloc(sizeof(*s));
-		pthread_setspecific(scratch_key, s);
-	}
-	return s;
+	return perthread_get(&scratch_slot);
 }
 
 void handler_thread_done(void)
 {
-	pthread_once(&scratch_once, scratch_init);
-	free(pthread_getspecific(scratch_key));
-	pthread_setspecific(scratch_key, NULL);
+	perthread_release(&scratch_slot);
 }
 
 /* The route for a path, after the public URL's own path (a proxy may keep it). */

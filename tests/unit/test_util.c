@@ -1,11 +1,14 @@
 /* test_util: buf, str and mem. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "test.h"
 #include "util/buf.h"
 #include "util/ids.h"
 #include "util/mem.h"
+#include "util/perthread.h"
 #include "util/str.h"
 
 static void buf_grows_and_caps(void)
@@ -96,6 +99,40 @@ static void ids_shapes(void)
 	CHECK(id_sid_n("PN0123456789abcdef0123456789abcdef!!", 34, "PN"));
 }
 
+static int destroyed;
+static void count_destroy(void *p)
+{
+	__atomic_add_fetch(&destroyed, 1, __ATOMIC_SEQ_CST);
+	free(p);
+}
+static struct perthread slot = PERTHREAD(64, count_destroy);
+
+static void *other_thread(void *arg)
+{
+	unsigned char *p = perthread_get(&slot);
+	*(void **)arg = p;
+	/* zeroed on first use, the same block on the next call */
+	return (void *)(intptr_t)(p[0] == 0 && p[63] == 0 && perthread_get(&slot) == p);
+}
+
+static void perthread_blocks(void)
+{
+	destroyed = 0;
+	void *mine = perthread_get(&slot);
+	CHECK(mine == perthread_get(&slot));
+	void *theirs = NULL, *ok = NULL;
+	pthread_t t;
+	CHECK_INT(pthread_create(&t, NULL, other_thread, &theirs), 0);
+	pthread_join(t, &ok);
+	CHECK(ok != NULL);
+	CHECK(theirs != NULL && theirs != mine);
+	CHECK_INT(destroyed, 1); /* the other thread's block, at its exit */
+	perthread_release(&slot);
+	CHECK_INT(destroyed, 2);
+	perthread_release(&slot); /* nothing left: no second destroy */
+	CHECK_INT(destroyed, 2);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -104,6 +141,7 @@ int main(void)
 	    {"str_helpers", str_helpers},
 	    {"mem_helpers", mem_helpers},
 	    {"ids_shapes", ids_shapes},
+	    {"perthread_blocks", perthread_blocks},
 	    {NULL, NULL},
 	};
 	return test_run(cases);
