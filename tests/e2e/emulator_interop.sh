@@ -5,20 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/emulator.sh"
 
-bash "$ROOT/tests/interop/ensure.sh" >"$T/ensure.log" 2>&1
-case $? in
-0) ;;
-3)
-	skip "twilio npm package not installable here: $(tail -1 "$T/ensure.log")"
-	finish
-	exit
-	;;
-*)
-	not_ok "tests/interop/ensure.sh failed" "$(tail -3 "$T/ensure.log")"
-	finish
-	exit
-	;;
-esac
+need_interop "emulator interop"
 
 start_emulator
 (cd "$ROOT/tests/interop" && HANDOFF_INTEROP_TOKEN=$TOK timeout 90 node emulator_hooks.js "$BASE" "$AC") >"$T/out" 2>"$T/err"

@@ -66,6 +66,23 @@ wait_http() {
 
 skip() { echo "SKIP $*"; }
 
+# need_interop NAME: installs the official twilio npm package (tests/interop) or
+# ends the script: a SKIP that counts nothing when npm is unreachable (exit 3
+# from ensure.sh), a failure for any other install error.
+need_interop() {
+	bash "$ROOT/tests/interop/ensure.sh" >"$T/ensure.log" 2>&1
+	local rc=$?
+	[ "$rc" -eq 0 ] && return 0
+	if [ "$rc" -eq 3 ]; then
+		skip "$1: the twilio npm package is not installable here ($(tail -1 "$T/ensure.log"))"
+		finish
+		exit 0
+	fi
+	not_ok "$1: tests/interop/ensure.sh failed" "exit $rc" "$(tail -3 "$T/ensure.log")"
+	finish
+	exit 1
+}
+
 finish() {
 	echo "$PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ]

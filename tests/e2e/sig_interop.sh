@@ -2,13 +2,7 @@
 # over random URLs and parameters (tests/interop/sig_interop.js).
 . "$(dirname "$0")/lib.sh"
 
-bash "$ROOT/tests/interop/ensure.sh" >"$T/ensure" 2>&1
-rc=$?
-if [ "$rc" -ne 0 ]; then
-	skip "sig_interop: the twilio npm package is not installable here ($(tail -1 "$T/ensure"))"
-	finish
-	exit 0
-fi
+need_interop "sig interop"
 # the sanitizers' leak check costs little; their startup is what a case pays
 out=$(cd "$ROOT/tests/interop" && timeout 120 node sig_interop.js "$HANDOFF" "${SIG_CASES:-60}" "${SIG_SEED:-$RANDOM}")
 rc=$?

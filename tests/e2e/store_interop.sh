@@ -1,14 +1,7 @@
 # store_interop.sh: 'dest preview' answers the same TwiML as the official twilio package builds for each example destination, with ordinary and hostile webhook values.
 . "$(dirname "$0")/lib.sh"
 
-bash "$ROOT/tests/interop/ensure.sh" >"$T/ensure.log" 2>&1
-rc=$?
-if [ "$rc" -eq 3 ]; then
-	skip "dest interop: the twilio npm package is not installable here ($(tail -1 "$T/ensure.log"))"
-	finish
-	exit 0
-fi
-[ "$rc" -eq 0 ] || { not_ok "tests/interop/ensure.sh" "exit $rc" "$(tail -3 "$T/ensure.log")"; finish; exit 1; }
+need_interop "dest interop"
 
 export HANDOFF_DB="$T/i.db"
 check "import the example" "$HANDOFF" import "$ROOT/fixtures/destinations/example.json"

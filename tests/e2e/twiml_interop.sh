@@ -2,14 +2,7 @@
 # and noun it can build, with attributes) is linted by 'handoff twiml lint' with no finding.
 . "$(dirname "$0")/lib.sh"
 
-bash "$ROOT/tests/interop/ensure.sh" >"$T/ensure.log" 2>&1
-rc=$?
-if [ "$rc" -eq 3 ]; then
-	skip "twiml interop: the twilio npm package is not installable here ($(tail -1 "$T/ensure.log"))"
-	finish
-	exit 0
-fi
-[ "$rc" -eq 0 ] || { not_ok "tests/interop/ensure.sh" "exit $rc" "$(tail -3 "$T/ensure.log")"; finish; exit 1; }
+need_interop "twiml interop"
 
 n=$(cd "$ROOT/tests/interop" && node twiml_all.js "$T/docs" 2>"$T/err")
 if [ -z "$n" ] || [ "$n" -lt 30 ]; then
