@@ -1683,6 +1683,21 @@ static struct call *find(struct emu_engine *e, const char *sid, int *li)
 	return NULL;
 }
 
+/* With e->mu held: the call that has leg sid, marked busy for the caller's
+ * change (which clears busy when done). ENOENT: no such leg; EBUSY: the call
+ * is serving a webhook, or another change is under way. */
+static int claim(struct emu_engine *e, const char *sid, struct call **cp, int *li)
+{
+	struct call *c = find(e, sid, li);
+	if (!c)
+		return ENOENT;
+	if (c->busy)
+		return EBUSY;
+	c->busy = true;
+	*cp = c;
+	return 0;
+}
+
 static char **strv_dup(const char *const *v)
 {
 	if (!v)
@@ -1858,17 +1873,11 @@ int emu_refer(struct emu_engine *e, const char *leg_sid, const struct emu_refer_
 	if (!req || !req->refer_to || (unsigned)req->target > EMU_FAIL)
 		return EINVAL;
 	pthread_mutex_lock(&e->mu);
-	int li = 0, rc = 0;
-	struct call *c = find(e, leg_sid, &li);
-	if (!c) {
-		rc = ENOENT;
+	int li = 0;
+	struct call *c = NULL;
+	int rc = claim(e, leg_sid, &c, &li);
+	if (rc)
 		goto out;
-	}
-	if (c->busy) {
-		rc = EBUSY;
-		goto out;
-	}
-	c->busy = true;
 	struct refer_out ro = {0};
 	c->ro = &ro;
 	size_t from = c->nev;
@@ -1903,17 +1912,11 @@ out:
 int emu_hangup(struct emu_engine *e, const char *leg_sid)
 {
 	pthread_mutex_lock(&e->mu);
-	int li = 0, rc = 0;
-	struct call *c = find(e, leg_sid, &li);
-	if (!c) {
-		rc = ENOENT;
+	int li = 0;
+	struct call *c = NULL;
+	int rc = claim(e, leg_sid, &c, &li);
+	if (rc)
 		goto out;
-	}
-	if (c->busy) {
-		rc = EBUSY;
-		goto out;
-	}
-	c->busy = true;
 	struct leg *l = &c->legs[li];
 	ev(c, "hangup", l, 0, "%s hangs up", party(l));
 	if (terminal(l->status))
@@ -1938,7 +1941,7 @@ int emu_hangup(struct emu_engine *e, const char *leg_sid)
 		set_status(c, l, l->status == ST_INPROGRESS ? ST_COMPLETED : ST_CANCELED);
 	}
 out:
-	if (c && rc != EBUSY)
+	if (c) /* claimed */
 		c->busy = false;
 	pthread_mutex_unlock(&e->mu);
 	return rc;
