@@ -18,10 +18,10 @@ LIBS    := $(shell pkg-config --libs $(PKGS)) -lcivetweb -lpthread -lm
 OPT     := -O2 -g
 SAN     := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c src/util/*.c twiml/*.c webhooks/*.c))
-UNIT_SRC := $(wildcard tests/unit/test_*.c)
+LIB_SRC := $(filter-out src/cli/main.c,$(wildcard src/*/*.c twiml/*.c webhooks/*.c))
+UNIT_SRC := $(wildcard tests/unit/*/test_*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
-HDRS    := $(wildcard src/*.h src/util/*.h twiml/*.h webhooks/*.h tests/unit/*.h)
+HDRS    := $(wildcard src/*/*.h twiml/*.h webhooks/*.h tests/unit/*.h)
 
 REL_OBJ := $(LIB_SRC:%.c=build/rel/%.o)
 CHK_OBJ := $(LIB_SRC:%.c=build/check/%.o)
@@ -42,23 +42,23 @@ build/check/%.o: %.c $(HDRS)
 
 build/rel/libhandoff.a: $(REL_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	ar rcsP $@ $^
 
 build/check/libhandoff.a: $(CHK_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	ar rcsP $@ $^
 
-bin/handoff: build/rel/src/main.o build/rel/libhandoff.a
+bin/handoff: build/rel/src/cli/main.o build/rel/libhandoff.a
 	@mkdir -p bin
 	$(CC) $(OPT) -o $@ $^ $(LIBS)
 
 # The sanitized binary the end-to-end tests drive.
-build/check/handoff: build/check/src/main.o build/check/libhandoff.a
+build/check/handoff: build/check/src/cli/main.o build/check/libhandoff.a
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
 build/check/tests/%: tests/unit/%.c tests/unit/test.h build/check/libhandoff.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WARN) $(SAN) $(CFLAGS) -o $@ $< build/check/libhandoff.a $(LIBS)
+	$(CC) $(CPPFLAGS) -Itests/unit $(WARN) $(SAN) $(CFLAGS) -o $@ $< build/check/libhandoff.a $(LIBS)
 
 unit: $(UNIT_BIN)
 
@@ -67,12 +67,12 @@ check: build/check/handoff $(UNIT_BIN) bin/handoff
 	  bash tests/run.sh
 
 lint:
-	clang-format --dry-run --Werror $(LIB_SRC) src/main.c $(HDRS) $(UNIT_SRC) $(FUZZ_SRC)
+	clang-format --dry-run --Werror $(LIB_SRC) src/cli/main.c $(HDRS) $(UNIT_SRC) $(FUZZ_SRC)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
-	  --inline-suppr --std=c11 -I. -Isrc -D__GNUC__ $(LIB_SRC) src/main.c
+	  --inline-suppr --std=c11 -I. -Isrc -D__GNUC__ $(LIB_SRC) src/cli/main.c
 
 format:
-	clang-format -i $(LIB_SRC) src/main.c $(HDRS) $(UNIT_SRC) $(FUZZ_SRC)
+	clang-format -i $(LIB_SRC) src/cli/main.c $(HDRS) $(UNIT_SRC) $(FUZZ_SRC)
 
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HDRS)

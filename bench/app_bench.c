@@ -5,9 +5,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "emu_app.h"
-#include "emu_engine.h"
-#include "emu_live.h"
+#include "emulator/app.h"
+#include "emulator/engine.h"
+#include "emulator/live.h"
 
 static double secs(void)
 {

@@ -4,8 +4,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "emu_engine.h"
-#include "emu_flow.h"
+#include "emulator/engine.h"
+#include "emulator/flow.h"
 
 static double secs(void)
 {

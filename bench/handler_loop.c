@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "store.h"
+#include "store/store.h"
 #include "twiml/twiml.h"
 #include "webhooks/handler.h"
 

@@ -53,9 +53,9 @@ run_suite() { # name, limit-seconds, command...
 	fi
 }
 
-for t in "$UNIT_DIR"/test_*; do
+for t in $(find "$UNIT_DIR" -type f -name 'test_*' | sort); do
 	[ -x "$t" ] || continue
-	run_suite "unit/$(basename "$t")" 300 "$t"
+	run_suite "unit/${t#"$UNIT_DIR"/}" 300 "$t"
 done
 for s in tests/e2e/*.sh; do
 	case "$s" in */lib.sh) continue ;; esac

@@ -1,5 +1,5 @@
 /* crypto: the digests signatures need (the only file that uses OpenSSL). */
-#include "crypto.h"
+#include "webhooks/crypto.h"
 
 #include <errno.h>
 #include <openssl/core_names.h>

@@ -1,5 +1,5 @@
 /* dest: destination validation (each refusal names the field, the rule and a fix) and rendering. */
-#include "dest.h"
+#include "webhooks/dest.h"
 
 #include <errno.h>
 #include <stdarg.h>

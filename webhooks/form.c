@@ -1,5 +1,5 @@
 /* form: application/x-www-form-urlencoded decoding, in place, with named limits. */
-#include "form.h"
+#include "webhooks/form.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* handler: the webhook routes as pure functions from a plain request to a plain answer. */
-#include "handler.h"
+#include "webhooks/handler.h"
 
 #include <errno.h>
 #include <fnmatch.h>

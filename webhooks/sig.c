@@ -1,6 +1,6 @@
 /* sig: X-Twilio-Signature, computed and checked the way Twilio and its helper
  * libraries do (one implementation for the server, the CLI and the emulator). */
-#include "sig.h"
+#include "webhooks/sig.h"
 
 #include <ctype.h>
 #include <errno.h>

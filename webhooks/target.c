@@ -1,5 +1,5 @@
 /* target: the ReferTransferTarget of a referUrl webhook, parsed. */
-#include "target.h"
+#include "webhooks/target.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,12 +1,12 @@
 /* buf: a growable byte buffer with a hard size cap (after curl's dynbuf). */
-#include "buf.h"
+#include "util/buf.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
+#include "util/mem.h"
 
 void buf_init(struct buf *b, size_t max)
 {

@@ -1,5 +1,5 @@
 /* ids: the shapes of Twilio's identifiers: E.164 numbers and resource SIDs. */
-#include "ids.h"
+#include "util/ids.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* mem: allocation wrappers that abort on out-of-memory and on size overflow. */
-#include "mem.h"
+#include "util/mem.h"
 
 #include <stdarg.h>
 #include <stdint.h>

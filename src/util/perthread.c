@@ -1,10 +1,10 @@
 /* perthread: one block of memory per thread, made (zeroed) on first use and
  * destroyed when the thread ends, for buffers a hot path must not allocate. */
-#include "perthread.h"
+#include "util/perthread.h"
 
 #include <stdlib.h>
 
-#include "mem.h"
+#include "util/mem.h"
 
 static pthread_mutex_t init_mu = PTHREAD_MUTEX_INITIALIZER;
 

@@ -1,5 +1,5 @@
 /* str: slices of text that point into someone else's buffer. */
-#include "str.h"
+#include "util/str.h"
 
 #include <ctype.h>
 #include <strings.h>

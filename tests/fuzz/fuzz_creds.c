@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "creds.h"
+#include "twilio/creds.h"
 #include "util/mem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emu_rest.h"
+#include "emulator/rest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emu_flow.h"
+#include "emulator/flow.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

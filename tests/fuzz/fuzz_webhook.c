@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "store/store.h"
 #include "twiml/twiml.h"
 #include "webhooks/handler.h"
 

@@ -1,0 +1,237 @@
+/* cmd_emulator: 'handoff emulator': the REST twin and the call engine's control endpoints. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "emulator/control.h"
+#include "emulator/rest.h"
+#include "net/httpd.h"
+#include "util/mem.h"
+
+#define EMULATOR_MAX_SECRET_FILE 256
+#define EMULATOR_THREADS         8
+
+/* Reads the first line of a secret file (at most EMULATOR_MAX_SECRET_FILE bytes)
+ * into a new string the caller wipes and frees; NULL on failure (reported). */
+static char *read_secret_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		cli_fail("emulator: %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	char buf[EMULATOR_MAX_SECRET_FILE + 1];
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0) {
+		cli_fail("emulator: %s: empty or unreadable", path);
+		return NULL;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	char *s = xstrdup(buf);
+	xwipe(buf, sizeof(buf));
+	return s;
+}
+
+/* A fresh random token, written to a 0600 file in a new 0700 directory. */
+static char *generate_token(char *path, size_t pathlen)
+{
+	char sid[35];
+	emu_rest_sid(sid, "XX");
+	char *tok = xstrdup(sid + 2);
+	const char *tmp = getenv("TMPDIR");
+	snprintf(path, pathlen, "%s/handoff-emulator-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(path)) {
+		cli_fail("emulator: cannot create a directory for the token: %s", strerror(errno));
+		free(tok);
+		return NULL;
+	}
+	size_t used = strlen(path);
+	snprintf(path + used, pathlen - used, "/auth-token");
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, tok, strlen(tok)) != (ssize_t)strlen(tok) ||
+	    write(fd, "\n", 1) != 1) {
+		cli_fail("emulator: cannot write %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(tok);
+		return NULL;
+	}
+	close(fd);
+	return tok;
+}
+
+const char cmd_emulator_help[] =
+    "A local Twilio: the REST API (IncomingPhoneNumbers, Calls, Accounts, v1 Trunks)\n"
+    "with Basic auth, Twilio's JSON and error bodies, and POST /emulator/faults; and the\n"
+    "call engine's control endpoints: POST /emulator/calls (From, To: a caller dials a\n"
+    "number, its Voice URL runs), POST /emulator/calls/CA.../refer (ReferTo, Target),\n"
+    "POST .../hangup, GET /emulator/calls/CA... and .../events (the timeline). Every\n"
+    "webhook is signed with X-Twilio-Signature under the auth token.\n"
+    "\n"
+    "  --listen ADDR:PORT        where to listen (default 127.0.0.1:8766; port 0 = any)\n"
+    "  --account-sid AC...       the account (default: a random one, printed)\n"
+    "  --auth-token-file FILE    read the auth token from FILE (preferred)\n"
+    "  --auth-token TOKEN        the token on the command line (visible to other users\n"
+    "                            in the process list; prefer the file or the environment)\n"
+    "  --api-key SK...           also accept this API key; its secret from\n"
+    "                            HANDOFF_EMULATOR_API_SECRET\n"
+    "  --seed-numbers N          provision N numbers (+14155550100 upward; max 2000)\n"
+    "\n"
+    "Environment: HANDOFF_EMULATOR_AUTH_TOKEN is the token when no file is given.\n"
+    "With neither, a random token is written to a new 0600 file whose path is printed.\n";
+
+int cmd_emulator(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"listen", required_argument, NULL, 'l'},
+	    {"account-sid", required_argument, NULL, 'a'},
+	    {"auth-token", required_argument, NULL, 't'},
+	    {"auth-token-file", required_argument, NULL, 'f'},
+	    {"api-key", required_argument, NULL, 'k'},
+	    {"seed-numbers", required_argument, NULL, 'n'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *listen = "127.0.0.1:8766", *account = NULL;
+	char *token_arg = NULL; /* points into argv: overwritten once copied */
+	const char *token_file = NULL, *api_key = NULL;
+	long seed = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			listen = optarg;
+			break;
+		case 'a':
+			account = optarg;
+			break;
+		case 't':
+			token_arg = optarg;
+			break;
+		case 'f':
+			token_file = optarg;
+			break;
+		case 'k':
+			api_key = optarg;
+			break;
+		case 'n': {
+			char *end;
+			seed = strtol(optarg, &end, 10);
+			if (*end || seed < 0 || seed > EMU_REST_MAX_SEED)
+				return cli_usage("--seed-numbers must be 0..%d", EMU_REST_MAX_SEED);
+			break;
+		}
+		default:
+			return cli_usage("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage("unexpected argument '%s'", argv[optind]);
+
+	char account_buf[35];
+	if (!account) {
+		emu_rest_sid(account_buf, "AC");
+		account = account_buf;
+	}
+	char *token = NULL, token_path[600] = "";
+	const char *env_tok = getenv("HANDOFF_EMULATOR_AUTH_TOKEN");
+	if (token_file)
+		token = read_secret_file(token_file);
+	else if (env_tok && *env_tok)
+		token = xstrdup(env_tok);
+	else if (token_arg) {
+		token = xstrdup(token_arg);
+		fprintf(stderr,
+		        "handoff: emulator: --auth-token on the command line is visible in the "
+		        "process list; prefer --auth-token-file or HANDOFF_EMULATOR_AUTH_TOKEN\n");
+	} else {
+		token = generate_token(token_path, sizeof(token_path));
+	}
+	/* hide the token from /proc/PID/cmdline from now on (it was visible until here) */
+	if (token_arg)
+		memset(token_arg, 'x', strlen(token_arg));
+	if (!token)
+		return EXIT_FAIL;
+	const char *key_secret = getenv("HANDOFF_EMULATOR_API_SECRET");
+	if (api_key && (!key_secret || !*key_secret)) {
+		xwipe(token, strlen(token));
+		free(token);
+		return cli_usage("--api-key needs its secret in HANDOFF_EMULATOR_API_SECRET");
+	}
+
+	struct emu_rest_config cfg = {
+	    .account_sid = account,
+	    .auth_token = token,
+	    .api_key_sid = api_key,
+	    .api_key_secret = api_key ? key_secret : NULL,
+	    .seed_numbers = (unsigned)seed,
+	};
+	struct emu_rest *rest = NULL;
+	char err[256];
+	int rc = emu_rest_new(&rest, &cfg, err, sizeof(err));
+	/* the call engine behind /emulator/calls... and Calls.json; it keeps its
+	 * own copy of the token to sign the webhooks it sends */
+	struct emu_control *ctl = NULL;
+	if (!rc && (rc = emu_control_new(rest, token, &ctl)) != 0) {
+		snprintf(err, sizeof(err), "cannot start the call engine: %s", strerror(rc));
+		emu_rest_free(rest);
+	}
+	xwipe(token, strlen(token));
+	free(token);
+	if (rc)
+		return cli_fail("emulator: %s", err);
+	emu_control_attach(ctl, rest);
+
+	/* block the stop signals in every thread; this one waits for them */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	struct httpd_config hc = {
+	    .listen = listen,
+	    .threads = EMULATOR_THREADS,
+	    .max_body = HTTPD_MAX_BODY_DEFAULT,
+	    .handler = emu_rest_handle,
+	    .ctx = rest,
+	};
+	struct httpd *h = NULL;
+	rc = httpd_start(&h, &hc, err, sizeof(err));
+	if (rc) {
+		emu_control_free(ctl);
+		emu_rest_free(rest);
+		cli_hint("pick another port with --listen 127.0.0.1:PORT (0 = any free port)");
+		return cli_fail("emulator: cannot listen on %s: %s", listen, err);
+	}
+	/* the host part of --listen ("127.0.0.1:0", "[::1]:0"); a bare port is every address */
+	const char *colon = strrchr(listen, ':');
+	int hostlen = colon ? (int)(colon - listen) : 0;
+	printf("emulator listening on http://%.*s:%d (account %s)\n", hostlen ? hostlen : 9,
+	       hostlen ? listen : "127.0.0.1", httpd_port(h), account);
+	if (token_path[0])
+		printf("auth token written to %s (mode 0600)\n", token_path);
+	fflush(stdout);
+	int sig = 0;
+	sigwait(&set, &sig);
+	httpd_stop(h);
+	emu_control_free(ctl);
+	emu_rest_free(rest);
+	if (token_path[0]) {
+		unlink(token_path);
+		char *slash = strrchr(token_path, '/');
+		if (slash) {
+			*slash = '\0';
+			rmdir(token_path);
+		}
+	}
+	return EXIT_OK;
+}

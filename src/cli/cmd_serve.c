@@ -1,0 +1,127 @@
+/* cmd_serve: 'handoff serve', the referUrl webhook server (options; the run is in server.c). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli/cli.h"
+#include "server/server.h"
+#include "util/mem.h"
+
+enum {
+	OPT_LISTEN = 1,
+	OPT_DB,
+	OPT_PUBLIC_URL,
+	OPT_AGENT,
+	OPT_TRUST_PROXY,
+	OPT_ALLOW_DIRECT,
+	OPT_THREADS,
+	OPT_INSECURE,
+};
+
+static const struct option opts[] = {
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"db", required_argument, NULL, OPT_DB},
+    {"public-url", required_argument, NULL, OPT_PUBLIC_URL},
+    {"agent", required_argument, NULL, OPT_AGENT},
+    {"trust-proxy", no_argument, NULL, OPT_TRUST_PROXY},
+    {"allow-direct", required_argument, NULL, OPT_ALLOW_DIRECT},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"insecure-no-signature", no_argument, NULL, OPT_INSECURE},
+    {NULL, 0, NULL, 0},
+};
+
+static const char *env_token(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	struct server_config cfg = {.listen = SERVER_DEFAULT_LISTEN,
+	                            .threads = SERVER_DEFAULT_THREADS};
+	const char *db = NULL;
+	char *public_url = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_LISTEN:
+			cfg.listen = optarg;
+			break;
+		case OPT_DB:
+			db = optarg;
+			break;
+		case OPT_PUBLIC_URL:
+			free(public_url);
+			public_url = xstrdup(optarg);
+			break;
+		case OPT_AGENT:
+			cfg.agent = optarg;
+			break;
+		case OPT_TRUST_PROXY:
+			cfg.trust_proxy = true;
+			break;
+		case OPT_ALLOW_DIRECT:
+			cfg.allow_direct = optarg;
+			break;
+		case OPT_THREADS: {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*end || n < 1 || n > SERVER_MAX_THREADS) {
+				free(public_url);
+				return cli_usage("--threads takes 1 to %d", SERVER_MAX_THREADS);
+			}
+			cfg.threads = (int)n;
+			break;
+		}
+		case OPT_INSECURE:
+			cfg.insecure = true;
+			break;
+		default:
+			free(public_url);
+			return cli_usage("unknown option or missing argument: %s",
+			                 argv[optind - 1]);
+		}
+	}
+	if (optind < argc) {
+		free(public_url);
+		return cli_usage("unexpected argument '%s'", argv[optind]);
+	}
+	cfg.db = cli_db_path(db);
+	if (public_url) {
+		size_t n = strlen(public_url);
+		while (n > 0 && public_url[n - 1] == '/')
+			public_url[--n] = '\0';
+		if ((strncasecmp(public_url, "https://", 8) != 0 &&
+		     strncasecmp(public_url, "http://", 7) != 0) ||
+		    strchr(public_url, '?') || strchr(public_url, '#') || n > 512) {
+			cli_fail("serve: --public-url '%s' is not an http(s) base URL", public_url);
+			cli_hint("give the URL Twilio calls without the route, e.g. "
+			         "--public-url https://agent.example.com");
+			free(public_url);
+			return EXIT_USAGE;
+		}
+		cfg.public_url = public_url;
+	}
+	if (cfg.agent && strncasecmp(cfg.agent, "sip:", 4) != 0 &&
+	    strncasecmp(cfg.agent, "sips:", 5) != 0) {
+		free(public_url);
+		cli_fail("serve: --agent '%s' is not a sip: or sips: URI", cfg.agent);
+		cli_hint("e.g. --agent sip:agent@voice.example.com");
+		return EXIT_USAGE;
+	}
+	cfg.keys.primary = env_token("TWILIO_AUTH_TOKEN");
+	cfg.keys.secondary = env_token("TWILIO_AUTH_TOKEN_SECONDARY");
+	if (!cfg.keys.primary && !cfg.keys.secondary && !cfg.insecure) {
+		free(public_url);
+		cli_fail("serve: TWILIO_AUTH_TOKEN is not set: cannot check X-Twilio-Signature");
+		cli_hint("export TWILIO_AUTH_TOKEN (and TWILIO_AUTH_TOKEN_SECONDARY during a "
+		         "rotation); --insecure-no-signature turns the check off for local tests");
+		return EXIT_FAIL;
+	}
+	int rc = server_run(&cfg);
+	free(public_url);
+	return rc;
+}

@@ -1,0 +1,32 @@
+/* emu_app: the webhook server's handler as an in-process app for the engine (no socket). */
+#ifndef HANDOFF_EMU_APP_H
+#define HANDOFF_EMU_APP_H
+
+#include <stddef.h>
+
+#include "emulator/engine.h"
+
+#define EMU_APP_BASE    "http://handoff.in-process" /* the base URL its routes answer on */
+#define EMU_APP_MAX_WHY 512                         /* bytes kept of the handler's last reason */
+
+struct emu_app;
+
+/* Loads both destination sets of the database at db (it must exist) and answers
+ * the engine's webhooks with the server's handler (webhooks/handler.h), exactly
+ * as `handoff serve --public-url EMU_APP_BASE --agent AGENT` would, signatures
+ * checked with token (copied, wiped on free). The sets are read once: later
+ * edits are not seen. *out is written only on success; 0, or ENOENT/EACCES/
+ * EBADMSG/EIO with err saying why. Free with emu_app_free. */
+int emu_app_open(const char *db, const char *agent, const char *token, struct emu_app **out,
+                 char *err, size_t errlen);
+void emu_app_free(struct emu_app *a);
+
+/* An emu_fetcher.fetch: ctx is a struct emu_app. A URL outside EMU_APP_BASE is a
+ * transport failure (11200). Serialised: one request at a time. Always 0. */
+int emu_app_fetch(void *ctx, const struct emu_fetch_req *req, struct emu_fetch_res *res);
+
+/* The handler's explanation for the last request it refused ("" when none):
+ * borrowed until the next fetch. */
+const char *emu_app_last_why(const struct emu_app *a);
+
+#endif

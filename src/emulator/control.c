@@ -1,0 +1,413 @@
+/* emu_control: the emulator's control endpoints (/emulator/calls...) over the call engine. */
+#include "emulator/control.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "emulator/live.h"
+#include "net/httpd.h"
+#include "util/mem.h"
+#include "webhooks/form.h"
+
+struct emu_control {
+	struct emu_engine *eng;
+	struct emu_rest *rest;
+	struct emu_live live;
+	char *token; /* our copy of the signing token, wiped on free */
+	/* Calls.json calls run on their own threads; free waits for them */
+	pthread_mutex_t mu;
+	pthread_cond_t idle;
+	int running;
+};
+
+int emu_control_new(struct emu_rest *rest, const char *auth_token, struct emu_control **out)
+{
+	if (!rest)
+		return EINVAL;
+	struct emu_control *c = xcalloc(1, sizeof(*c));
+	c->rest = rest;
+	c->token = xstrdup(auth_token ? auth_token : "");
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->idle, NULL);
+	c->live.auth_token = c->token;
+	struct emu_config cfg;
+	emu_config_init(&cfg);
+	cfg.clock = EMU_CLOCK_REAL;
+	cfg.account_sid = emu_rest_account_sid(rest);
+	cfg.fetcher = (struct emu_fetcher){&c->live, emu_live_fetch};
+	if (auth_token && *auth_token)
+		cfg.signer = (struct emu_signer){&c->live, emu_live_sign};
+	int rc = emu_engine_new(&cfg, &c->eng);
+	if (rc) {
+		pthread_mutex_destroy(&c->mu);
+		pthread_cond_destroy(&c->idle);
+		xwipe(c->token, strlen(c->token));
+		free(c->token);
+		free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+void emu_control_free(struct emu_control *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->mu);
+	while (c->running > 0)
+		pthread_cond_wait(&c->idle, &c->mu);
+	pthread_mutex_unlock(&c->mu);
+	pthread_mutex_destroy(&c->mu);
+	pthread_cond_destroy(&c->idle);
+	emu_engine_free(c->eng);
+	xwipe(c->token, strlen(c->token));
+	free(c->token);
+	free(c);
+}
+
+struct emu_engine *emu_control_engine(struct emu_control *c)
+{
+	return c->eng;
+}
+
+static void rfc2822(json_t *ms, char out[40])
+{
+	if (!json_is_integer(ms)) {
+		out[0] = 0;
+		return;
+	}
+	time_t t = (time_t)(json_integer_value(ms) / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 40, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+}
+
+/* Publishes every leg of the engine's call JSON as a Call resource of the twin. */
+static void publish(struct emu_control *c, json_t *call)
+{
+	size_t i;
+	json_t *l;
+	json_array_foreach(json_object_get(call, "legs"), i, l)
+	{
+		const char *sid = json_string_value(json_object_get(l, "sid"));
+		json_t *o = emu_rest_call_get(c->rest, sid);
+		if (!o)
+			o = emu_rest_call_new(
+			    c->rest, json_string_value(json_object_get(l, "from")),
+			    json_string_value(json_object_get(l, "to")),
+			    json_string_value(json_object_get(l, "direction")),
+			    json_string_value(json_object_get(l, "parent_call_sid")));
+		char uri[160], date[40];
+		snprintf(uri, sizeof(uri), "/2010-04-01/Accounts/%s/Calls/%s.json",
+		         emu_rest_account_sid(c->rest), sid);
+		json_object_set_new(o, "sid", json_string(sid));
+		json_object_set_new(o, "uri", json_string(uri));
+		json_object_set(o, "status", json_object_get(l, "status"));
+		json_object_set(o, "parent_call_sid", json_object_get(l, "parent_call_sid"));
+		rfc2822(json_object_get(l, "start_ms"), date);
+		json_object_set_new(o, "start_time", date[0] ? json_string(date) : json_null());
+		rfc2822(json_object_get(l, "end_ms"), date);
+		json_object_set_new(o, "end_time", date[0] ? json_string(date) : json_null());
+		json_t *d = json_object_get(l, "duration");
+		if (json_is_integer(d)) {
+			char num[24];
+			snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(d));
+			json_object_set_new(o, "duration", json_string(num));
+		}
+		(void)emu_rest_call_put(c->rest, o);
+		json_decref(o);
+	}
+}
+
+static void send_json(struct http_resp *resp, int status, json_t *j)
+{
+	resp->status = status;
+	resp->content_type = "application/json";
+	char *s = json_dumps(j, JSON_COMPACT);
+	if (s)
+		buf_adds(&resp->body, s);
+	free(s);
+	json_decref(j);
+}
+
+static int fail(struct http_resp *resp, int status, int code, const char *msg)
+{
+	send_json(resp, status,
+	          json_pack("{s:i, s:s, s:s, s:i}", "code", code, "message", msg, "more_info",
+	                    "https://www.twilio.com/docs/errors", "status", status));
+	return 0;
+}
+
+/* The form body decoded into f; the copy it points into is *keep (caller frees). */
+static int body_form(const struct http_req *req, struct form *f, char **keep)
+{
+	*keep = xstrndup(req->body ? req->body : "", req->body_len);
+	return form_parse(*keep, req->body_len, f);
+}
+
+static int calls_post(struct emu_control *c, const struct http_req *req, struct http_resp *resp)
+{
+	struct form f;
+	char *keep = NULL;
+	if (body_form(req, &f, &keep)) {
+		free(keep);
+		return fail(resp, 400, 20001, "malformed form body");
+	}
+	const char *from = form_get(&f, "From"), *to = form_get(&f, "To");
+	const char *prof = form_get(&f, "Profile");
+	struct emu_call_spec sp = {0};
+	json_t *num = NULL, *trunk = NULL;
+	int rc = 0;
+	if (!from || !to) {
+		rc = fail(resp, 400, 21201, "From and To are required");
+		goto out;
+	}
+	if (prof && emu_profile_parse(prof, &sp.profile)) {
+		rc = fail(resp, 400, 20001, "Profile must be twilio-voice, twilio-trunk or plivo");
+		goto out;
+	}
+	sp.from = from;
+	sp.to = to;
+	num = emu_rest_number_by_phone(c->rest, to);
+	const char *tsid = json_string_value(json_object_get(num, "trunk_sid"));
+	if (tsid && !prof) {
+		sp.profile = EMU_TWILIO_TRUNK;
+		sp.trunk_origination = true; /* a caller dialled the trunk's number */
+		trunk = emu_rest_trunk_get(c->rest, tsid);
+		const char *m = json_string_value(json_object_get(trunk, "transfer_mode"));
+		sp.transfer_mode = m && strcmp(m, "enable-all") == 0 ? EMU_XFER_ENABLE_ALL
+		                   : m && strcmp(m, "sip-only") == 0 ? EMU_XFER_SIP_ONLY
+		                                                     : EMU_XFER_DISABLE_ALL;
+		const char *cid = json_string_value(json_object_get(trunk, "transfer_caller_id"));
+		sp.transfer_caller_id = cid && strcmp(cid, "from-transferor") == 0
+		                            ? EMU_CID_TRANSFEROR
+		                            : EMU_CID_TRANSFEREE;
+	} else if (sp.profile == EMU_TWILIO_VOICE) {
+		sp.voice_url = json_string_value(json_object_get(num, "voice_url"));
+		sp.voice_method = json_string_value(json_object_get(num, "voice_method"));
+		if (!num) {
+			rc = fail(resp, 404, 21211,
+			          "To is not a number provisioned on this emulator");
+			goto out;
+		}
+		if (!sp.voice_url || !*sp.voice_url) {
+			rc = fail(resp, 400, 21205, "the number has no VoiceUrl");
+			goto out;
+		}
+	}
+	char sid[EMU_SID_LEN + 1];
+	int e = emu_call_create(c->eng, &sp, sid);
+	if (e) {
+		rc = fail(resp, e == E2BIG ? 429 : 400, e == E2BIG ? 20429 : 20001,
+		          e == E2BIG ? "too many calls" : "the call could not be created");
+		goto out;
+	}
+	json_t *cj = NULL;
+	emu_call_json(c->eng, sid, &cj);
+	publish(c, cj);
+	send_json(resp, 201, cj);
+out:
+	json_decref(num);
+	json_decref(trunk);
+	free(keep);
+	return rc;
+}
+
+static int refer_post(struct emu_control *c, const char *sid, const struct http_req *req,
+                      struct http_resp *resp)
+{
+	struct form f;
+	char *keep = NULL;
+	if (body_form(req, &f, &keep)) {
+		free(keep);
+		return fail(resp, 400, 20001, "malformed form body");
+	}
+	struct emu_refer_req rq = {form_get(&f, "ReferTo"), EMU_ANSWER, NULL};
+	const char *t = form_get(&f, "Target");
+	struct emu_params h = {0};
+	for (size_t i = 0; i < f.n; i++)
+		if (strncmp(f.p[i].name, "SipHeader_", 10) == 0)
+			(void)emu_params_add(&h, f.p[i].name + 10, f.p[i].value);
+	rq.headers = &h;
+	json_t *out = NULL;
+	int e = 0;
+	if (!rq.refer_to)
+		fail(resp, 400, 21201, "ReferTo is required");
+	else if (t && emu_outcome_parse(t, &rq.target))
+		fail(resp, 400, 20001, "Target must be answer, busy, no-answer or fail");
+	else if ((e = emu_refer(c->eng, sid, &rq, &out)) == EBUSY)
+		fail(resp, 409, 20409, "the call is waiting for a webhook; try again");
+	else if (e)
+		fail(resp, 404, 20404, "no such call leg");
+	else {
+		json_t *cj = NULL;
+		if (emu_call_json(c->eng, sid, &cj) == 0)
+			publish(c, cj);
+		json_decref(cj);
+		send_json(resp, 200, out);
+	}
+	emu_params_free(&h);
+	free(keep);
+	return 0;
+}
+
+static int control(void *ctx, const struct http_req *req, struct http_resp *resp)
+{
+	struct emu_control *c = ctx;
+	const char *p = req->path;
+	bool post = strcmp(req->method, "POST") == 0, get = strcmp(req->method, "GET") == 0;
+	if (strlen(p) > EMU_CONTROL_MAX_PATH)
+		return ENOENT;
+	if (strcmp(p, "/emulator/calls") == 0)
+		return post ? calls_post(c, req, resp)
+		            : fail(resp, 405, 20004, "Method not allowed");
+	if (strncmp(p, "/emulator/calls/", 16) != 0)
+		return ENOENT;
+	char sid[EMU_SID_LEN + 1];
+	const char *s = p + 16, *slash = strchr(s, '/');
+	size_t sl = slash ? (size_t)(slash - s) : strlen(s);
+	if (sl != EMU_SID_LEN)
+		return ENOENT;
+	memcpy(sid, s, sl);
+	sid[sl] = 0;
+	const char *sub = slash ? slash : "";
+	json_t *j = NULL;
+	if (strcmp(sub, "") == 0 && get) {
+		if (emu_call_json(c->eng, sid, &j))
+			return fail(resp, 404, 20404, "no such call");
+		send_json(resp, 200, j);
+		return 0;
+	}
+	if (strcmp(sub, "/events") == 0 && get) {
+		if (emu_events_json(c->eng, sid, &j))
+			return fail(resp, 404, 20404, "no such call");
+		send_json(resp, 200, j);
+		return 0;
+	}
+	if (strcmp(sub, "/refer") == 0 && post)
+		return refer_post(c, sid, req, resp);
+	if (strcmp(sub, "/hangup") == 0 && post) {
+		int e = emu_hangup(c->eng, sid);
+		if (e == EBUSY)
+			return fail(resp, 409, 20409,
+			            "the call is waiting for a webhook; try again");
+		if (e || emu_call_json(c->eng, sid, &j))
+			return fail(resp, 404, 20404, "no such call leg");
+		publish(c, j);
+		send_json(resp, 200, j);
+		return 0;
+	}
+	if (!strcmp(sub, "") || !strcmp(sub, "/events") || !strcmp(sub, "/refer") ||
+	    !strcmp(sub, "/hangup"))
+		return fail(resp, 405, 20004, "Method not allowed");
+	return ENOENT;
+}
+
+/* A Calls.json call waiting to run: copies of what the twin stored. */
+struct pending_call {
+	struct emu_control *c;
+	char *sid, *from, *to, *url, *method, *twiml;
+	char *sc, *sc_method, *sc_event; /* StatusCallback, its method and events */
+};
+
+static char *dup_field(const json_t *call, const char *k)
+{
+	const char *v = json_string_value(json_object_get(call, k));
+	return v ? xstrdup(v) : NULL;
+}
+
+/* Runs one Calls.json call in the engine and publishes its legs. */
+static void run_pending(struct pending_call *pc)
+{
+	struct emu_control *c = pc->c;
+	struct emu_call_spec sp = {0};
+	sp.profile = EMU_TWILIO_VOICE;
+	sp.sid = pc->sid;
+	sp.direction = "outbound-api";
+	sp.from = pc->from;
+	sp.to = pc->to;
+	sp.voice_url = pc->url;
+	sp.voice_method = pc->method;
+	sp.twiml = pc->twiml;
+	sp.status_callback = pc->sc;
+	sp.status_callback_method = pc->sc_method;
+	sp.status_callback_event = pc->sc_event;
+	char sid[EMU_SID_LEN + 1];
+	json_t *cj = NULL;
+	if (emu_call_create(c->eng, &sp, sid) == 0 && emu_call_json(c->eng, sid, &cj) == 0)
+		publish(c, cj);
+	json_decref(cj);
+	free(pc->sid);
+	free(pc->from);
+	free(pc->to);
+	free(pc->url);
+	free(pc->method);
+	free(pc->twiml);
+	free(pc->sc);
+	free(pc->sc_method);
+	free(pc->sc_event);
+	free(pc);
+}
+
+static void *pending_thread(void *arg)
+{
+	struct pending_call *pc = arg;
+	struct emu_control *c = pc->c;
+	run_pending(pc);
+	pthread_mutex_lock(&c->mu);
+	if (--c->running == 0)
+		pthread_cond_broadcast(&c->idle);
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+/* A Calls.json POST (outbound-api): like Twilio, the call is answered "queued" and then
+ * runs (its Url fetched, its TwiML executed) on its own thread, so the REST answer never
+ * waits for the app's webhooks. Past EMU_CONTROL_MAX_RUNNING at once, it runs inline. */
+static void call_created(void *ctx, const char *call_sid, const json_t *call)
+{
+	struct emu_control *c = ctx;
+	struct pending_call *pc = xcalloc(1, sizeof(*pc));
+	pc->c = c;
+	pc->sid = xstrdup(call_sid);
+	pc->from = dup_field(call, "from");
+	pc->to = dup_field(call, "to");
+	pc->url = dup_field(call, "_url");
+	pc->method = dup_field(call, "_method");
+	pc->twiml = dup_field(call, "_twiml");
+	pc->sc = dup_field(call, "_status_callback");
+	pc->sc_method = dup_field(call, "_status_callback_method");
+	pc->sc_event = dup_field(call, "_status_callback_event");
+	pthread_mutex_lock(&c->mu);
+	bool spawn = c->running < EMU_CONTROL_MAX_RUNNING;
+	if (spawn)
+		c->running++;
+	pthread_mutex_unlock(&c->mu);
+	pthread_t t;
+	pthread_attr_t at;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	if (spawn && pthread_create(&t, &at, pending_thread, pc) == 0) {
+		pthread_attr_destroy(&at);
+		return;
+	}
+	pthread_attr_destroy(&at);
+	if (spawn) {
+		pthread_mutex_lock(&c->mu);
+		if (--c->running == 0)
+			pthread_cond_broadcast(&c->idle);
+		pthread_mutex_unlock(&c->mu);
+	}
+	run_pending(pc);
+}
+
+void emu_control_attach(struct emu_control *c, struct emu_rest *rest)
+{
+	struct emu_rest_hooks h = {control, call_created, c};
+	emu_rest_set_hooks(rest, &h);
+}

@@ -1,0 +1,44 @@
+/* emu_control: the emulator's control endpoints (/emulator/calls...) over the call engine, attached
+ * to the REST twin. */
+#ifndef HANDOFF_EMU_CONTROL_H
+#define HANDOFF_EMU_CONTROL_H
+
+#include <stddef.h>
+
+#include "emulator/engine.h"
+#include "emulator/rest.h"
+
+#define EMU_CONTROL_MAX_PATH    256 /* longest control path handled */
+#define EMU_CONTROL_MAX_RUNNING 64  /* Calls.json calls running on their own threads at once */
+
+struct emu_control;
+
+/* Creates the engine behind the control endpoints: real clock, the live fetcher,
+ * webhooks signed with auth_token (copied: the caller may wipe its own at once), the REST
+ * twin's account SID. cfg_rules may be NULL (defaults). 0 or an errno value; *out
+ * is written only on success. Free with emu_control_free after the server stopped. */
+int emu_control_new(struct emu_rest *rest, const char *auth_token, struct emu_control **out);
+void emu_control_free(struct emu_control *c);
+
+/* The engine, e.g. to swap its fetcher in tests (owned by the control). */
+struct emu_engine *emu_control_engine(struct emu_control *c);
+
+/* Attaches the control endpoints and the Calls.json runner to the twin
+ * (emu_rest_set_hooks). Call before the server starts.
+ *
+ *   POST /emulator/calls                 From, To [, Profile]: a caller dials a provisioned
+ *                                         number; its Voice URL runs (or its trunk's
+ *                                         transfer settings apply). 201, the call's JSON.
+ *   GET  /emulator/calls/{CA}            the call's JSON (legs, connected)
+ *   POST /emulator/calls/{CA}/refer      ReferTo, Target (answer|busy|no-answer|fail),
+ *                                         SipHeader_X-...: 200 {"sip_response", "notify",
+ *                                         "legs", "connected"}
+ *   POST /emulator/calls/{CA}/hangup     the party on that leg hangs up: the call's JSON
+ *   GET  /emulator/calls/{CA}/events     the timeline
+ *
+ * A Calls.json POST is answered "queued" (as Twilio does) and the call then runs on its
+ * own thread; emu_control_free waits for those. Every leg is also published as a Call
+ * resource of the twin (Calls.json). */
+void emu_control_attach(struct emu_control *c, struct emu_rest *rest);
+
+#endif

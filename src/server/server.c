@@ -1,0 +1,604 @@
+/* server: 'handoff serve' at run time: the HTTP adapter, the store watcher,
+ * the handlers, the access log, the metrics and the signals, wired together. */
+#include "server/server.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net/httpd.h"
+#include "store/store.h"
+#include "twiml/twiml.h"
+#include "util/mem.h"
+#include "webhooks/crypto.h"
+#include "webhooks/form.h"
+#include "webhooks/handler.h"
+#include "util/perthread.h"
+
+/* ---- metrics: counters only ever added to, read without a lock ---- */
+
+static const int status_codes[] = {200, 400, 403, 404, 405, 413, 500, 0}; /* 0: other */
+#define NSTATUS (sizeof(status_codes) / sizeof(status_codes[0]))
+#define NROUTES 7 /* the route table's rows, and one for "none" */
+static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1};
+#define NBUCKETS (sizeof(buckets) / sizeof(buckets[0]))
+
+struct metrics {
+	uint64_t requests[NROUTES][NSTATUS];
+	uint64_t sig_failures;
+	uint64_t latency[NBUCKETS + 1]; /* non-cumulative; the last is +Inf */
+	uint64_t latency_sum_ns;
+	uint64_t latency_count;
+};
+
+struct server {
+	const struct server_config *cfg;
+	struct handler_settings hs;
+	struct store_watch *watch;
+	struct metrics m;
+};
+
+static void count(uint64_t *c, uint64_t n)
+{
+	__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
+}
+
+static uint64_t load(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+static size_t route_index(const struct handler_route *r)
+{
+	return r ? (size_t)(r - handler_routes) : NROUTES - 1;
+}
+
+static void record(struct server *sv, const struct handler_log *log, int status, uint64_t ns)
+{
+	size_t si = NSTATUS - 1;
+	for (size_t i = 0; i + 1 < NSTATUS; i++)
+		if (status_codes[i] == status)
+			si = i;
+	count(&sv->m.requests[route_index(log->route)][si], 1);
+	if (log->sig_failed)
+		count(&sv->m.sig_failures, 1);
+	size_t b = 0;
+	while (b < NBUCKETS && (double)ns / 1e9 > buckets[b])
+		b++;
+	count(&sv->m.latency[b], 1);
+	count(&sv->m.latency_sum_ns, ns);
+	count(&sv->m.latency_count, 1);
+}
+
+static void metrics_text(void *ctx, struct buf *out)
+{
+	struct server *sv = ctx;
+	buf_adds(out, "# HELP handoff_requests_total Requests answered, by route and status.\n"
+	              "# TYPE handoff_requests_total counter\n");
+	for (size_t r = 0; r < NROUTES; r++)
+		for (size_t s = 0; s < NSTATUS; s++) {
+			uint64_t n = load(&sv->m.requests[r][s]);
+			if (!n)
+				continue;
+			char st[8];
+			snprintf(st, sizeof(st), "%d", status_codes[s]);
+			buf_printf(out, "handoff_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
+			           r + 1 < NROUTES ? handler_routes[r].name : "none",
+			           status_codes[s] ? st : "other", (unsigned long long)n);
+		}
+	buf_printf(out,
+	           "# HELP handoff_signature_failures_total Requests refused for a missing or "
+	           "invalid X-Twilio-Signature.\n"
+	           "# TYPE handoff_signature_failures_total counter\n"
+	           "handoff_signature_failures_total %llu\n",
+	           (unsigned long long)load(&sv->m.sig_failures));
+	buf_adds(out, "# HELP handoff_request_duration_seconds Time from request to answer.\n"
+	              "# TYPE handoff_request_duration_seconds histogram\n");
+	uint64_t cum = 0;
+	for (size_t b = 0; b < NBUCKETS; b++) {
+		cum += load(&sv->m.latency[b]);
+		buf_printf(out, "handoff_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+		           buckets[b], (unsigned long long)cum);
+	}
+	cum += load(&sv->m.latency[NBUCKETS]);
+	buf_printf(out,
+	           "handoff_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
+	           "handoff_request_duration_seconds_sum %.6f\n"
+	           "handoff_request_duration_seconds_count %llu\n",
+	           (unsigned long long)cum, (double)load(&sv->m.latency_sum_ns) / 1e9,
+	           (unsigned long long)load(&sv->m.latency_count));
+	struct dest_set *live = store_watch_get(sv->watch, DEST_LIVE);
+	struct dest_set *sand = store_watch_get(sv->watch, DEST_SANDBOX);
+	buf_printf(out,
+	           "# HELP handoff_live_version The promoted version being served as live.\n"
+	           "# TYPE handoff_live_version gauge\nhandoff_live_version %d\n"
+	           "# HELP handoff_sandbox_revision A counter that moves whenever the sandbox "
+	           "changes.\n"
+	           "# TYPE handoff_sandbox_revision gauge\nhandoff_sandbox_revision %lld\n"
+	           "# HELP handoff_destinations Destinations loaded, by environment.\n"
+	           "# TYPE handoff_destinations gauge\n"
+	           "handoff_destinations{env=\"live\"} %zu\nhandoff_destinations{env=\"sandbox\"} "
+	           "%zu\n",
+	           live->version, (long long)sand->changed, live->n, sand->n);
+	buf_printf(out,
+	           "# HELP handoff_reload_failures_total Reloads of the database that failed "
+	           "(the previous destinations stay served).\n"
+	           "# TYPE handoff_reload_failures_total counter\nhandoff_reload_failures_total "
+	           "%lu\n",
+	           store_watch_failures(sv->watch, NULL, 0));
+	dest_set_release(live);
+	dest_set_release(sand);
+}
+
+/* ---- the request path ---- */
+
+/* Whether a Host-like value is safe to put in a URL: host, IPv6 literal, port. */
+static bool host_ok(const char *h)
+{
+	if (!h || !*h || strlen(h) > 255)
+		return false;
+	for (; *h; h++)
+		if (!isalnum((unsigned char)*h) && !strchr(".-:[]_", *h))
+			return false;
+	return true;
+}
+
+/* The first value of a possibly comma-separated header, trimmed, into out. */
+static void first_value(const char *v, char *out, size_t cap)
+{
+	while (*v == ' ' || *v == '\t')
+		v++;
+	size_t n = strcspn(v, ", \t");
+	snprintf(out, cap, "%.*s", (int)n, v);
+}
+
+/* scheme://host[:port] of this request, as the client asked for it. */
+static void base_url(const struct server *sv, const struct http_req *req, char *out, size_t cap)
+{
+	char proto[16] = "", host[256] = "";
+	if (sv->cfg->trust_proxy) {
+		const char *p = http_req_header(req, "X-Forwarded-Proto");
+		const char *h = http_req_header(req, "X-Forwarded-Host");
+		if (p)
+			first_value(p, proto, sizeof(proto));
+		if (h)
+			first_value(h, host, sizeof(host));
+	}
+	if (strcasecmp(proto, "http") != 0 && strcasecmp(proto, "https") != 0)
+		snprintf(proto, sizeof(proto), "%s", req->is_tls ? "https" : "http");
+	if (!host[0]) {
+		const char *h = http_req_header(req, "Host");
+		snprintf(host, sizeof(host), "%s", h ? h : "");
+	}
+	if (!host_ok(host)) /* an unusable Host: the signature check will refuse it */
+		snprintf(host, sizeof(host), "invalid-host");
+	for (char *p = proto; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	snprintf(out, cap, "%s://%s", proto, host);
+}
+
+/* ---- the log: request threads hand whole lines to one writer thread ----
+ * Each line is still one line on stderr, written in order; but 32 threads
+ * each calling write() on one file serialise on its position lock and
+ * switch context, which halved throughput. The writer takes everything
+ * queued every LOG_FLUSH_MS, so lines reach stderr in order, in batches. */
+
+#define LOG_QUEUE_BYTES (256 * 1024)
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t more, space;
+	char *buf, *spare;
+	size_t len;
+	bool running, stop;
+	pthread_t thread;
+} logq = {.mu = PTHREAD_MUTEX_INITIALIZER,
+          .more = PTHREAD_COND_INITIALIZER,
+          .space = PTHREAD_COND_INITIALIZER};
+
+static void write_all(const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(STDERR_FILENO, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return; /* stderr is gone: nothing better to do with the log */
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+#define LOG_FLUSH_MS 20 /* how long a line may wait in the queue */
+
+static void *log_writer(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&logq.mu);
+	for (;;) {
+		/* request threads do not wake the writer for each line (that is a
+		 * context switch per request): it writes what came in every
+		 * LOG_FLUSH_MS, sooner when the queue is half full or at the end */
+		if (logq.len < LOG_QUEUE_BYTES / 2 && !logq.stop) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += LOG_FLUSH_MS * 1000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&logq.more, &logq.mu, &until);
+		}
+		if (logq.len == 0) {
+			if (logq.stop)
+				break;
+			continue;
+		}
+		char *out = logq.buf;
+		size_t n = logq.len;
+		logq.buf = logq.spare;
+		logq.spare = out;
+		logq.len = 0;
+		pthread_cond_broadcast(&logq.space);
+		pthread_mutex_unlock(&logq.mu);
+		write_all(out, n);
+		pthread_mutex_lock(&logq.mu);
+	}
+	pthread_mutex_unlock(&logq.mu);
+	return NULL;
+}
+
+/* Queues one line (waits while the queue is full: lines are never dropped). */
+static void log_line(const char *line, size_t n)
+{
+	pthread_mutex_lock(&logq.mu);
+	if (!logq.running || n > LOG_QUEUE_BYTES) {
+		pthread_mutex_unlock(&logq.mu);
+		write_all(line, n);
+		return;
+	}
+	while (logq.len + n > LOG_QUEUE_BYTES)
+		pthread_cond_wait(&logq.space, &logq.mu);
+	memcpy(logq.buf + logq.len, line, n);
+	logq.len += n;
+	if (logq.len >= LOG_QUEUE_BYTES / 2)
+		pthread_cond_signal(&logq.more);
+	pthread_mutex_unlock(&logq.mu);
+}
+
+static void log_start(void)
+{
+	logq.buf = xmalloc(LOG_QUEUE_BYTES);
+	logq.spare = xmalloc(LOG_QUEUE_BYTES);
+	logq.len = 0;
+	logq.stop = false;
+	if (pthread_create(&logq.thread, NULL, log_writer, NULL) == 0)
+		logq.running = true;
+}
+
+/* Writes out what is queued and stops the writer. */
+static void log_stop(void)
+{
+	pthread_mutex_lock(&logq.mu);
+	bool was = logq.running;
+	logq.stop = true;
+	pthread_cond_signal(&logq.more);
+	pthread_mutex_unlock(&logq.mu);
+	if (was)
+		pthread_join(logq.thread, NULL);
+	logq.running = false;
+	free(logq.buf);
+	free(logq.spare);
+	logq.buf = logq.spare = NULL;
+}
+
+/* One access log line, built without allocating (a busy server writes many). */
+#define LOG_LINE_MAX 8192
+struct line {
+	size_t n;
+	char p[LOG_LINE_MAX];
+};
+
+static void lput(struct line *l, const char *s, size_t n)
+{
+	size_t room = sizeof(l->p) - 1 - l->n; /* one byte kept for the newline */
+	if (n > room)
+		n = room;
+	memcpy(l->p + l->n, s, n);
+	l->n += n;
+}
+
+static void lputs(struct line *l, const char *s)
+{
+	lput(l, s, strlen(s));
+}
+
+static void lputu(struct line *l, unsigned long long v, int min_digits)
+{
+	char d[24];
+	int i = (int)sizeof(d);
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+		min_digits--;
+	} while (v || min_digits > 0);
+	lput(l, d + i, sizeof(d) - (size_t)i);
+}
+
+/* s quoted, with anything unprintable escaped: a log line stays one line. */
+static void lputq(struct line *l, const char *s, size_t max)
+{
+	static const char hexd[] = "0123456789abcdef";
+	lput(l, "\"", 1);
+	size_t i = 0;
+	while (i < max && s[i]) {
+		size_t run = i; /* printable bytes go in runs, not one call each */
+		while (run < max && (unsigned char)s[run] >= 0x20 && s[run] != 0x7f &&
+		       s[run] != '"' && s[run] != '\\')
+			run++;
+		if (run > i) {
+			lput(l, s + i, run - i);
+			i = run;
+			continue;
+		}
+		if (i >= max || !s[i])
+			break;
+		unsigned char c = (unsigned char)s[i++];
+		char e[4] = {'\\', 'x', hexd[c >> 4], hexd[c & 15]};
+		lput(l, e, 4);
+	}
+	lput(l, "\"", 1);
+}
+
+static void access_log(struct line *l, const struct http_req *req, const struct handler_log *log,
+                       int status, uint64_t ns)
+{
+	l->n = 0;
+	lputs(l, "serve: ");
+	lputs(l, req->method);
+	lputs(l, " ");
+	if (log->route)
+		lputs(l, log->route->path);
+	else
+		lputq(l, req->path, 64);
+	lputs(l, " ");
+	lputu(l, (unsigned)status, 0);
+	lputs(l, " ");
+	lputu(l, ns / 1000000, 0);
+	lputs(l, ".");
+	lputu(l, ns / 1000 % 1000, 3);
+	lputs(l, "ms");
+	if (log->call_sid[0]) {
+		lputs(l, " call=");
+		lputs(l, log->call_sid);
+	}
+	if (log->target[0]) {
+		lputs(l, " target=");
+		lputq(l, log->target, TARGET_MAX);
+	}
+	if (log->dest[0]) {
+		lputs(l, " dest=");
+		lputs(l, log->dest);
+	}
+	if (log->version >= 0) {
+		lputs(l, " version=");
+		lputu(l, (unsigned)log->version, 0);
+	}
+	if (log->why[0]) {
+		lputs(l, " why=");
+		lputq(l, log->why, sizeof(log->why));
+	}
+	l->p[l->n++] = '\n';
+	log_line(l->p, l->n);
+}
+
+/* What one worker thread reuses from request to request (allocated once per
+ * thread, freed when it ends): no large allocation per request. */
+struct scratch {
+	struct handler_log log;
+	struct line line;
+	char body[4096];
+};
+
+static struct perthread scratch_slot = PERTHREAD(sizeof(struct scratch), NULL);
+
+static struct scratch *scratch(void)
+{
+	return perthread_get(&scratch_slot);
+}
+
+static void handle(void *ctx, const struct http_req *req, struct http_resp *resp)
+{
+	struct server *sv = ctx;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	char base[300] = "";
+	if (!sv->cfg->public_url) /* only needed when the URL is rebuilt from the request */
+		base_url(sv, req, base, sizeof(base));
+	struct scratch *sc = scratch();
+	/* the handler decodes the body in place: give it a copy it may write */
+	char *small = sc->body;
+	char *body = req->body_len < sizeof(sc->body) ? small : xmalloc(req->body_len + 1);
+	memcpy(body, req->body, req->body_len);
+	body[req->body_len] = '\0';
+	struct handler_req hr = {
+	    .method = req->method,
+	    .path = req->path,
+	    .query = req->query,
+	    .base_url = base,
+	    .content_type = http_req_header(req, "Content-Type"),
+	    .signature = http_req_header(req, "X-Twilio-Signature"),
+	    .body = body,
+	    .body_len = req->body_len,
+	};
+	struct handler_snap snap = {
+	    .live = store_watch_get(sv->watch, DEST_LIVE),
+	    .sandbox = store_watch_get(sv->watch, DEST_SANDBOX),
+	};
+	struct handler_resp hresp = {.body = &resp->body};
+	struct handler_log *log = &sc->log;
+	int status = handler_handle(&sv->hs, &snap, &hr, &hresp, log);
+	dest_set_release((struct dest_set *)snap.live);
+	dest_set_release((struct dest_set *)snap.sandbox);
+	if (body != small)
+		free(body);
+	resp->status = status;
+	resp->content_type = hresp.content_type;
+	if (hresp.allow)
+		http_resp_header(resp, "Allow", hresp.allow);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	uint64_t ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec -
+	              (uint64_t)t0.tv_nsec;
+	record(sv, log, status, ns);
+	access_log(&sc->line, req, log, status, ns);
+}
+
+/* ---- run ---- */
+
+static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void note(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	log_line(line, (size_t)n);
+}
+
+static void versions(struct store_watch *w, int *live, int64_t *sandbox, size_t *nlive,
+                     size_t *nsand)
+{
+	struct dest_set *l = store_watch_get(w, DEST_LIVE);
+	struct dest_set *s = store_watch_get(w, DEST_SANDBOX);
+	*live = l->version;
+	*sandbox = s->changed;
+	*nlive = l->n;
+	*nsand = s->n;
+	dest_set_release(l);
+	dest_set_release(s);
+}
+
+int server_run(const struct server_config *cfg)
+{
+	struct server *sv = xcalloc(1, sizeof(*sv));
+	sv->cfg = cfg;
+	sv->hs = (struct handler_settings){
+	    .public_url = cfg->public_url,
+	    .agent_uri = cfg->agent,
+	    .allow_direct = cfg->allow_direct,
+	    .keys = cfg->keys,
+	    .insecure = cfg->insecure,
+	    .metrics = metrics_text,
+	    .metrics_ctx = sv,
+	};
+	/* every thread started from here on inherits the mask: signals arrive
+	 * only at the sigwait below */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	log_start();
+
+	char err[512];
+	int rc = store_watch_start(&sv->watch, cfg->db, err, sizeof(err));
+	if (rc) {
+		log_stop();
+		fprintf(stderr, "handoff: serve: %s: %s\n", cfg->db, err);
+		free(sv);
+		return 1;
+	}
+	struct httpd_config hc = {
+	    .listen = cfg->listen,
+	    .threads = cfg->threads,
+	    .max_body = FORM_MAX_BODY,
+	    .handler = handle,
+	    .ctx = sv,
+	};
+	struct httpd *h = NULL;
+	rc = httpd_start(&h, &hc, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "handoff: serve: cannot listen on %s: %s\n", cfg->listen, err);
+		fprintf(stderr, "hint: is another server on that port? --listen 127.0.0.1:0 picks "
+		                "a free one\n");
+		store_watch_stop(sv->watch);
+		log_stop();
+		free(sv);
+		return 1;
+	}
+	int live;
+	int64_t sand;
+	size_t nlive, nsand;
+	versions(sv->watch, &live, &sand, &nlive, &nsand);
+	note("serve: listening on %s (port %d, %d threads); db %s: live version %d (%zu "
+	     "destinations), sandbox %zu destinations; public URL %s; signatures %s",
+	     cfg->listen, httpd_port(h), cfg->threads, cfg->db, live, nlive, nsand,
+	     cfg->public_url
+	         ? cfg->public_url
+	         : (cfg->trust_proxy ? "rebuilt from X-Forwarded-*/Host" : "rebuilt from Host"),
+	     cfg->insecure                                 ? "NOT CHECKED (--insecure-no-signature)"
+	     : cfg->keys.secondary && *cfg->keys.secondary ? "checked (primary and secondary token)"
+	                                                   : "checked (primary token)");
+	if (cfg->insecure)
+		note("serve: WARNING: signature checks are off: anyone who can reach this port "
+		     "can ask for any destination's TwiML");
+	int sig = 0;
+	unsigned long failures = 0;
+	for (;;) {
+		struct timespec tick = {1, 0};
+		sig = sigtimedwait(&set, NULL, &tick);
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		if (sig == SIGHUP) {
+			note("serve: SIGHUP: reloading %s", cfg->db);
+			store_watch_poke(sv->watch);
+		}
+		int l2;
+		int64_t s2;
+		size_t nl2, ns2;
+		versions(sv->watch, &l2, &s2, &nl2, &ns2);
+		char why[256];
+		unsigned long f2 = store_watch_failures(sv->watch, why, sizeof(why));
+		if (f2 != failures) {
+			/* one line per second at most, however often the watcher retried */
+			note("serve: cannot reload the database (%lu failure%s so far): %s; still "
+			     "serving "
+			     "live version %d",
+			     f2, f2 == 1 ? "" : "s", why, live);
+			failures = f2;
+		}
+		if (l2 != live || s2 != sand) {
+			note("serve: loaded live version %d (%zu destinations), sandbox revision "
+			     "%lld "
+			     "(%zu destinations)",
+			     l2, nl2, (long long)s2, ns2);
+			live = l2;
+			sand = s2;
+		}
+	}
+	note("serve: %s: finishing in-flight requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	httpd_stop(h);
+	store_watch_stop(sv->watch);
+	crypto_thread_done();
+	note("serve: stopped");
+	log_stop();
+	free(sv);
+	return 0;
+}

@@ -1,0 +1,152 @@
+/* test_emu_flow: the inline fetcher, flow loading errors, and expectation failures. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "emulator/flow.h"
+#include "test.h"
+
+static void inline_fetcher_lookup(void)
+{
+	json_t *app = json_loads(
+	    "{\"https://a.example.com/full\": \"<Response><Say>full</Say></Response>\","
+	    " \"/path\": {\"status\": 500, \"body\": \"x\", \"content_type\": \"text/plain\"},"
+	    " \"/slow\": {\"delay_ms\": 16000, \"twiml\": \"<Response/>\"},"
+	    " \"/down\": {\"error\": \"timeout\"},"
+	    " \"/code\": {\"error\": 11220},"
+	    " \"/none\": {\"content_type\": null, \"body\": \"x\"}}",
+	    0, NULL);
+	CHECK(app != NULL);
+	static const struct {
+		const char *url;
+		int status, error;
+		unsigned delay;
+		const char *ctype, *body;
+	} cases[] = {
+	    {"https://a.example.com/full", 200, 0, 0, "text/xml",
+	     "<Response><Say>full</Say></Response>"},
+	    {"https://b.example.com/path", 500, 0, 0, "text/plain", "x"},
+	    {"https://b.example.com/path?x=1", 500, 0, 0, "text/plain", "x"},
+	    {"/path", 500, 0, 0, "text/plain", "x"},
+	    {"https://b.example.com/slow", 200, 0, 16000, "text/xml", "<Response/>"},
+	    {"https://b.example.com/down", 200, 11205, 0, "text/xml", NULL},
+	    {"https://b.example.com/code", 200, 11220, 0, "text/xml", NULL},
+	    {"https://b.example.com/none", 200, 0, 0, NULL, "x"},
+	    {"https://b.example.com/missing", 404, 0, 0, "text/plain",
+	     "no answer for this URL in the flow file"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct emu_fetch_req req = {"POST", cases[i].url, NULL, NULL};
+		struct emu_fetch_res res = {0};
+		CHECK_INT(emu_flow_fetch(app, &req, &res), 0);
+		CHECK_INT(res.status, cases[i].status);
+		CHECK_INT(res.error, cases[i].error);
+		CHECK_INT(res.delay_ms, cases[i].delay);
+		CHECK_STR(res.content_type, cases[i].ctype);
+		CHECK_STR(res.body, cases[i].body);
+		free(res.body);
+		free(res.content_type);
+	}
+	json_decref(app);
+}
+
+static void malformed_flows(void)
+{
+	static const struct {
+		const char *flow, *why;
+	} cases[] = {
+	    {"[]", "JSON object"},
+	    {"{\"profile\": \"x\"}", "profile"},
+	    {"{\"profile\": \"plivo\"}", "\"call\" needs"},
+	    {"{\"profile\": \"twilio-voice\", \"call\": {\"from\": \"+1\", \"to\": \"+2\"}}",
+	     "voice_url"},
+	    {"{\"profile\": \"twilio-trunk\", \"call\": {\"from\": \"+1\", \"to\": \"+2\"},"
+	     " \"trunk\": {\"transfer_mode\": \"all\"}}",
+	     "transfer_mode"},
+	    {"{\"profile\": \"plivo\", \"call\": {\"from\": \"+1\", \"to\": \"+2\"},"
+	     " \"overrides\": {\"plivo.fail-notify\": \"x\"}}",
+	     "overrides"},
+	    {"{\"profile\": \"plivo\", \"call\": {\"from\": \"+1\", \"to\": \"+2\"},"
+	     " \"steps\": [{\"refer\": \"P\"}]}",
+	     "refer_to"},
+	    {"{\"profile\": \"plivo\", \"call\": {\"from\": \"+1\", \"to\": \"+2\"},"
+	     " \"steps\": [{\"refer\": \"P\", \"refer_to\": \"x\", \"target\": \"maybe\"}]}",
+	     "target"},
+	    {"{\"profile\": \"plivo\", \"call\": {\"from\": \"+1\", \"to\": \"+2\"},"
+	     " \"steps\": [{\"wait\": 1}]}",
+	     "needs \"refer\" or \"hangup\""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *f = json_loads(cases[i].flow, 0, NULL);
+		json_t *res = NULL;
+		char err[256] = "";
+		CHECK_INT(emu_flow_run(f, NULL, &res, err, sizeof(err)), EBADMSG);
+		if (!CHECK(strstr(err, cases[i].why) != NULL))
+			fprintf(stderr, "  case %zu: %s\n", i, err);
+		CHECK(res == NULL);
+		json_decref(f);
+	}
+	char err[256];
+	json_t *res = NULL;
+	CHECK_INT(emu_flow_run_file("/nonexistent/flow.json", NULL, &res, err, sizeof(err)),
+	          ENOENT);
+	/* offline (fuzzing): a live app is refused before anything is fetched */
+	json_t *f =
+	    json_loads("{\"profile\": \"twilio-voice\", \"app_url\": \"http://127.0.0.1:9\","
+	               " \"call\": {\"from\": \"+1\", \"to\": \"+2\", \"voice_url\": \"/v\"}}",
+	               0, NULL);
+	struct emu_flow_opts off = {NULL, true};
+	CHECK_INT(emu_flow_run(f, &off, &res, err, sizeof(err)), EBADMSG);
+	CHECK(strstr(err, "offline") != NULL);
+	json_decref(f);
+}
+
+static void failures_name_expected_and_actual(void)
+{
+	json_t *f = json_loads(
+	    "{\"profile\": \"plivo\", \"call\": {\"from\": \"+14155550100\", \"to\": "
+	    "\"+14155550199\"},"
+	    " \"steps\": [{\"refer\": \"P\", \"refer_to\": \"sip:+14155550123@a.zt.plivo.com\","
+	    "   \"target\": \"busy\", \"expect\": {\"sip_response\": 202, \"notify\": [100, 200]}},"
+	    "  {\"refer\": \"Q\", \"refer_to\": \"x\"}],"
+	    " \"expect\": {\"legs\": {\"P\": \"completed\", \"B\": {\"status\": \"busy\", "
+	    "\"from\": \"+1\"}},"
+	    "   \"connected\": [\"agent<->caller\"],"
+	    "   \"events\": [{\"kind\": \"sip\", \"code\": 486}, {\"kind\": \"sip\", \"code\": "
+	    "100}],"
+	    "   \"absent\": [{\"kind\": \"sip\", \"code\": 486}]}}",
+	    0, NULL);
+	json_t *res = NULL;
+	char err[256] = "";
+	CHECK_INT(emu_flow_run(f, NULL, &res, err, sizeof(err)), 0);
+	CHECK(json_is_false(json_object_get(res, "ok")));
+	json_t *fails = json_object_get(res, "failures");
+	static const char *const want[] = {"step 1: NOTIFY sipfrags",
+	                                   "step 2: no leg to REFER on",
+	                                   "leg P status",
+	                                   "leg B from",
+	                                   "event 2",
+	                                   "absent event 1"};
+	CHECK_INT(json_array_size(fails), sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		CHECK_STR(json_string_value(json_object_get(json_array_get(fails, i), "what")),
+		          want[i]);
+	json_t *f0 = json_array_get(fails, 0);
+	CHECK_INT(json_array_size(json_object_get(f0, "actual")), 2);
+	CHECK_STR(json_string_value(json_array_get(json_object_get(f0, "actual"), 1)),
+	          "SIP/2.0 486 Busy Here");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(fails, 2), "actual")),
+	          "in-progress");
+	json_decref(res);
+	json_decref(f);
+}
+
+int main(void)
+{
+	static const struct test_case cases[] = {
+	    {"inline_fetcher_lookup", inline_fetcher_lookup},
+	    {"malformed_flows", malformed_flows},
+	    {"failures_name_expected_and_actual", failures_name_expected_and_actual},
+	    {NULL, NULL},
+	};
+	return test_run(cases);
+}

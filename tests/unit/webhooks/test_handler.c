@@ -1,0 +1,285 @@
+/* test_handler: the routes as pure functions: every status, the sandbox, signatures. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "store/store.h"
+#include "test.h"
+#include "twiml/twiml.h"
+#include "webhooks/crypto.h"
+#include "webhooks/handler.h"
+
+#define TOKEN "test-token-0123"
+#define BASE  "https://agent.example.com"
+
+static struct dest_set *live, *sandbox;
+
+static void sets(void)
+{
+	static struct dest_header hl[] = {{(char *)"X-Caller", (char *)"$caller_id"},
+	                                  {(char *)"X-Acc", (char *)"$refer.X-Account"}};
+	struct dest l[] = {
+	    {(char *)"billing", (char *)"", (char *)"sip:billing@pbx.example.com", NULL, 0, hl, 2},
+	    {(char *)"front-desk", (char *)"", (char *)"+14155550123", NULL, 20, NULL, 0},
+	};
+	struct dest s[] = {
+	    {(char *)"billing", (char *)"", (char *)"sip:billing-v2@pbx.example.com", NULL, 0, NULL,
+	     0},
+	};
+	live = dest_set_new(l, 2);
+	live->version = 7;
+	sandbox = dest_set_new(s, 1);
+}
+
+struct answer {
+	int status;
+	char body[4096];
+	const char *allow;
+	struct handler_log log;
+};
+
+/* Sends one request; signs it over BASE+path(+query) and the body's params unless sig is given. */
+static struct answer *call(const struct handler_settings *hs, const char *method, const char *path,
+                           const char *query, const char *body, const char *sig)
+{
+	static struct answer a;
+	char url[1024], sigbuf[SIG_LEN + 1];
+	snprintf(url, sizeof(url), "%s%s%s%s", BASE, path, query ? "?" : "", query ? query : "");
+	size_t blen = body ? strlen(body) : 0;
+	char *b1 = malloc(blen + 1), *b2 = malloc(blen + 1);
+	memcpy(b1, body ? body : "", blen + 1);
+	memcpy(b2, body ? body : "", blen + 1);
+	if (!sig) {
+		struct form *f = malloc(sizeof(*f));
+		int post = strcmp(method, "POST") == 0;
+		if (!post || form_parse(b1, blen, f) != 0)
+			f->n = 0;
+		sig_sign(TOKEN, url, f->p, f->n, sigbuf);
+		sig = sigbuf;
+		free(f);
+	}
+	struct handler_req req = {
+	    method, path, query, "http://127.0.0.1:8080", "application/x-www-form-urlencoded",
+	    sig,    b2,   blen};
+	struct handler_snap snap = {live, sandbox};
+	struct buf out;
+	buf_init(&out, TWIML_MAX_BYTES);
+	struct handler_resp resp = {.body = &out};
+	a.status = handler_handle(hs, &snap, &req, &resp, &a.log);
+	snprintf(a.body, sizeof(a.body), "%s", buf_str(&out));
+	a.allow = resp.allow;
+	buf_free(&out);
+	free(b1);
+	free(b2);
+	return &a;
+}
+
+static const struct handler_settings HS = {
+    .public_url = BASE,
+    .agent_uri = "sip:ai@voice.example.com",
+    .keys = {TOKEN, NULL},
+};
+
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+static void routes(void)
+{
+	static const struct {
+		const char *method, *path, *query, *body, *sig;
+		int status;
+		const char *contains;
+	} t[] = {
+	    {"POST", "/voice", NULL, "CallSid=CA1&From=%2B1415", NULL, 200,
+	     "<Dial answerOnBridge=\"true\" referUrl=\"" BASE "/refer\">"},
+	    {"GET", "/voice", "CallSid=CA1", NULL, NULL, 200,
+	     "<Sip>sip:ai@voice.example.com</Sip>"},
+	    {"POST", "/sandbox/voice", NULL, "CallSid=CA1", NULL, 200, BASE "/sandbox/refer\""},
+	    {"POST", "/refer", NULL,
+	     "CallSid=CA9&From=%2B14155550100&ReferTransferTarget=%3Csip%3ABilling%40a.example.com%"
+	     "3F"
+	     "X-Account%3D42%3E",
+	     NULL, 200,
+	     "<Sip>sip:billing@pbx.example.com?X-Caller=+14155550100&amp;X-Acc=42</Sip>"},
+	    {"POST", "/sandbox/refer", NULL, "ReferTransferTarget=sip%3Abilling%40a", NULL, 200,
+	     "sip:billing-v2@pbx.example.com"},
+	    {"GET", "/refer", "CallSid=CA2&ReferTransferTarget=tel%3Afront-desk", NULL, NULL, 404,
+	     "no such destination"},
+	    {"GET", "/refer", "ReferTransferTarget=%3Csip%3Afront-desk%40h%3E", NULL, NULL, 200,
+	     "<Number>+14155550123</Number>"},
+	    {"POST", "/refer", NULL, "ReferTransferTarget=sip%3Anobody%40a", NULL, 404, NULL},
+	    {"POST", "/refer", NULL, "ReferTransferTarget=tel%3A%2B15551234567", NULL, 404, NULL},
+	    {"POST", "/refer", NULL, "CallSid=CA1", NULL, 400, NULL},
+	    {"POST", "/refer", NULL, "ReferTransferTarget=%zz", "x", 400, NULL},
+	    {"POST", "/refer", NULL, "ReferTransferTarget=http%3A%2F%2Fx", NULL, 400, NULL},
+	    {"POST", "/refer", NULL, "ReferTransferTarget=sip%3Abilling%40a", "", 403, NULL},
+	    {"POST", "/refer", NULL, "ReferTransferTarget=sip%3Abilling%40a",
+	     "RSOYDt4T1cUTdK1PDd93/VVr8B8=", 403, NULL},
+	    {"PUT", "/refer", NULL, "", NULL, 405, NULL},
+	    {"DELETE", "/voice", NULL, "", NULL, 405, NULL},
+	    {"POST", "/healthz", NULL, "", NULL, 405, NULL},
+	    {"GET", "/healthz", NULL, NULL, NULL, 200, "ok"},
+	    {"GET", "/nowhere", NULL, NULL, NULL, 404, NULL},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "route %zu %s %s", i, t[i].method, t[i].path);
+		test_current = name;
+		struct answer *a =
+		    call(&HS, t[i].method, t[i].path, t[i].query, t[i].body, t[i].sig);
+		CHECK_INT(a->status, t[i].status);
+		if (t[i].contains && !CHECK(strstr(a->body, t[i].contains) != NULL))
+			fprintf(stderr, "  body: %s\n", a->body);
+		if (t[i].status != 200)
+			CHECK(a->log.why[0] != '\0');
+		if (t[i].status == 405)
+			CHECK(a->allow != NULL);
+		if (t[i].status == 403)
+			CHECK(a->log.sig_failed);
+	}
+}
+
+static void explanations(void)
+{
+	struct answer *a =
+	    call(&HS, "POST", "/refer", NULL, "ReferTransferTarget=sip%3Ab%40a", "bad");
+	CHECK_INT(a->status, 403);
+	CHECK(strstr(a->log.why, BASE "/refer (as given)") != NULL);
+	CHECK(strstr(a->log.why, TOKEN) == NULL);
+	a = call(&HS, "POST", "/refer", NULL, "ReferTransferTarget=sip%3Anobody%40a", NULL);
+	CHECK(strstr(a->log.why, "no destination named \"nobody\" in the live set") != NULL);
+	CHECK_INT(a->log.version, 7);
+	a = call(&HS, "POST", "/refer", NULL, "ReferTransferTarget=tel%3A%2B15551234567", NULL);
+	CHECK(strstr(a->log.why, "--allow-direct") != NULL);
+	a = call(&HS, "POST", "/sandbox/refer", NULL, "ReferTransferTarget=sip%3Abilling%40a",
+	         NULL);
+	CHECK_INT(a->log.version, 0);
+	CHECK_STR(a->log.dest, "billing");
+}
+
+static void allow_direct(void)
+{
+	struct handler_settings hs = HS;
+	hs.allow_direct = "+1555*";
+	struct answer *a = call(&hs, "POST", "/refer", NULL,
+	                        "ReferTransferTarget=%3Ctel%3A%2B15551234567%3E", NULL);
+	CHECK_INT(a->status, 200);
+	CHECK(strstr(a->body, "<Number>+15551234567</Number>") != NULL);
+	CHECK_STR(a->log.dest, "direct");
+	a = call(&hs, "POST", "/refer", NULL,
+	         "ReferTransferTarget=sip%3A%2B15551234567%40trunk.example.com%3Buser%3Dphone",
+	         NULL);
+	if (!CHECK_INT(a->status, 200))
+		fprintf(stderr, "  why: %s\n", a->log.why);
+	CHECK(strstr(a->body, "<Number>+15551234567</Number>") != NULL);
+	a = call(&hs, "POST", "/refer", NULL, "ReferTransferTarget=tel%3A%2B14155550000", NULL);
+	CHECK_INT(a->status, 404);
+	hs.allow_direct = "sip:*@pbx.example.com";
+	a = call(&hs, "POST", "/refer", NULL, "ReferTransferTarget=sip%3Ajoe%40PBX.example.com",
+	         NULL);
+	CHECK_INT(a->status, 200);
+	CHECK(strstr(a->body, "<Sip>sip:joe@PBX.example.com</Sip>") != NULL);
+}
+
+/* Injection through every parameter: the answer stays one Dial with the intended Sip. */
+static void injection(void)
+{
+	static const char *bodies[] = {
+	    "From=%22%3E%3CHangup%2F%3E&ReferTransferTarget=sip%3Abilling%40a",
+	    "From=%3C%2FSip%3E%3C%2FDial%3E%3CHangup%2F%3E&ReferTransferTarget=sip%3Abilling%40a",
+	    "From=a%0d%0aX-Evil%3A%201&ReferTransferTarget=sip%3Abilling%40a",
+	    "From=%26X-Evil%3D1&ReferTransferTarget=sip%3Abilling%40a%3FX-Account%3D1%2526X-Evil%"
+	    "253D2",
+	    "ReferTransferTarget=sip%3Abilling%40a%3FX-Account%3D%2522%253E%253CHangup%252F%253E",
+	    "ReferTransferTarget=sip%3Abilling%40a%3FX-Account%3D%253C%252FSip%253E",
+	    "ReferTransferTarget=sip%3Abilling%40a%3FX-Account%3D%C3%A9%E2%82%AC",
+	};
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		test_current = bodies[i];
+		struct answer *a = call(&HS, "POST", "/refer", NULL, bodies[i], NULL);
+		CHECK_INT(a->status, 200);
+		CHECK_INT(count(a->body, "<Dial"), 1);
+		CHECK_INT(count(a->body, "<Sip>sip:billing@pbx.example.com?X-Caller="), 1);
+		CHECK_INT(count(a->body, "<Hangup"), 0);
+		CHECK_INT(count(a->body, "</Sip>"), 1);
+		CHECK(strchr(strstr(a->body, "<Sip>"), '\r') == NULL);
+		CHECK_INT(count(a->body, "X-Evil="), 0);
+	}
+	/* a CR/LF inside a Refer-To URI header is refused, not passed on */
+	struct answer *a =
+	    call(&HS, "POST", "/refer", NULL,
+	         "ReferTransferTarget=sip%3Abilling%40a%3FX-Account%3Da%250d%250aB", NULL);
+	CHECK_INT(a->status, 400);
+}
+
+static void rebuilt_url_and_limits(void)
+{
+	struct handler_settings hs = HS;
+	hs.public_url = NULL;
+	char url[] = "http://127.0.0.1:8080/voice";
+	char sig[SIG_LEN + 1];
+	sig_sign(TOKEN, url, NULL, 0, sig);
+	char body[] = "";
+	struct handler_req req = {
+	    "POST", "/voice", NULL, "http://127.0.0.1:8080", "application/x-www-form-urlencoded",
+	    sig,    body,     0};
+	struct handler_snap snap = {live, sandbox};
+	struct buf out;
+	buf_init(&out, TWIML_MAX_BYTES);
+	struct handler_resp resp = {.body = &out};
+	struct handler_log log;
+	CHECK_INT(handler_handle(&hs, &snap, &req, &resp, &log), 200);
+	CHECK(strstr(buf_str(&out), "referUrl=\"http://127.0.0.1:8080/refer\"") != NULL);
+	req.signature = "nope";
+	CHECK_INT(handler_handle(&hs, &snap, &req, &resp, &log), 403);
+	CHECK(strstr(log.why, "--public-url") != NULL);
+	/* a proxy that keeps the public URL's path */
+	hs.public_url = BASE "/hooks";
+	sig_sign(TOKEN, BASE "/hooks/voice", NULL, 0, sig);
+	req.signature = sig;
+	req.path = "/hooks/voice";
+	CHECK_INT(handler_handle(&hs, &snap, &req, &resp, &log), 200);
+	req.path = "/voice";
+	CHECK_INT(handler_handle(&hs, &snap, &req, &resp, &log), 200);
+	/* the parameter-count limit */
+	size_t n = 0;
+	char *big = malloc(8192);
+	for (int i = 0; i <= FORM_MAX_PARAMS; i++)
+		n += (size_t)sprintf(big + n, "p%d=1&", i);
+	req.body = big;
+	req.body_len = n;
+	CHECK_INT(handler_handle(&hs, &snap, &req, &resp, &log), 413);
+	free(big);
+	/* insecure: no signature needed */
+	hs.insecure = true;
+	hs.keys.primary = NULL;
+	req.signature = NULL;
+	req.body = body;
+	req.body_len = 0;
+	CHECK_INT(handler_handle(&hs, &snap, &req, &resp, &log), 200);
+	CHECK_INT(handler_status(EIO), 500);
+	buf_free(&out);
+}
+
+int main(void)
+{
+	sets();
+	static const struct test_case cases[] = {
+	    {"routes", routes},
+	    {"explanations", explanations},
+	    {"allow_direct", allow_direct},
+	    {"injection", injection},
+	    {"rebuilt_url_and_limits", rebuilt_url_and_limits},
+	    {NULL, NULL},
+	};
+	int rc = test_run(cases);
+	dest_set_release(live);
+	dest_set_release(sandbox);
+	crypto_thread_done();
+	handler_thread_done();
+	return rc;
+}
