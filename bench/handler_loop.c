@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "store/store.h"
+#include "webhooks/dest_set.h"
 #include "twiml/twiml.h"
 #include "webhooks/handler.h"
 

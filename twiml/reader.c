@@ -10,7 +10,8 @@
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 
-#include "twiml/lint.h"
+#include "twiml/findings.h"
+#include "twiml/reader.h"
 #include "util/buf.h"
 #include "util/mem.h"
 

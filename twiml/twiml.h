@@ -10,6 +10,7 @@
 #include "util/str.h"
 
 #define TWIML_MAX_BYTES (64 * 1024) /* Twilio's response limit (11750) */
+#define TWIML_MAX_DEPTH 64          /* element nesting the reader accepts (real TwiML: < 10) */
 
 enum twiml_kind { TWIML_ELEMENT, TWIML_TEXT };
 

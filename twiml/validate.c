@@ -1,68 +1,15 @@
-/* validate: checks a TwiML document against the schema table and the rule table below; also owns
- * the findings list. */
+/* validate: checks a TwiML document against the schema table and the rule table below. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "twiml/lint.h"
+#include "twiml/findings.h"
+#include "twiml/validate.h"
 #include "util/mem.h"
 #include "util/str.h"
 #include "util/ids.h"
-
-void twiml_findings_init(struct twiml_findings *f)
-{
-	memset(f, 0, sizeof(*f));
-}
-
-void twiml_findings_free(struct twiml_findings *f)
-{
-	free(f->v);
-	memset(f, 0, sizeof(*f));
-}
-
-void twiml_finding_add(struct twiml_findings *f, unsigned line, unsigned col, int code,
-                       const char *fmt, ...)
-{
-	const struct twiml_code *c = twiml_code_find(code);
-	enum twiml_level level = c ? c->level : TWIML_WARNING;
-	if (level == TWIML_ERROR)
-		f->errors++;
-	else
-		f->warnings++;
-	if (f->n >= TWIML_MAX_FINDINGS) {
-		f->dropped++;
-		return;
-	}
-	if (f->n == f->cap) {
-		f->cap = f->cap ? 2 * f->cap : 8;
-		f->v = xreallocarray(f->v, f->cap, sizeof(*f->v));
-	}
-	struct twiml_finding *x = &f->v[f->n++];
-	x->line = line;
-	x->col = col;
-	x->code = code;
-	x->level = level;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(x->msg, sizeof(x->msg), fmt, ap);
-	va_end(ap);
-}
-
-int twiml_lint(const char *data, size_t len, struct twiml_node **rootp, struct twiml_findings *f)
-{
-	struct twiml_node *root;
-	int rc = twiml_parse(data, len, &root, f);
-	if (rc)
-		return rc;
-	twiml_validate(root, f);
-	if (rootp)
-		*rootp = root;
-	else
-		twiml_free(root);
-	return 0;
-}
 
 /* ---- value checks, one per schema type ---- */
 

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "store/store.h"
+#include "webhooks/dest_set.h"
 #include "util/buf.h"
 #include "webhooks/dest.h"
 #include "webhooks/sig.h"

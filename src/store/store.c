@@ -317,92 +317,15 @@ void store_close(struct store *s)
 	free(s);
 }
 
-/* --- sets --- */
-
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(((const struct dest *)a)->name, ((const struct dest *)b)->name);
-}
-
-/* Compiles each destination's answer once, so requests only splice values in. */
-static void compile_set(struct dest_set *set)
-{
-	if (!set->n)
-		return;
-	set->tmpl = xcalloc(set->n, sizeof(*set->tmpl));
-	for (size_t i = 0; i < set->n; i++)
-		set->tmpl[i] = dest_compile(&set->dests[i]);
-}
-
-int dest_set_render(const struct dest_set *s, const struct dest *d, const struct dest_vars *v,
-                    struct buf *out)
-{
-	if (s && s->tmpl && d >= s->dests && d < s->dests + s->n && s->tmpl[d - s->dests])
-		return dest_tmpl_render(s->tmpl[d - s->dests], v, out);
-	return dest_render(d, v, out);
-}
-
-struct dest_set *dest_set_new(const struct dest *dests, size_t n)
-{
-	struct dest_set *set = xcalloc(1, sizeof(*set));
-	set->refs = 1;
-	if (n) {
-		set->dests = xcalloc(n, sizeof(*set->dests));
-		for (size_t i = 0; i < n; i++) {
-			struct dest *c = dest_dup(&dests[i]);
-			set->dests[i] = *c;
-			free(c);
-		}
-		qsort(set->dests, n, sizeof(*set->dests), by_name);
-	}
-	set->n = n;
-	compile_set(set);
-	return set;
-}
-
-const struct dest *dest_set_find(const struct dest_set *s, struct str name)
-{
-	size_t lo = 0, hi = s->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const char *m = s->dests[mid].name;
-		size_t mlen = strlen(m);
-		int c = strncasecmp(m, name.p ? name.p : "", mlen < name.len ? mlen : name.len);
-		if (c == 0)
-			c = mlen < name.len ? -1 : mlen > name.len ? 1 : 0;
-		if (c == 0)
-			return &s->dests[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-void dest_set_hold(struct dest_set *s)
-{
-	__atomic_fetch_add(&s->refs, 1, __ATOMIC_RELAXED);
-}
-
-void dest_set_release(struct dest_set *s)
-{
-	if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) != 0)
-		return;
-	for (size_t i = 0; i < s->n; i++) {
-		dest_clear(&s->dests[i]);
-		if (s->tmpl)
-			dest_tmpl_free(s->tmpl[i]);
-	}
-	free(s->tmpl);
-	free(s->dests);
-	free(s);
-}
-
 static char *col_dup(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 	return t ? xstrdup((const char *)t) : NULL;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct dest *)a)->name, ((const struct dest *)b)->name);
 }
 
 /* Reads version v's destinations (inside the caller's transaction). */
@@ -416,16 +339,15 @@ static int read_set(struct store *s, int64_t v, struct dest_set **out, char *err
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, v);
-	struct dest_set *set = xcalloc(1, sizeof(*set));
-	set->refs = 1;
-	size_t cap = 0;
+	struct dest *dests = NULL;
+	size_t n = 0, cap = 0;
 	int r;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		if (set->n == cap) {
+		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
-			set->dests = xreallocarray(set->dests, cap, sizeof(*set->dests));
+			dests = xreallocarray(dests, cap, sizeof(*dests));
 		}
-		struct dest *d = &set->dests[set->n++];
+		struct dest *d = &dests[n++];
 		memset(d, 0, sizeof(*d));
 		d->name = col_dup(st, 0);
 		d->description = col_dup(st, 1);
@@ -442,13 +364,14 @@ static int read_set(struct store *s, int64_t v, struct dest_set **out, char *err
 		          "ORDER BY dest, pos",
 		          err, errlen);
 	if (rc) {
-		dest_set_release(set);
+		dest_set_release(dest_set_adopt(dests, n));
 		return rc;
 	}
 	sqlite3_bind_int64(st, 1, v);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *dn = (const char *)sqlite3_column_text(st, 0);
-		struct dest *d = (struct dest *)dest_set_find(set, str_c(dn));
+		/* ORDER BY name is byte order, as by_name's strcmp */
+		struct dest key = {.name = (char *)sqlite3_column_text(st, 0)};
+		struct dest *d = key.name ? bsearch(&key, dests, n, sizeof(*dests), by_name) : NULL;
 		if (!d || d->nheaders >= DEST_MAX_HEADERS)
 			continue;
 		d->headers = xreallocarray(d->headers, d->nheaders + 1, sizeof(*d->headers));
@@ -459,11 +382,11 @@ static int read_set(struct store *s, int64_t v, struct dest_set **out, char *err
 	if (r != SQLITE_DONE)
 		rc = dberr(s, err, errlen);
 	sqlite3_finalize(st);
+	struct dest_set *set = dest_set_adopt(dests, n);
 	if (rc) {
 		dest_set_release(set);
 		return rc;
 	}
-	compile_set(set);
 	*out = set;
 	return 0;
 }

@@ -6,30 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "webhooks/dest.h"
-
-/* An immutable, refcounted set of destinations: what one environment held
- * at one moment. Readers hold a reference while they use it. */
-struct dest_set {
-	int version;        /* the live version number; 0 for the sandbox */
-	int64_t changed;    /* a counter that moves whenever the set changes */
-	struct dest *dests; /* sorted by name */
-	size_t n;
-	/* private: */
-	int refs;
-	struct dest_tmpl **tmpl; /* each destination's compiled answer (NULL: not compiled) */
-};
-
-/* Finds a destination by name, ASCII case-insensitively; NULL when absent. */
-const struct dest *dest_set_find(const struct dest_set *s, struct str name);
-/* Renders d, one of s's destinations, exactly as dest_render does, through
- * the answer compiled when s was built (no tree, no allocation) when there
- * is one. Returns 0 or dest_render's errors. */
-int dest_set_render(const struct dest_set *s, const struct dest *d, const struct dest_vars *v,
-                    struct buf *out);
-/* Take and drop a reference (thread-safe); the last release frees the set. */
-void dest_set_hold(struct dest_set *s);
-void dest_set_release(struct dest_set *s);
+#include "webhooks/dest_set.h"
 
 #define STORE_MAX_DESTS    1000 /* destinations in one set */
 #define STORE_MAX_VERSIONS 100000
@@ -37,9 +14,6 @@ void dest_set_release(struct dest_set *s);
 #define STORE_AUTHOR_MAX   64
 #define STORE_POLL_MS      100 /* how often a watcher polls for changes */
 #define STORE_SCHEMA       1   /* the schema version this build writes */
-
-/* A new empty set (refs = 1), and one holding copies of dests sorted by name. */
-struct dest_set *dest_set_new(const struct dest *dests, size_t n);
 
 /* An open database: one connection, used by one thread at a time. */
 struct store;

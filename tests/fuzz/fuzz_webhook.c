@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store.h"
+#include "webhooks/dest_set.h"
 #include "twiml/twiml.h"
 #include "webhooks/handler.h"
 

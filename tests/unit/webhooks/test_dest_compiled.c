@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "store/dest_json.h"
-#include "store/store.h"
+#include "webhooks/dest_set.h"
 #include "test.h"
 #include "twiml/twiml.h"
 #include "util/mem.h"

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "store/store.h"
+#include "webhooks/dest_set.h"
 #include "test.h"
 #include "twiml/twiml.h"
 #include "webhooks/crypto.h"

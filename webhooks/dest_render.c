@@ -1,0 +1,378 @@
+/* dest_render: a destination's TwiML answer, rendered through a tree (dest_render) or
+ * through the answer compiled once per snapshot (dest_compile, dest_tmpl_render). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "twiml/twiml.h"
+#include "util/mem.h"
+#include "webhooks/dest.h"
+#include "webhooks/dest_int.h"
+
+static const char hexd[] = "0123456789ABCDEF";
+
+/* hv_plain without strchr: the byte test of the request path. */
+static bool hv_keep(unsigned char c)
+{
+	if (dest_is_alnum(c))
+		return true;
+	switch (c) {
+	case '-':
+	case '_':
+	case '.':
+	case '!':
+	case '~':
+	case '*':
+	case '\'':
+	case '(':
+	case ')':
+	case '[':
+	case ']':
+	case '/':
+	case '?':
+	case ':':
+	case '+':
+	case '$':
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The percent-encoded length of s[0..n). */
+static size_t enc_len(const char *s, size_t n)
+{
+	size_t e = n;
+	for (size_t i = 0; i < n; i++)
+		if (!hv_keep((unsigned char)s[i]))
+			e += 2;
+	return e;
+}
+
+/* Writes s[0..n) percent-encoded at w; returns the end. */
+static char *enc_write(char *w, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (hv_keep(c)) {
+			*w++ = (char)c;
+		} else {
+			*w++ = '%';
+			*w++ = hexd[c >> 4];
+			*w++ = hexd[c & 15];
+		}
+	}
+	return w;
+}
+
+/* Appends s percent-encoded; E2BIG when that is over max bytes (or out's cap). */
+static int add_encoded(struct buf *out, const char *s, size_t max)
+{
+	size_t n = strlen(s), e = enc_len(s, n);
+	if (e > max)
+		return E2BIG;
+	char *w = buf_extend(out, e);
+	if (!w)
+		return E2BIG;
+	enc_write(w, s, n);
+	return 0;
+}
+
+static const char *var_value(const struct dest_vars *v, const char *name, size_t len)
+{
+	if (!v)
+		return "";
+#define VAL(s) ((s) ? (s) : "")
+	if (len == 9 && strncmp(name, "caller_id", 9) == 0)
+		return VAL(v->from);
+	if (len == 4 && strncmp(name, "from", 4) == 0)
+		return VAL(v->from);
+	if (len == 2 && strncmp(name, "to", 2) == 0)
+		return VAL(v->to);
+	if (len == 8 && strncmp(name, "call_sid", 8) == 0)
+		return VAL(v->call_sid);
+	if (len == 11 && strncmp(name, "account_sid", 11) == 0)
+		return VAL(v->account_sid);
+	if (len > 6 && strncmp(name, "refer.", 6) == 0) {
+		for (size_t i = 0; i < v->nrefer && i < DEST_REFER_MAX; i++)
+			if (v->refer[i].name && strlen(v->refer[i].name) == len - 6 &&
+			    strncasecmp(v->refer[i].name, name + 6, len - 6) == 0)
+				return VAL(v->refer[i].value);
+	}
+	return "";
+#undef VAL
+}
+
+/* One variable of a compiled answer: which variable, and its name after '$'. */
+struct tmpl_slot {
+	const struct dest_var *var;
+	char *name;
+	size_t len;
+};
+
+/* A destination's answer compiled once: the literal bytes of the document
+ * (from twiml_render, already escaped) with the places the variables go. */
+struct dest_tmpl {
+	char *lit; /* the document without its variables */
+	size_t lit_len;
+	size_t *cut; /* where slot i goes in lit (ascending) */
+	struct tmpl_slot *slots;
+	size_t nslots;
+	bool headers;        /* the URI has a header part */
+	size_t part_fixed;   /* header part length without the variables' values */
+	size_t target_fixed; /* dial target length without the variables' values */
+};
+
+/* While compiling: each variable is written as a unique token instead of its
+ * value, and noted as a slot. The token's characters (letters, digits, '_')
+ * pass percent-encoding and XML escaping unchanged. */
+struct compile {
+	char tag[16];
+	struct tmpl_slot *slots;
+	size_t nslots, tokens_len;
+};
+
+static int add_token(struct buf *out, struct compile *c, const struct dest_var *var,
+                     const char *name, size_t len)
+{
+	char tok[48];
+	int n = snprintf(tok, sizeof(tok), "%s%zu_", c->tag, c->nslots);
+	c->slots = xreallocarray(c->slots, c->nslots + 1, sizeof(*c->slots));
+	c->slots[c->nslots++] = (struct tmpl_slot){var, xstrndup(name, len), len};
+	c->tokens_len += (size_t)n;
+	return buf_add(out, tok, (size_t)n);
+}
+
+/* Appends one header value: literal text and variables, percent-encoded
+ * (or, when compiling, tokens for the variables). */
+static int add_value(struct buf *out, const char *tmpl, const struct dest_vars *v,
+                     struct compile *c)
+{
+	for (const char *p = tmpl; *p; p++) {
+		int rc;
+		if (*p != '$') {
+			char one[2] = {*p, 0};
+			rc = add_encoded(out, one, 3);
+		} else if (p[1] == '$') {
+			rc = add_encoded(out, "$", 3);
+			p++;
+		} else {
+			size_t n = dest_var_len(p + 1);
+			const struct dest_var *var = n ? dest_var_find(p + 1, n) : NULL;
+			if (!var)
+				return EINVAL; /* dest_validate refuses this before it is saved */
+			if (c) {
+				rc = add_token(out, c, var, p + 1, n);
+			} else {
+				const char *val = var_value(v, p + 1, n);
+				if (strlen(val) > var->raw_max)
+					return E2BIG;
+				rc = add_encoded(out, val, var->enc_max);
+			}
+			p += n;
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int render_target(const struct dest *d, const struct dest_vars *v, struct buf *out,
+                         struct compile *c)
+{
+	int rc;
+	if (!dest_is_sip(d))
+		return buf_adds(out, strncmp(d->route, "tel:", 4) == 0 ? d->route + 4 : d->route);
+	if ((rc = buf_adds(out, d->route)))
+		return rc;
+	size_t start = out->len;
+	for (size_t i = 0; i < d->nheaders; i++) {
+		if ((rc = buf_addc(out, i ? '&' : '?')) ||
+		    (rc = buf_adds(out, d->headers[i].name)) || (rc = buf_addc(out, '=')) ||
+		    (rc = add_value(out, d->headers[i].value, v, c)))
+			return rc;
+	}
+	if (c)
+		return 0; /* the limit is checked when the values are known */
+	if (d->nheaders && out->len - start - 1 > DEST_HEADERS_PART_MAX)
+		return E2BIG;
+	return 0;
+}
+
+int dest_render_target(const struct dest *d, const struct dest_vars *v, struct buf *out)
+{
+	return render_target(d, v, out, NULL);
+}
+
+#define TARGET_CAP (DEST_URI_MAX + 2 + DEST_HEADERS_PART_MAX)
+
+/* The document around a rendered target: the one canonical renderer. */
+static int render_doc(const struct dest *d, const char *target, struct buf *out)
+{
+	struct twiml_node *root = twiml_new("Response");
+	struct twiml_node *dial = twiml_add(root, "Dial");
+	twiml_set(dial, "answerOnBridge", "true");
+	if (d->caller_id)
+		twiml_set(dial, "callerId", d->caller_id);
+	if (d->timeout) {
+		char t[16];
+		snprintf(t, sizeof(t), "%d", d->timeout);
+		twiml_set(dial, "timeout", t);
+	}
+	struct twiml_node *noun = twiml_add(dial, dest_is_sip(d) ? "Sip" : "Number");
+	twiml_add_text(noun, target);
+	int rc = twiml_render(root, out);
+	twiml_free(root);
+	return rc;
+}
+
+int dest_render(const struct dest *d, const struct dest_vars *v, struct buf *out)
+{
+	struct buf target;
+	buf_init(&target, TARGET_CAP);
+	int rc = dest_render_target(d, v, &target);
+	if (rc == 0)
+		rc = render_doc(d, buf_str(&target), out);
+	buf_free(&target);
+	return rc;
+}
+
+/* --- the compiled answer --- */
+
+void dest_tmpl_free(struct dest_tmpl *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nslots; i++)
+		free(t->slots[i].name);
+	free(t->slots);
+	free(t->cut);
+	free(t->lit);
+	free(t);
+}
+
+/* Splits doc on the compile's tokens into t: each token must occur exactly
+ * once, in slot order, and the tag nowhere else. */
+static bool split(const char *doc, size_t len, const struct compile *c, struct dest_tmpl *t)
+{
+	size_t taglen = strlen(c->tag), found = 0;
+	for (const char *p = doc; (p = strstr(p, c->tag)) != NULL; p += taglen)
+		found++;
+	if (found != c->nslots)
+		return false;
+	t->lit = xmalloc(len + 1);
+	t->cut = xcalloc(c->nslots ? c->nslots : 1, sizeof(*t->cut));
+	const char *p = doc;
+	char *w = t->lit;
+	for (size_t i = 0; i < c->nslots; i++) {
+		char tok[48];
+		int n = snprintf(tok, sizeof(tok), "%s%zu_", c->tag, i);
+		const char *at = strstr(p, tok);
+		if (!at || strncmp(at, c->tag, taglen) != 0 || strstr(p, c->tag) != at)
+			return false; /* not the next tag: out of order */
+		memcpy(w, p, (size_t)(at - p));
+		w += at - p;
+		t->cut[i] = (size_t)(w - t->lit);
+		p = at + n;
+	}
+	size_t rest = strlen(p);
+	memcpy(w, p, rest);
+	w += rest;
+	*w = '\0';
+	t->lit_len = (size_t)(w - t->lit);
+	return true;
+}
+
+struct dest_tmpl *dest_compile(const struct dest *d)
+{
+	if (!d || !d->route)
+		return NULL;
+	for (size_t i = 0; dest_is_sip(d) && i < d->nheaders; i++)
+		if (!d->headers[i].name || !d->headers[i].value)
+			return NULL; /* not a destination a store holds: dest_render decides */
+	/* a tag that happens to occur in the destination's own text is retried */
+	static const char *const tags[] = {"hoffVarQz", "hoffSlotJx", "zqHandoffVk", "xVarWqK9"};
+	for (size_t k = 0; k < sizeof(tags) / sizeof(tags[0]); k++) {
+		struct compile c = {.slots = NULL};
+		snprintf(c.tag, sizeof(c.tag), "%s", tags[k]);
+		struct buf target, doc;
+		buf_init(&target, TARGET_CAP + 64 * DEST_MAX_HEADERS * DEST_HEADER_VALUE_MAX);
+		buf_init(&doc, TWIML_MAX_BYTES);
+		int rc = render_target(d, NULL, &target, &c);
+		size_t tlen = target.len;
+		if (rc == 0)
+			rc = render_doc(d, buf_str(&target), &doc);
+		struct dest_tmpl *t = xcalloc(1, sizeof(*t));
+		bool ok = rc == 0 && split(buf_str(&doc), doc.len, &c, t);
+		if (ok) {
+			t->slots = c.slots;
+			t->nslots = c.nslots;
+			t->headers = dest_is_sip(d) && d->nheaders > 0;
+			t->target_fixed = tlen - c.tokens_len;
+			t->part_fixed = t->headers ? t->target_fixed - strlen(d->route) - 1 : 0;
+			c.slots = NULL;
+			c.nslots = 0;
+		}
+		for (size_t i = 0; i < c.nslots; i++)
+			free(c.slots[i].name);
+		free(c.slots);
+		buf_free(&target);
+		buf_free(&doc);
+		if (ok)
+			return t;
+		dest_tmpl_free(t);
+		if (rc)
+			return NULL; /* it does not render at all: dest_render says why */
+	}
+	return NULL;
+}
+
+#define TMPL_CACHE 16 /* values looked up once per request, the rest twice */
+
+int dest_tmpl_render(const struct dest_tmpl *t, const struct dest_vars *v, struct buf *out)
+{
+	struct {
+		const char *p;
+		size_t n;
+	} val[TMPL_CACHE];
+	size_t sum = 0;
+	for (size_t i = 0; i < t->nslots; i++) {
+		const struct tmpl_slot *s = &t->slots[i];
+		const char *p = var_value(v, s->name, s->len);
+		size_t n = strlen(p);
+		if (n > s->var->raw_max)
+			return E2BIG;
+		size_t e = enc_len(p, n);
+		if (e > s->var->enc_max)
+			return E2BIG;
+		sum += e;
+		if (i < TMPL_CACHE) {
+			val[i].p = p;
+			val[i].n = n;
+		}
+	}
+	if (t->headers && t->part_fixed + sum > DEST_HEADERS_PART_MAX)
+		return E2BIG;
+	if (t->target_fixed + sum > TARGET_CAP)
+		return E2BIG;
+	char *w = buf_extend(out, t->lit_len + sum);
+	if (!w)
+		return E2BIG;
+	size_t at = 0;
+	for (size_t i = 0; i < t->nslots; i++) {
+		memcpy(w, t->lit + at, t->cut[i] - at);
+		w += t->cut[i] - at;
+		at = t->cut[i];
+		/* the encoded value is [A-Za-z0-9%] and RFC 3261's marks: none of
+		 * them is escaped in XML text, so it goes in as it is */
+		if (i < TMPL_CACHE) {
+			w = enc_write(w, val[i].p, val[i].n);
+		} else {
+			const char *p = var_value(v, t->slots[i].name, t->slots[i].len);
+			w = enc_write(w, p, strlen(p));
+		}
+	}
+	memcpy(w, t->lit + at, t->lit_len - at);
+	return 0;
+}
