@@ -1,0 +1,305 @@
+/* dial: <Dial> and its nouns: child legs, parallel and sequential ringing, the scripted
+ * outcomes, the INVITE headers, the action callback, and the end of a transfer's dial. */
+#include "emulator/engine_int.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+#include "util/mem.h"
+
+enum emu_outcome emu_outcome_for(struct call *c, const char *addr)
+{
+	if (c->refer_set)
+		return c->refer_outcome;
+	for (size_t i = 0; i < c->noutcomes; i++)
+		if (strcmp(c->outcomes[i].addr, addr) == 0)
+			return c->outcomes[i].o;
+	return EMU_ANSWER;
+}
+
+static int notify_code(enum st s)
+{
+	return s == ST_BUSY ? 486 : s == ST_NOANSWER ? 408 : 503;
+}
+
+/* The Dial is over (not bridged any more, or never bridged): action, or next verb. */
+int emu_dial_end(struct call *c, const struct twiml_node *dial, const char *dial_url,
+                 const char *dstatus, int li, bool bridged)
+{
+	struct leg *p = &c->legs[0];
+	c->bridged = -1;
+	c->bdial = NULL;
+	p->peer[0] = 0;
+	emu_ev(c, "dial", p, 0, "Dial ended: DialCallStatus=%s", dstatus);
+	const char *action = twiml_get(dial, "action");
+	if (!action)
+		return EMU_CONT;
+	struct emu_params prm = {0};
+	emu_std_params(c, p, &prm);
+	emu_params_add(&prm, "DialCallStatus", dstatus);
+	emu_params_add(&prm, "DialBridged", bridged ? "true" : "false");
+	if (li >= 0) {
+		struct leg *l = &c->legs[li];
+		char num[32];
+		emu_params_add(&prm, "DialCallSid", l->sid);
+		snprintf(num, sizeof(num), "%lld",
+		         l->answer >= 0 && l->end >= 0 ? (long long)((l->end - l->answer) / 1000)
+		                                       : 0LL);
+		emu_params_add(&prm, "DialCallDuration", num);
+		if (l->kind == N_SIP) {
+			snprintf(num, sizeof(num), "%d", l->sip_code);
+			emu_params_add(&prm, "DialSipResponseCode", num);
+			char callid[48];
+			snprintf(callid, sizeof(callid), "%.32s@emulator", l->sid + 2);
+			emu_params_add(&prm, "DialSipCallId", callid);
+		}
+	}
+	char *url = emu_resolve(dial_url, action);
+	int r = emu_goto_url(c, "Dial action", emu_method_of(dial, "method"), url, &prm);
+	free(url);
+	emu_params_free(&prm);
+	return r;
+}
+
+struct noun_ref {
+	const struct twiml_node *n;
+	enum noun kind;
+	char *addr;
+};
+
+static enum noun noun_kind(const char *name)
+{
+	static const struct {
+		const char *name;
+		enum noun k;
+	} t[] = {{"Number", N_NUMBER},         {"Sip", N_SIP},       {"Client", N_CLIENT},
+	         {"Conference", N_CONFERENCE}, {"Queue", N_QUEUE},   {"Sim", N_OTHER},
+	         {"Application", N_OTHER},     {"WhatsApp", N_OTHER}};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(t[i].name, name) == 0)
+			return t[i].k;
+	return (enum noun) - 1;
+}
+
+/* A <Sip> URI's ?name=value&... part becomes headers on the INVITE (values
+ * percent-decoded); the timeline shows them as sent. */
+static void invite_headers(struct call *c, const struct leg *l)
+{
+	const char *q = l->kind == N_SIP ? strchr(l->to, '?') : NULL;
+	if (!q)
+		return;
+	struct buf b;
+	buf_init(&b, 4096);
+	int rc = 0;
+	for (const char *p = q + 1; *p && !rc; p++) {
+		if (*p == '&')
+			rc = buf_adds(&b, "; ");
+		else if (*p == '=')
+			rc = buf_adds(&b, ": ");
+		else if (*p == '%' && isxdigit((unsigned char)p[1]) &&
+		         isxdigit((unsigned char)p[2])) {
+			char hex[3] = {p[1], p[2], 0};
+			rc = buf_addc(&b, (char)strtol(hex, NULL, 16));
+			p += 2;
+		} else {
+			rc = buf_addc(&b, *p);
+		}
+	}
+	emu_ev(c, "sip", l, 0, "INVITE %.*s with headers %s", (int)(q - l->to), l->to,
+	       rc ? "(over 4 kB)" : buf_str(&b));
+	buf_free(&b);
+}
+
+int emu_do_dial(struct call *c, const struct twiml_node *v)
+{
+	struct leg *p = &c->legs[0];
+	struct noun_ref nouns[EMU_ENG_MAX_NOUNS];
+	size_t nn = 0;
+	for (size_t i = 0; i < v->nkids; i++) {
+		const struct twiml_node *k = v->kids[i];
+		enum noun kind = N_NUMBER;
+		char *addr;
+		if (k->kind == TWIML_TEXT) {
+			addr = emu_text_of(v);
+			if (!*addr || nn > 0) { /* plain text counts once */
+				free(addr);
+				continue;
+			}
+		} else {
+			kind = noun_kind(k->name);
+			if ((int)kind < 0) {
+				emu_ev(c, "warning", p, 13215, "<%s> is not a <Dial> noun; ignored",
+				       k->name);
+				continue;
+			}
+			char *t = emu_text_of(k);
+			addr = kind == N_CLIENT && strncmp(t, "client:", 7) != 0
+			           ? xasprintf("client:%s", t)
+			           : xstrdup(t);
+			free(t);
+		}
+		if (nn == EMU_ENG_MAX_NOUNS) {
+			emu_ev(c, "warning", p, 0, "more than %d nouns: %s ignored",
+			       EMU_ENG_MAX_NOUNS, addr);
+			free(addr);
+			continue;
+		}
+		nouns[nn++] = (struct noun_ref){k->kind == TWIML_TEXT ? NULL : k, kind, addr};
+	}
+	int r = EMU_CONT;
+	if (nn == 0) {
+		emu_ev(c, "warning", p, 13215, "<Dial> with nothing to dial");
+		goto out;
+	}
+	bool aob =
+	    twiml_get(v, "answerOnBridge") && strcmp(twiml_get(v, "answerOnBridge"), "true") == 0;
+	if (nouns[0].kind == N_CONFERENCE || nouns[0].kind == N_QUEUE) {
+		emu_answer_parent(c);
+		c->in_conf = true;
+		c->bdial = v;
+		c->bdial_url = c->fr.url;
+		snprintf(p->peer, sizeof(p->peer), "%s",
+		         nouns[0].kind == N_CONFERENCE ? "conference" : "queue");
+		emu_ev(c, "dial", p, 0, "%s %s joined",
+		       nouns[0].kind == N_CONFERENCE ? "Conference" : "Queue", nouns[0].addr);
+		r = EMU_PAUSE;
+		goto out;
+	}
+	if (!aob)
+		emu_answer_parent(c);
+	const char *tattr = twiml_get(v, "timeout");
+	long timeout = tattr ? strtol(tattr, NULL, 10) : 30;
+	if (timeout < 5 || timeout > 600)
+		timeout = timeout < 5 ? 5 : 600;
+	bool seq = twiml_get(v, "sequential") && strcmp(twiml_get(v, "sequential"), "true") == 0;
+	const char *cid = twiml_get(v, "callerId");
+	int ring = c->rules[EMU_R_RING_MS];
+	int winner = -1, last = -1;
+	enum st worst = ST_FAILED;
+	int idx[EMU_ENG_MAX_NOUNS];
+	enum emu_outcome oc[EMU_ENG_MAX_NOUNS];
+	emu_ev(c, "dial", p, 0, "Dial %zu noun(s)%s, timeout %ld s, answerOnBridge=%s", nn,
+	       seq ? " in sequence" : "", timeout, aob ? "true" : "false");
+	for (size_t i = 0; i < nn; i++) {
+		if (seq && winner >= 0)
+			break;
+		idx[i] = emu_new_leg(c, 0, "outbound-dial", cid ? cid : p->from, nouns[i].addr);
+		if (idx[i] < 0) {
+			nn = i;
+			break;
+		}
+		struct leg *l = &c->legs[idx[i]];
+		l->dial = v;
+		l->noun = nouns[i].n;
+		l->dial_url = c->fr.url;
+		l->kind = nouns[i].kind;
+		oc[i] = emu_outcome_for(c, nouns[i].addr);
+		invite_headers(c, l);
+		emu_status_callback(c, l, "initiated");
+		emu_set_status(c, l, ST_RINGING);
+		if (!seq)
+			continue;
+		last = idx[i];
+		switch (oc[i]) {
+		case EMU_ANSWER:
+			emu_advance(c->eng, ring);
+			winner = idx[i];
+			break;
+		case EMU_BUSY:
+			emu_advance(c->eng, ring);
+			l->sip_code = 486;
+			emu_set_status(c, l, worst = ST_BUSY);
+			break;
+		case EMU_NO_ANSWER:
+			emu_advance(c->eng, timeout * 1000);
+			l->sip_code = 487;
+			emu_set_status(c, l, worst = ST_NOANSWER);
+			break;
+		case EMU_FAIL:
+			l->sip_code = 503;
+			emu_set_status(c, l, worst = ST_FAILED);
+			break;
+		}
+	}
+	if (!seq) {
+		/* parallel: failures at once, busy after ringing, first answer wins */
+		bool any_busy = false, any_na = false;
+		for (size_t i = 0; i < nn; i++) {
+			last = idx[i];
+			if (oc[i] == EMU_FAIL) {
+				c->legs[idx[i]].sip_code = 503;
+				emu_set_status(c, &c->legs[idx[i]], ST_FAILED);
+			}
+			if (oc[i] == EMU_ANSWER && winner < 0)
+				winner = idx[i];
+			any_busy |= oc[i] == EMU_BUSY;
+			any_na |= oc[i] == EMU_NO_ANSWER;
+		}
+		if (winner >= 0 || any_busy)
+			emu_advance(c->eng, ring);
+		for (size_t i = 0; i < nn; i++)
+			if (oc[i] == EMU_BUSY) {
+				c->legs[idx[i]].sip_code = 486;
+				emu_set_status(c, &c->legs[idx[i]], ST_BUSY);
+			}
+		if (winner < 0 && any_na) {
+			emu_advance(c->eng, timeout * 1000);
+			for (size_t i = 0; i < nn; i++)
+				if (oc[i] == EMU_NO_ANSWER) {
+					c->legs[idx[i]].sip_code = 487;
+					emu_set_status(c, &c->legs[idx[i]], ST_NOANSWER);
+				}
+		}
+		worst = any_na ? ST_NOANSWER : any_busy ? ST_BUSY : ST_FAILED;
+		for (size_t i = 0; winner >= 0 && i < nn; i++)
+			if (idx[i] != winner && !emu_terminal(c->legs[idx[i]].status)) {
+				c->legs[idx[i]].sip_code = 487;
+				emu_set_status(c, &c->legs[idx[i]], ST_CANCELED);
+			}
+	}
+	if (winner >= 0) {
+		struct leg *w = &c->legs[winner];
+		w->sip_code = 200;
+		emu_set_status(c, w, ST_INPROGRESS);
+		emu_answer_parent(c);
+		if (c->x.active) {
+			struct leg *a = &c->legs[c->x.leg];
+			if (c->x.aob) {
+				emu_notify(c, a, 200);
+				emu_bye(c, a, "the target answered");
+			}
+			c->x.active = false;
+		}
+		emu_link_peers(c, p, "caller", w, emu_party(w));
+		c->bridged = winner;
+		c->bdial = v;
+		c->bdial_url = c->fr.url;
+		r = EMU_PAUSE;
+		goto out;
+	}
+	const char *dstatus = emu_st_names[worst];
+	if (c->x.active && c->x.aob) {
+		/* answerOnBridge=true: the failure goes back to the agent, the caller returns */
+		struct leg *a = &c->legs[c->x.leg];
+		emu_notify(c, a, notify_code(worst));
+		c->fr = c->x.saved;
+		c->bdial = c->x.saved_dial;
+		c->bdial_url = c->x.saved_url;
+		c->bridged = c->x.leg;
+		c->x.active = false;
+		emu_ev(c, "transfer", a, 0, "transfer failed (%s): caller re-established with %s",
+		       dstatus, emu_party(a));
+		emu_link_peers(c, p, "caller", a, emu_party(a));
+		r = EMU_PAUSE;
+		goto out;
+	}
+	c->x.active = false;
+	r = emu_dial_end(c, v, c->fr.url, dstatus, last, false);
+out:
+	for (size_t i = 0; i < nn; i++)
+		free(nouns[i].addr);
+	return r;
+}

@@ -1,0 +1,152 @@
+/* refer: a REFER from a leg's SIP party, handed to its call's transfer profile; the
+ * Refer-To split, and the provider-dialled transfer that trunk and Plivo share. */
+#include "emulator/engine_int.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/mem.h"
+
+void emu_target_parse(const char *refer_to, struct emu_target *t)
+{
+	const char *s = refer_to;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '<')
+		s++;
+	size_t n = strcspn(s, ">?;");
+	char *uri = xstrndup(s, n);
+	t->uri = xstrndup(s, strcspn(s, ">?"));
+	char *colon = strchr(uri, ':');
+	t->scheme = xstrndup(uri, colon ? (size_t)(colon - uri) : 0);
+	const char *rest = colon ? colon + 1 : uri;
+	const char *at = strchr(rest, '@');
+	if (at) {
+		t->user = xstrndup(rest, (size_t)(at - rest));
+		t->host = xstrndup(at + 1, strcspn(at + 1, ":"));
+	} else if (strcasecmp(t->scheme, "tel") == 0) {
+		t->user = xstrdup(rest);
+		t->host = xstrdup("");
+	} else {
+		t->user = xstrdup("");
+		t->host = xstrndup(rest, strcspn(rest, ":"));
+	}
+	free(uri);
+}
+
+void emu_target_free(struct emu_target *t)
+{
+	free(t->scheme);
+	free(t->user);
+	free(t->host);
+	free(t->uri);
+}
+
+bool emu_ends_with_ci(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+	return a >= b && strcasecmp(s + a - b, suf) == 0;
+}
+
+/* Trunk and Plivo: the provider dials the target itself and reports by NOTIFY. */
+void emu_sip_transfer(struct call *c, int li, const struct emu_refer_req *req, const char *from,
+                      const char *to)
+{
+	struct leg *l = &c->legs[li], *p = &c->legs[0];
+	bool trunk = c->profile == EMU_TWILIO_TRUNK;
+	emu_respond(c, l, 202);
+	if (trunk)
+		emu_ev(c, "transfer", l, 0, "the original call is held");
+	emu_notify(c, l, 100);
+	int ci = emu_new_leg(c, 0, trunk ? p->dir : "outbound-dial", from, to);
+	if (ci < 0) {
+		emu_notify(c, l, 503);
+		return;
+	}
+	struct leg *t = &c->legs[ci];
+	l = &c->legs[li];
+	emu_set_status(c, t, ST_RINGING);
+	if (trunk)
+		emu_ev(c, "transfer", t, 0, "no early media: no 180/183 sipfrag");
+	switch (req->target) {
+	case EMU_ANSWER:
+		emu_advance(c->eng, c->rules[EMU_R_RING_MS]);
+		emu_set_status(c, t, ST_INPROGRESS);
+		emu_notify(c, l, 200);
+		if (trunk) {
+			emu_ev(c, "sip", l, 0, "BYE from the transferor: it ends the held call");
+			emu_set_status(c, l, ST_COMPLETED);
+			emu_link_peers(c, NULL, "caller", t, emu_party(t));
+		} else {
+			emu_link_peers(c, NULL, "caller", t, emu_party(t));
+			emu_bye(c, l, "Plivo, after bridging");
+			if (li == 0)
+				emu_ev(c, "transfer", l, 0,
+				       "recording on the original leg stops; its CDR ends");
+			else
+				emu_ev(c, "transfer", l, 0, "the new transfer leg replaces %s",
+				       l->label);
+		}
+		return;
+	case EMU_BUSY:
+		emu_advance(c->eng, c->rules[EMU_R_RING_MS]);
+		emu_set_status(c, t, ST_BUSY);
+		emu_notify(c, l, 486);
+		break;
+	case EMU_NO_ANSWER:
+		emu_advance(c->eng, (int64_t)c->rules[EMU_R_SIP_NO_ANSWER_S] * 1000);
+		emu_set_status(c, t, ST_NOANSWER);
+		emu_notify(c, l, 408);
+		break;
+	case EMU_FAIL:
+		emu_set_status(c, t, ST_FAILED);
+		emu_notify(c, l, trunk ? 503 : emu_rule_use(c, EMU_R_PLIVO_FAIL_NOTIFY, l));
+		break;
+	}
+	emu_ev(c, "transfer", l, 0, "transfer failed: the caller stays with %s",
+	       li == 0 ? "the agent" : emu_party(l));
+}
+
+int emu_refer(struct emu_engine *e, const char *leg_sid, const struct emu_refer_req *req,
+              json_t **out)
+{
+	if (!req || !req->refer_to || (unsigned)req->target > EMU_FAIL)
+		return EINVAL;
+	pthread_mutex_lock(&e->mu);
+	int li = 0;
+	struct call *c = NULL;
+	int rc = emu_claim(e, leg_sid, &c, &li);
+	if (rc)
+		goto out;
+	struct refer_out ro = {0};
+	c->ro = &ro;
+	size_t from = c->nev;
+	struct leg *l = &c->legs[li];
+	const char *sender = li == 0 && c->ops->agent_on_parent ? "agent" : emu_party(l);
+	struct event *v = emu_ev(c, "sip", l, 0, "REFER from %s, Refer-To: %s (target: %s)", sender,
+	                         req->refer_to, emu_outcome_name(req->target));
+	if (v)
+		emu_params_copy(&v->params, req->headers);
+	if (l->status != ST_INPROGRESS)
+		emu_respond(c, l, 481);
+	else
+		c->ops->refer(c, li, req);
+	c->ro = NULL;
+	c->busy = false;
+	json_t *notif = json_array();
+	for (size_t i = 0; i < ro.nnotify; i++)
+		json_array_append_new(notif, json_string(ro.notify[i]));
+	json_t *conn = json_array();
+	emu_connected_json(c, conn);
+	*out =
+	    json_pack("{s:i, s:o, s:o, s:o, s:I}", "sip_response", ro.response, "notify", notif,
+	              "legs", emu_legs_json(c), "connected", conn, "events_from", (json_int_t)from);
+out:
+	pthread_mutex_unlock(&e->mu);
+	return rc;
+}
