@@ -1,36 +1,23 @@
-/* emu_rest: the REST twin: Twilio's numbers, calls and trunks resources, auth, errors, faults. */
-#include "emulator/rest.h"
+/* rest: the REST twin's core: Twilio's request and answer shapes (forms, error bodies,
+ * field checks, paging), authentication, injected faults, routing, and the accessors the
+ * engine uses; the resources are rest_numbers.c, rest_accounts.c, rest_calls.c and
+ * rest_trunks.c. */
+#include "emulator/rest_int.h"
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
 #include "util/buf.h"
-#include "util/mem.h"
 #include "util/ids.h"
-
-struct fault {
-	int status;      /* 0 = stall only */
-	int retry_after; /* seconds, -1 none */
-	long stall_ms;
-	int remaining;
-};
-
-struct emu_rest {
-	char *account_sid, *auth_token, *key_sid, *key_secret;
-	struct emu_rest_hooks hooks;
-	pthread_mutex_t lock; /* guards everything below */
-	json_t *numbers;      /* arrays of objects, in creation order */
-	json_t *calls;
-	json_t *trunks;
-	struct fault fault;
-};
+#include "util/mem.h"
 
 /* ---- small helpers ---- */
 
@@ -69,7 +56,7 @@ void emu_rest_date_iso8601(char out[40])
 	strftime(out, 40, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static bool http_url(const char *s)
+bool rest_http_url(const char *s)
 {
 	size_t n = strlen(s);
 	const char *rest;
@@ -136,18 +123,6 @@ static int b64dec(const char *in, char *out, size_t outlen)
 	return 0;
 }
 
-/* ---- form decoding ---- */
-
-struct param {
-	char *name, *value;
-};
-
-struct form {
-	struct param p[EMU_REST_MAX_PARAMS];
-	size_t n;
-	bool too_many;
-};
-
 static int hexv(int c)
 {
 	if (c >= '0' && c <= '9')
@@ -212,7 +187,7 @@ static void form_free(struct form *f)
 }
 
 /* Whether every name and value is valid UTF-8 without NULs (what JSON can carry). */
-static bool form_utf8(const struct form *f)
+bool rest_form_utf8(const struct form *f)
 {
 	for (size_t i = 0; i < f->n; i++) {
 		json_t *a = json_string(f->p[i].name), *b = json_string(f->p[i].value);
@@ -225,7 +200,7 @@ static bool form_utf8(const struct form *f)
 	return true;
 }
 
-static const char *form_get(const struct form *f, const char *name)
+const char *rest_form_get(const struct form *f, const char *name)
 {
 	for (size_t i = 0; i < f->n; i++)
 		if (strcmp(f->p[i].name, name) == 0)
@@ -235,7 +210,7 @@ static const char *form_get(const struct form *f, const char *name)
 
 /* ---- answers ---- */
 
-static void send_json(struct http_resp *resp, int status, json_t *j)
+void rest_send_json(struct http_resp *resp, int status, json_t *j)
 {
 	resp->status = status;
 	resp->content_type = "application/json; charset=utf-8";
@@ -248,10 +223,7 @@ static void send_json(struct http_resp *resp, int status, json_t *j)
 	}
 }
 
-/* Twilio's error body: {"code","message","more_info","status"}. */
-static int send_error(struct http_resp *resp, int status, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int send_error(struct http_resp *resp, int status, int code, const char *fmt, ...)
+int rest_send_error(struct http_resp *resp, int status, int code, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -266,13 +238,13 @@ static int send_error(struct http_resp *resp, int status, int code, const char *
 	snprintf(more, sizeof(more), "https://www.twilio.com/docs/errors/%d", code);
 	json_t *j = json_pack("{s:i,s:s,s:s,s:i}", "code", code, "message", msg, "more_info", more,
 	                      "status", status);
-	send_json(resp, status, j);
+	rest_send_json(resp, status, j);
 	json_decref(j);
 	return status;
 }
 
 /* A copy of o without the private '_' keys. */
-static json_t *public_copy(const json_t *o)
+json_t *rest_public_copy(const json_t *o)
 {
 	json_t *c = json_object();
 	const char *k;
@@ -285,7 +257,7 @@ static json_t *public_copy(const json_t *o)
 	return c;
 }
 
-static json_t *find_by(json_t *arr, const char *key, const char *val)
+json_t *rest_find_by(json_t *arr, const char *key, const char *val)
 {
 	size_t i;
 	json_t *o;
@@ -297,108 +269,6 @@ static json_t *find_by(json_t *arr, const char *key, const char *val)
 	}
 	return NULL;
 }
-
-/* ---- numbers ---- */
-
-static json_t *number_new(struct emu_rest *r, const char *phone)
-{
-	char sid[35], date[40], uri[160], friendly[40];
-	emu_rest_sid(sid, "PN");
-	emu_rest_date_rfc2822(date);
-	snprintf(uri, sizeof(uri), "/2010-04-01/Accounts/%s/IncomingPhoneNumbers/%s.json",
-	         r->account_sid, sid);
-	if (strncmp(phone, "+1", 2) == 0 && strlen(phone) == 12)
-		snprintf(friendly, sizeof(friendly), "(%.3s) %.3s-%.4s", phone + 2, phone + 5,
-		         phone + 8);
-	else
-		snprintf(friendly, sizeof(friendly), "%s", phone);
-	json_t *n = json_object();
-	json_object_set_new(n, "account_sid", json_string(r->account_sid));
-	json_object_set_new(n, "address_sid", json_null());
-	json_object_set_new(n, "address_requirements", json_string("none"));
-	json_object_set_new(n, "api_version", json_string("2010-04-01"));
-	json_object_set_new(n, "beta", json_false());
-	json_object_set_new(
-	    n, "capabilities",
-	    json_pack("{s:b,s:b,s:b,s:b}", "voice", 1, "sms", 1, "mms", 1, "fax", 0));
-	json_object_set_new(n, "date_created", json_string(date));
-	json_object_set_new(n, "date_updated", json_string(date));
-	json_object_set_new(n, "friendly_name", json_string(friendly));
-	json_object_set_new(n, "identity_sid", json_null());
-	json_object_set_new(n, "phone_number", json_string(phone));
-	json_object_set_new(n, "origin", json_string("twilio"));
-	json_object_set_new(n, "sid", json_string(sid));
-	json_object_set_new(n, "sms_application_sid", json_string(""));
-	json_object_set_new(n, "sms_fallback_method", json_string("POST"));
-	json_object_set_new(n, "sms_fallback_url", json_string(""));
-	json_object_set_new(n, "sms_method", json_string("POST"));
-	json_object_set_new(n, "sms_url", json_string(""));
-	json_object_set_new(n, "status_callback", json_string(""));
-	json_object_set_new(n, "status_callback_method", json_string("POST"));
-	json_object_set_new(n, "trunk_sid", json_null());
-	json_object_set_new(n, "uri", json_string(uri));
-	json_object_set_new(n, "voice_receive_mode", json_string("voice"));
-	json_object_set_new(n, "voice_application_sid", json_null());
-	json_object_set_new(n, "voice_caller_id_lookup", json_false());
-	json_object_set_new(n, "voice_fallback_method", json_string("POST"));
-	json_object_set_new(n, "voice_fallback_url", json_null());
-	json_object_set_new(n, "voice_method", json_string("POST"));
-	json_object_set_new(n, "voice_url", json_null());
-	json_object_set_new(n, "emergency_status", json_string("Inactive"));
-	json_object_set_new(n, "emergency_address_sid", json_null());
-	json_object_set_new(n, "emergency_address_status", json_string("unregistered"));
-	json_object_set_new(n, "bundle_sid", json_null());
-	json_object_set_new(n, "status", json_string("in-use"));
-	json_object_set_new(n, "type", json_string("local"));
-	char sub[200];
-	snprintf(sub, sizeof(sub),
-	         "/2010-04-01/Accounts/%s/IncomingPhoneNumbers/%s/AssignedAddOns.json",
-	         r->account_sid, sid);
-	json_object_set_new(n, "subresource_uris", json_pack("{s:s}", "assigned_add_ons", sub));
-	return n;
-}
-
-/* What a form field may be set to; the check answers Twilio's code. */
-enum vkind { V_URL, V_METHOD, V_SID_AP, V_SID_TK, V_TEXT64, V_BOOL, V_ENUM };
-
-struct field {
-	const char *param; /* PascalCase */
-	const char *key;   /* snake_case */
-	enum vkind kind;
-	int code; /* Twilio code on a bad value */
-	const char *choices;
-	bool null_when_empty;
-};
-
-static const struct field number_fields[] = {
-    {"FriendlyName", "friendly_name", V_TEXT64, 20001, NULL, false},
-    {"VoiceUrl", "voice_url", V_URL, 21402, NULL, false},
-    {"VoiceMethod", "voice_method", V_METHOD, 21403, NULL, false},
-    {"VoiceFallbackUrl", "voice_fallback_url", V_URL, 21402, NULL, false},
-    {"VoiceFallbackMethod", "voice_fallback_method", V_METHOD, 21403, NULL, false},
-    {"VoiceApplicationSid", "voice_application_sid", V_SID_AP, 20001, NULL, true},
-    {"TrunkSid", "trunk_sid", V_SID_TK, 20001, NULL, true},
-    {"VoiceCallerIdLookup", "voice_caller_id_lookup", V_BOOL, 20001, NULL, false},
-    {"VoiceReceiveMode", "voice_receive_mode", V_ENUM, 20001, "voice fax", false},
-    {"StatusCallback", "status_callback", V_URL, 21402, NULL, false},
-    {"StatusCallbackMethod", "status_callback_method", V_METHOD, 21403, NULL, false},
-    {"SmsUrl", "sms_url", V_URL, 21402, NULL, false},
-    {"SmsMethod", "sms_method", V_METHOD, 21403, NULL, false},
-    {"SmsFallbackUrl", "sms_fallback_url", V_URL, 21402, NULL, false},
-    {"SmsFallbackMethod", "sms_fallback_method", V_METHOD, 21403, NULL, false},
-    {"EmergencyStatus", "emergency_status", V_ENUM, 20001, "Active Inactive", false},
-};
-
-static const struct field trunk_fields[] = {
-    {"FriendlyName", "friendly_name", V_TEXT64, 20001, NULL, false},
-    {"TransferMode", "transfer_mode", V_ENUM, 20001, "disable-all enable-all sip-only", false},
-    {"TransferCallerId", "transfer_caller_id", V_ENUM, 20001, "from-transferee from-transferor",
-     false},
-    {"DisasterRecoveryUrl", "disaster_recovery_url", V_URL, 21402, NULL, true},
-    {"DisasterRecoveryMethod", "disaster_recovery_method", V_METHOD, 21403, NULL, false},
-    {"Secure", "secure", V_BOOL, 20001, NULL, false},
-    {"CnamLookupEnabled", "cnam_lookup_enabled", V_BOOL, 20001, NULL, false},
-};
 
 static bool in_choices(const char *v, const char *choices)
 {
@@ -417,18 +287,18 @@ static bool in_choices(const char *v, const char *choices)
 
 /* Checks every known field in f; on a bad one fills resp and returns EINVAL.
  * Caller holds the lock (trunk existence is looked up). */
-static int check_fields(struct emu_rest *r, const struct field *tab, size_t n, const struct form *f,
-                        struct http_resp *resp)
+int rest_check_fields(struct emu_rest *r, const struct field *tab, size_t n, const struct form *f,
+                      struct http_resp *resp)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct field *fd = &tab[i];
-		const char *v = form_get(f, fd->param);
+		const char *v = rest_form_get(f, fd->param);
 		if (!v)
 			continue;
 		bool ok = true;
 		switch (fd->kind) {
 		case V_URL:
-			ok = !*v || http_url(v);
+			ok = !*v || rest_http_url(v);
 			break;
 		case V_METHOD:
 			ok = strcasecmp(v, "GET") == 0 || strcasecmp(v, "POST") == 0;
@@ -437,7 +307,7 @@ static int check_fields(struct emu_rest *r, const struct field *tab, size_t n, c
 			ok = !*v || id_sid(v, "AP");
 			break;
 		case V_SID_TK:
-			ok = !*v || (id_sid(v, "TK") && find_by(r->trunks, "sid", v));
+			ok = !*v || (id_sid(v, "TK") && rest_find_by(r->trunks, "sid", v));
 			break;
 		case V_TEXT64:
 			ok = strlen(v) <= 64;
@@ -453,23 +323,24 @@ static int check_fields(struct emu_rest *r, const struct field *tab, size_t n, c
 			continue;
 		switch (fd->kind) {
 		case V_URL:
-			send_error(resp, 400, fd->code,
-			           "%s is not valid. %s must be an http or https URL", fd->param,
-			           fd->param);
+			rest_send_error(resp, 400, fd->code,
+			                "%s is not valid. %s must be an http or https URL",
+			                fd->param, fd->param);
 			break;
 		case V_METHOD:
-			send_error(resp, 400, fd->code, "%s must be either GET or POST", fd->param);
+			rest_send_error(resp, 400, fd->code, "%s must be either GET or POST",
+			                fd->param);
 			break;
 		case V_SID_TK:
-			send_error(resp, 400, fd->code, "%s %s is not a trunk of this account",
-			           fd->param, v);
+			rest_send_error(resp, 400, fd->code, "%s %s is not a trunk of this account",
+			                fd->param, v);
 			break;
 		case V_ENUM:
-			send_error(resp, 400, fd->code, "%s must be one of: %s", fd->param,
-			           fd->choices);
+			rest_send_error(resp, 400, fd->code, "%s must be one of: %s", fd->param,
+			                fd->choices);
 			break;
 		default:
-			send_error(resp, 400, fd->code, "%s is invalid", fd->param);
+			rest_send_error(resp, 400, fd->code, "%s is invalid", fd->param);
 			break;
 		}
 		return EINVAL;
@@ -477,10 +348,10 @@ static int check_fields(struct emu_rest *r, const struct field *tab, size_t n, c
 	return 0;
 }
 
-static void apply_fields(json_t *o, const struct field *tab, size_t n, const struct form *f)
+void rest_apply_fields(json_t *o, const struct field *tab, size_t n, const struct form *f)
 {
 	for (size_t i = 0; i < n; i++) {
-		const char *v = form_get(f, tab[i].param);
+		const char *v = rest_form_get(f, tab[i].param);
 		if (!v)
 			continue;
 		json_t *val;
@@ -496,48 +367,25 @@ static void apply_fields(json_t *o, const struct field *tab, size_t n, const str
 	}
 }
 
-/* Whether phone matches Twilio's PhoneNumber filter: a partial number, '*'
- * standing for one digit. */
-static bool phone_match(const char *phone, const char *pat)
-{
-	size_t pl = strlen(phone), ql = strlen(pat);
-	for (size_t start = 0; start + ql <= pl; start++) {
-		size_t k = 0;
-		while (k < ql &&
-		       (pat[k] == phone[start + k] ||
-		        (pat[k] == '*' && phone[start + k] >= '0' && phone[start + k] <= '9')))
-			k++;
-		if (k == ql)
-			return true;
-	}
-	return false;
-}
-
-/* ---- paging ---- */
-
-struct page {
-	long size, page;
-};
-
-static int read_paging(const struct form *q, struct page *pg, struct http_resp *resp)
+int rest_read_paging(const struct form *q, struct page *pg, struct http_resp *resp)
 {
 	pg->size = EMU_REST_DEF_PAGE_SIZE;
 	pg->page = 0;
-	const char *s = form_get(q, "PageSize");
-	const char *p = form_get(q, "Page");
+	const char *s = rest_form_get(q, "PageSize");
+	const char *p = rest_form_get(q, "Page");
 	char *end;
 	if (s) {
 		pg->size = strtol(s, &end, 10);
 		if (*end || pg->size < 1 || pg->size > EMU_REST_MAX_PAGE_SIZE) {
-			send_error(resp, 400, 20001, "PageSize must be between 1 and %d",
-			           EMU_REST_MAX_PAGE_SIZE);
+			rest_send_error(resp, 400, 20001, "PageSize must be between 1 and %d",
+			                EMU_REST_MAX_PAGE_SIZE);
 			return EINVAL;
 		}
 	}
 	if (p) {
 		pg->page = strtol(p, &end, 10);
 		if (*end || pg->page < 0 || pg->page > 1000000) {
-			send_error(resp, 400, 20001, "Page must be a non-negative integer");
+			rest_send_error(resp, 400, 20001, "Page must be a non-negative integer");
 			return EINVAL;
 		}
 	}
@@ -548,7 +396,7 @@ static int read_paging(const struct form *q, struct page *pg, struct http_resp *
 static void add_filters(struct buf *b, const struct form *q, const char *const *names)
 {
 	for (const char *const *n = names; *n; n++) {
-		const char *v = form_get(q, *n);
+		const char *v = rest_form_get(q, *n);
 		if (!v)
 			continue;
 		buf_printf(b, "&%s=", *n);
@@ -577,9 +425,9 @@ static json_t *page_uri(const char *base, const struct form *q, const char *cons
 }
 
 /* The v2010 envelope around matching items of arr. Caller holds the lock. */
-static json_t *list_2010(json_t *arr, const char *key, const char *base, const struct form *q,
-                         const char *const *filters, const struct page *pg,
-                         bool (*match)(const json_t *o, const struct form *q))
+json_t *rest_list_2010(json_t *arr, const char *key, const char *base, const struct form *q,
+                       const char *const *filters, const struct page *pg,
+                       bool (*match)(const json_t *o, const struct form *q))
 {
 	json_t *items = json_array();
 	long skip = pg->page * pg->size, seen = 0;
@@ -597,7 +445,7 @@ static json_t *list_2010(json_t *arr, const char *key, const char *base, const s
 			more = true;
 			break;
 		}
-		json_array_append_new(items, public_copy(o));
+		json_array_append_new(items, rest_public_copy(o));
 		last = json_string_value(json_object_get(o, "sid"));
 	}
 	long n = (long)json_array_size(items);
@@ -618,508 +466,10 @@ static json_t *list_2010(json_t *arr, const char *key, const char *base, const s
 	return env;
 }
 
-static bool number_match(const json_t *o, const struct form *q)
+int rest_not_found(struct ctx *c)
 {
-	const char *pat = form_get(q, "PhoneNumber");
-	const char *fn = form_get(q, "FriendlyName");
-	if (pat && !phone_match(json_string_value(json_object_get(o, "phone_number")), pat))
-		return false;
-	if (fn && strcmp(json_string_value(json_object_get(o, "friendly_name")), fn) != 0)
-		return false;
-	return true;
-}
-
-static bool call_match(const json_t *o, const struct form *q)
-{
-	static const char *const map[][2] = {{"ParentCallSid", "parent_call_sid"},
-	                                     {"Status", "status"},
-	                                     {"To", "to"},
-	                                     {"From", "from"}};
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		const char *want = form_get(q, map[i][0]);
-		if (!want)
-			continue;
-		const char *got = json_string_value(json_object_get(o, map[i][1]));
-		if (!got || strcmp(got, want) != 0)
-			return false;
-	}
-	return true;
-}
-
-/* ---- the request context ---- */
-
-struct ctx {
-	struct emu_rest *r;
-	const struct http_req *req;
-	struct http_resp *resp;
-	struct form q;    /* query parameters */
-	struct form body; /* form body */
-	const char *cap[2];
-	char caps[2][64];
-};
-
-typedef int (*route_fn)(struct ctx *c);
-
-static int numbers_list(struct ctx *c)
-{
-	struct emu_rest *r = c->r;
-	static const char *const filters[] = {"PhoneNumber", "FriendlyName", NULL};
-	struct page pg;
-	if (read_paging(&c->q, &pg, c->resp))
-		return 0;
-	char base[160];
-	snprintf(base, sizeof(base), "/2010-04-01/Accounts/%s/IncomingPhoneNumbers.json",
-	         r->account_sid);
-	pthread_mutex_lock(&r->lock);
-	json_t *env = list_2010(r->numbers, "incoming_phone_numbers", base, &c->q, filters, &pg,
-	                        number_match);
-	pthread_mutex_unlock(&r->lock);
-	send_json(c->resp, 200, env);
-	json_decref(env);
-	return 0;
-}
-
-static int numbers_create(struct ctx *c)
-{
-	struct emu_rest *r = c->r;
-	const char *phone = form_get(&c->body, "PhoneNumber");
-	if (!phone || !id_e164(phone)) {
-		send_error(c->resp, 400, 21401, "PhoneNumber %s is not a valid phone number",
-		           phone ? phone : "(missing)");
-		return 0;
-	}
-	pthread_mutex_lock(&r->lock);
-	if (check_fields(r, number_fields, sizeof(number_fields) / sizeof(number_fields[0]),
-	                 &c->body, c->resp))
-		goto out;
-	if (find_by(r->numbers, "phone_number", phone)) {
-		send_error(c->resp, 400, 21422, "PhoneNumber %s is already provisioned", phone);
-		goto out;
-	}
-	if (json_array_size(r->numbers) >= EMU_REST_MAX_NUMBERS) {
-		send_error(c->resp, 400, 21452, "no more than %d numbers", EMU_REST_MAX_NUMBERS);
-		goto out;
-	}
-	json_t *n = number_new(r, phone);
-	apply_fields(n, number_fields, sizeof(number_fields) / sizeof(number_fields[0]), &c->body);
-	json_array_append(r->numbers, n);
-	json_t *pub = public_copy(n);
-	json_decref(n);
-	pthread_mutex_unlock(&r->lock);
-	send_json(c->resp, 201, pub);
-	json_decref(pub);
-	return 0;
-out:
-	pthread_mutex_unlock(&r->lock);
-	return 0;
-}
-
-static int not_found(struct ctx *c)
-{
-	send_error(c->resp, 404, 20404, "The requested resource %s was not found", c->req->path);
-	return 0;
-}
-
-static int number_one(struct ctx *c)
-{
-	struct emu_rest *r = c->r;
-	const char *method = c->req->method;
-	pthread_mutex_lock(&r->lock);
-	json_t *n = find_by(r->numbers, "sid", c->cap[1]);
-	if (!n) {
-		pthread_mutex_unlock(&r->lock);
-		not_found(c);
-		return 0;
-	}
-	if (strcmp(method, "DELETE") == 0) {
-		size_t i;
-		json_t *o;
-		json_array_foreach(r->numbers, i, o)
-		{
-			if (o == n) {
-				json_array_remove(r->numbers, i);
-				break;
-			}
-		}
-		pthread_mutex_unlock(&r->lock);
-		c->resp->status = 204;
-		return 0;
-	}
-	if (strcmp(method, "POST") == 0) {
-		if (check_fields(r, number_fields, sizeof(number_fields) / sizeof(number_fields[0]),
-		                 &c->body, c->resp)) {
-			pthread_mutex_unlock(&r->lock);
-			return 0;
-		}
-		const char *fb = form_get(&c->body, "VoiceFallbackUrl");
-		const char *vu = form_get(&c->body, "VoiceUrl");
-		const char *cur = json_string_value(json_object_get(n, "voice_url"));
-		if (fb && *fb && !(vu ? *vu : cur && *cur)) {
-			pthread_mutex_unlock(&r->lock);
-			send_error(c->resp, 400, 21405,
-			           "VoiceFallbackUrl cannot be set without a VoiceUrl");
-			return 0;
-		}
-		apply_fields(n, number_fields, sizeof(number_fields) / sizeof(number_fields[0]),
-		             &c->body);
-		char date[40];
-		emu_rest_date_rfc2822(date);
-		json_object_set_new(n, "date_updated", json_string(date));
-	}
-	json_t *pub = public_copy(n);
-	pthread_mutex_unlock(&r->lock);
-	send_json(c->resp, 200, pub);
-	json_decref(pub);
-	return 0;
-}
-
-static int account_one(struct ctx *c)
-{
-	struct emu_rest *r = c->r;
-	char date[40], uri[120];
-	emu_rest_date_rfc2822(date);
-	snprintf(uri, sizeof(uri), "/2010-04-01/Accounts/%s.json", r->account_sid);
-	json_t *a = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "sid", r->account_sid,
-	                      "owner_account_sid", r->account_sid, "friendly_name",
-	                      "handoff emulator", "status", "active", "type", "Full",
-	                      "date_created", date, "date_updated", date, "uri", uri);
-	send_json(c->resp, 200, a);
-	json_decref(a);
-	return 0;
-}
-
-static int calls_list(struct ctx *c)
-{
-	struct emu_rest *r = c->r;
-	static const char *const filters[] = {"ParentCallSid", "Status", "To", "From", NULL};
-	struct page pg;
-	if (read_paging(&c->q, &pg, c->resp))
-		return 0;
-	char base[160];
-	snprintf(base, sizeof(base), "/2010-04-01/Accounts/%s/Calls.json", r->account_sid);
-	pthread_mutex_lock(&r->lock);
-	json_t *env = list_2010(r->calls, "calls", base, &c->q, filters, &pg, call_match);
-	pthread_mutex_unlock(&r->lock);
-	send_json(c->resp, 200, env);
-	json_decref(env);
-	return 0;
-}
-
-json_t *emu_rest_call_new(struct emu_rest *r, const char *from, const char *to,
-                          const char *direction, const char *parent_sid)
-{
-	char sid[35], date[40], uri[160];
-	emu_rest_sid(sid, "CA");
-	emu_rest_date_rfc2822(date);
-	snprintf(uri, sizeof(uri), "/2010-04-01/Accounts/%s/Calls/%s.json", r->account_sid, sid);
-	json_t *o = json_object();
-	json_object_set_new(o, "sid", json_string(sid));
-	json_object_set_new(o, "account_sid", json_string(r->account_sid));
-	json_object_set_new(o, "api_version", json_string("2010-04-01"));
-	json_object_set_new(o, "to", json_string(to));
-	json_object_set_new(o, "to_formatted", json_string(to));
-	json_object_set_new(o, "from", json_string(from));
-	json_object_set_new(o, "from_formatted", json_string(from));
-	json_object_set_new(o, "status", json_string("queued"));
-	json_object_set_new(o, "direction", json_string(direction));
-	json_object_set_new(o, "parent_call_sid",
-	                    parent_sid ? json_string(parent_sid) : json_null());
-	json_object_set_new(o, "date_created", json_string(date));
-	json_object_set_new(o, "date_updated", json_string(date));
-	json_object_set_new(o, "start_time", json_null());
-	json_object_set_new(o, "end_time", json_null());
-	json_object_set_new(o, "duration", json_null());
-	json_object_set_new(o, "price", json_null());
-	json_object_set_new(o, "price_unit", json_string("USD"));
-	json_object_set_new(o, "answered_by", json_null());
-	json_object_set_new(o, "caller_name", json_null());
-	json_object_set_new(o, "forwarded_from", json_null());
-	json_object_set_new(o, "group_sid", json_null());
-	json_object_set_new(o, "phone_number_sid", json_null());
-	json_object_set_new(o, "queue_time", json_string("0"));
-	json_object_set_new(o, "trunk_sid", json_null());
-	json_object_set_new(o, "uri", json_string(uri));
-	return o;
-}
-
-static bool call_party(const char *s, bool to)
-{
-	if (id_e164(s))
-		return true;
-	if (strncmp(s, "client:", 7) == 0 && s[7] && strlen(s) <= 7 + 256)
-		return true;
-	return to && (strncmp(s, "sip:", 4) == 0 || strncmp(s, "sips:", 5) == 0) && strlen(s) < 255;
-}
-
-static int calls_create(struct ctx *c)
-{
-	struct emu_rest *r = c->r;
-	const struct form *f = &c->body;
-	const char *to = form_get(f, "To"), *from = form_get(f, "From");
-	const char *url = form_get(f, "Url"), *twiml = form_get(f, "Twiml");
-	const char *method = form_get(f, "Method");
-	if (!to || !*to)
-		return send_error(c->resp, 400, 21201, "No 'To' number is specified");
-	if (!call_party(to, true))
-		return send_error(c->resp, 400, 21211, "Invalid 'To' Phone Number: %s", to);
-	if (!from || !*from)
-		return send_error(c->resp, 400, 21213, "No 'From' number is specified");
-	if (!call_party(from, false))
-		return send_error(c->resp, 400, 21212, "Invalid 'From' Phone Number: %s", from);
-	if ((!url || !*url) && (!twiml || !*twiml))
-		return send_error(c->resp, 400, 21205, "Either Url or Twiml is required");
-	if (url && *url && !http_url(url))
-		return send_error(c->resp, 400, 21205, "Url is not a valid URL: %s", url);
-	if (twiml && strlen(twiml) > EMU_REST_MAX_TWIML)
-		return send_error(c->resp, 400, 32018, "Twiml is longer than %d characters",
-		                  EMU_REST_MAX_TWIML);
-	if (method && strcasecmp(method, "GET") != 0 && strcasecmp(method, "POST") != 0)
-		return send_error(c->resp, 400, 21403, "Method must be either GET or POST");
-	const char *sc = form_get(f, "StatusCallback");
-	if (sc && *sc && !http_url(sc))
-		return send_error(c->resp, 400, 21609, "StatusCallback is not a valid URL: %s", sc);
-
-	json_t *o = emu_rest_call_new(r, from, to, "outbound-api", NULL);
-	if (url && *url)
-		json_object_set_new(o, "_url", json_string(url));
-	if (twiml && *twiml)
-		json_object_set_new(o, "_twiml", json_string(twiml));
-	json_object_set_new(o, "_method",
-	                    json_string(method && strcasecmp(method, "GET") == 0 ? "GET" : "POST"));
-	if (sc && *sc)
-		json_object_set_new(o, "_status_callback", json_string(sc));
-	/* StatusCallbackEvent may repeat (initiated, ringing, answered, completed) */
-	char events[128] = "";
-	for (size_t i = 0; i < f->n; i++) {
-		const char *ev = f->p[i].value;
-		if (strcmp(f->p[i].name, "StatusCallbackEvent") != 0)
-			continue;
-		if (strcmp(ev, "initiated") && strcmp(ev, "ringing") && strcmp(ev, "answered") &&
-		    strcmp(ev, "completed")) {
-			json_decref(o);
-			return send_error(
-			    c->resp, 400, 20001,
-			    "StatusCallbackEvent must be initiated, ringing, answered or "
-			    "completed");
-		}
-		if (strlen(events) + strlen(ev) + 2 < sizeof(events))
-			snprintf(events + strlen(events), sizeof(events) - strlen(events), "%s%s",
-			         events[0] ? " " : "", ev);
-	}
-	if (events[0])
-		json_object_set_new(o, "_status_callback_event", json_string(events));
-	const char *scm = form_get(f, "StatusCallbackMethod");
-	if (scm)
-		json_object_set_new(o, "_status_callback_method",
-		                    json_string(strcasecmp(scm, "GET") == 0 ? "GET" : "POST"));
-	int rc = emu_rest_call_put(r, o);
-	if (rc) {
-		json_decref(o);
-		return send_error(c->resp, 429, 20429, "no more than %d calls", EMU_REST_MAX_CALLS);
-	}
-	if (r->hooks.call_created)
-		r->hooks.call_created(r->hooks.ctx, json_string_value(json_object_get(o, "sid")),
-		                      o);
-	/* Twilio answers the call as created ("queued"); it runs afterwards */
-	json_t *pub = public_copy(o);
-	send_json(c->resp, 201, pub);
-	json_decref(pub);
-	json_decref(o);
-	return 0;
-}
-
-static int call_one(struct ctx *c)
-{
-	json_t *o = emu_rest_call_get(c->r, c->cap[1]);
-	if (!o)
-		return not_found(c);
-	json_t *pub = public_copy(o);
-	send_json(c->resp, 200, pub);
-	json_decref(pub);
-	json_decref(o);
-	return 0;
-}
-
-/* ---- trunks (v1) ---- */
-
-/* scheme://host of the request, for v1's absolute URLs. */
-static void origin(const struct ctx *c, char *out, size_t outlen)
-{
-	const char *host = http_req_header(c->req, "Host");
-	if (host && *host && strlen(host) < 200 &&
-	    strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") ==
-	        strlen(host))
-		snprintf(out, outlen, "%s://%s", c->req->is_tls ? "https" : "http", host);
-	else
-		snprintf(out, outlen, "http://127.0.0.1:%d", c->req->local_port);
-}
-
-static json_t *trunk_public(const struct ctx *c, const json_t *t)
-{
-	char o[256], url[400], link[450];
-	origin(c, o, sizeof(o));
-	const char *sid = json_string_value(json_object_get(t, "sid"));
-	json_t *p = public_copy(t);
-	snprintf(url, sizeof(url), "%s/v1/Trunks/%s", o, sid);
-	json_object_set_new(p, "url", json_string(url));
-	json_t *links = json_object();
-	static const char *const subs[][2] = {{"origination_urls", "OriginationUrls"},
-	                                      {"credential_lists", "CredentialLists"},
-	                                      {"ip_access_control_lists", "IpAccessControlLists"},
-	                                      {"phone_numbers", "PhoneNumbers"},
-	                                      {"recording", "Recording"}};
-	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
-		snprintf(link, sizeof(link), "%s/%s", url, subs[i][1]);
-		json_object_set_new(links, subs[i][0], json_string(link));
-	}
-	json_object_set_new(p, "links", links);
-	return p;
-}
-
-static int trunks_list(struct ctx *c)
-{
-	struct emu_rest *r = c->r;
-	struct page pg;
-	if (read_paging(&c->q, &pg, c->resp))
-		return 0;
-	char o[256], u[512];
-	origin(c, o, sizeof(o));
-	json_t *items = json_array();
-	pthread_mutex_lock(&r->lock);
-	size_t total = json_array_size(r->trunks);
-	size_t start = (size_t)(pg.page * pg.size);
-	for (size_t i = start; i < total && i < start + (size_t)pg.size; i++)
-		json_array_append_new(items, trunk_public(c, json_array_get(r->trunks, i)));
-	const char *last = json_array_size(items)
-	                       ? json_string_value(json_object_get(
-	                             json_array_get(items, json_array_size(items) - 1), "sid"))
-	                       : NULL;
-	bool more = start + (size_t)pg.size < total;
-	pthread_mutex_unlock(&r->lock);
-	json_t *meta = json_object();
-	snprintf(u, sizeof(u), "%s/v1/Trunks?PageSize=%ld&Page=0", o, pg.size);
-	json_object_set_new(meta, "first_page_url", json_string(u));
-	json_object_set_new(meta, "key", json_string("trunks"));
-	if (more && last) {
-		snprintf(u, sizeof(u), "%s/v1/Trunks?PageSize=%ld&Page=%ld&PageToken=PA%s", o,
-		         pg.size, pg.page + 1, last + 2);
-		json_object_set_new(meta, "next_page_url", json_string(u));
-	} else {
-		json_object_set_new(meta, "next_page_url", json_null());
-	}
-	json_object_set_new(meta, "page", json_integer(pg.page));
-	json_object_set_new(meta, "page_size", json_integer(pg.size));
-	if (pg.page > 0) {
-		snprintf(u, sizeof(u), "%s/v1/Trunks?PageSize=%ld&Page=%ld", o, pg.size,
-		         pg.page - 1);
-		json_object_set_new(meta, "previous_page_url", json_string(u));
-	} else {
-		json_object_set_new(meta, "previous_page_url", json_null());
-	}
-	snprintf(u, sizeof(u), "%s/v1/Trunks?PageSize=%ld&Page=%ld", o, pg.size, pg.page);
-	json_object_set_new(meta, "url", json_string(u));
-	json_t *env = json_pack("{s:o,s:o}", "trunks", items, "meta", meta);
-	send_json(c->resp, 200, env);
-	json_decref(env);
-	return 0;
-}
-
-static int trunks_create(struct ctx *c)
-{
-	struct emu_rest *r = c->r;
-	const char *domain = form_get(&c->body, "DomainName");
-	if (domain && *domain) {
-		size_t n = strlen(domain), sfx = strlen(".pstn.twilio.com");
-		if (n <= sfx || n > 255 || strcmp(domain + n - sfx, ".pstn.twilio.com") != 0)
-			return send_error(c->resp, 400, 21245,
-			                  "DomainName must end with pstn.twilio.com");
-	}
-	pthread_mutex_lock(&r->lock);
-	if (check_fields(r, trunk_fields, sizeof(trunk_fields) / sizeof(trunk_fields[0]), &c->body,
-	                 c->resp)) {
-		pthread_mutex_unlock(&r->lock);
-		return 0;
-	}
-	if (domain && *domain && find_by(r->trunks, "domain_name", domain)) {
-		pthread_mutex_unlock(&r->lock);
-		return send_error(c->resp, 409, 21248, "DomainName %s is already taken", domain);
-	}
-	if (json_array_size(r->trunks) >= EMU_REST_MAX_TRUNKS) {
-		pthread_mutex_unlock(&r->lock);
-		return send_error(c->resp, 400, 21244, "no more than %d trunks",
-		                  EMU_REST_MAX_TRUNKS);
-	}
-	char sid[35], date[40];
-	emu_rest_sid(sid, "TK");
-	emu_rest_date_iso8601(date);
-	json_t *t = json_object();
-	json_object_set_new(t, "sid", json_string(sid));
-	json_object_set_new(t, "account_sid", json_string(r->account_sid));
-	json_object_set_new(t, "domain_name",
-	                    domain && *domain ? json_string(domain) : json_null());
-	json_object_set_new(t, "disaster_recovery_method", json_string("POST"));
-	json_object_set_new(t, "disaster_recovery_url", json_null());
-	json_object_set_new(t, "friendly_name", json_string(""));
-	json_object_set_new(t, "secure", json_false());
-	json_object_set_new(t, "recording",
-	                    json_pack("{s:s,s:s}", "mode", "do-not-record", "trim", "do-not-trim"));
-	json_object_set_new(t, "transfer_mode", json_string("disable-all"));
-	json_object_set_new(t, "transfer_caller_id", json_string("from-transferee"));
-	json_object_set_new(t, "cnam_lookup_enabled", json_false());
-	json_object_set_new(t, "auth_type", json_string(""));
-	json_object_set_new(t, "symmetric_rtp_enabled", json_false());
-	json_object_set_new(t, "auth_type_set", json_array());
-	json_object_set_new(t, "date_created", json_string(date));
-	json_object_set_new(t, "date_updated", json_string(date));
-	apply_fields(t, trunk_fields, sizeof(trunk_fields) / sizeof(trunk_fields[0]), &c->body);
-	json_array_append(r->trunks, t);
-	json_t *pub = trunk_public(c, t);
-	json_decref(t);
-	pthread_mutex_unlock(&r->lock);
-	send_json(c->resp, 201, pub);
-	json_decref(pub);
-	return 0;
-}
-
-static int trunk_one(struct ctx *c)
-{
-	struct emu_rest *r = c->r;
-	pthread_mutex_lock(&r->lock);
-	json_t *t = find_by(r->trunks, "sid", c->cap[0]);
-	if (!t) {
-		pthread_mutex_unlock(&r->lock);
-		return not_found(c);
-	}
-	if (strcmp(c->req->method, "DELETE") == 0) {
-		size_t i;
-		json_t *o;
-		json_array_foreach(r->trunks, i, o)
-		{
-			if (o == t) {
-				json_array_remove(r->trunks, i);
-				break;
-			}
-		}
-		pthread_mutex_unlock(&r->lock);
-		c->resp->status = 204;
-		return 0;
-	}
-	if (strcmp(c->req->method, "POST") == 0) {
-		if (check_fields(r, trunk_fields, sizeof(trunk_fields) / sizeof(trunk_fields[0]),
-		                 &c->body, c->resp)) {
-			pthread_mutex_unlock(&r->lock);
-			return 0;
-		}
-		apply_fields(t, trunk_fields, sizeof(trunk_fields) / sizeof(trunk_fields[0]),
-		             &c->body);
-		char date[40];
-		emu_rest_date_iso8601(date);
-		json_object_set_new(t, "date_updated", json_string(date));
-	}
-	json_t *pub = trunk_public(c, t);
-	pthread_mutex_unlock(&r->lock);
-	send_json(c->resp, 200, pub);
-	json_decref(pub);
+	rest_send_error(c->resp, 404, 20404, "The requested resource %s was not found",
+	                c->req->path);
 	return 0;
 }
 
@@ -1133,15 +483,15 @@ struct route {
 };
 
 static const struct route routes[] = {
-    {"GET", "/2010-04-01/Accounts/*.json", account_one, NULL, NULL},
-    {"GET POST", "/2010-04-01/Accounts/*/IncomingPhoneNumbers.json", numbers_list, numbers_create,
-     NULL},
-    {"GET POST DELETE", "/2010-04-01/Accounts/*/IncomingPhoneNumbers/*.json", number_one,
-     number_one, number_one},
-    {"GET POST", "/2010-04-01/Accounts/*/Calls.json", calls_list, calls_create, NULL},
-    {"GET", "/2010-04-01/Accounts/*/Calls/*.json", call_one, NULL, NULL},
-    {"GET POST", "/v1/Trunks", trunks_list, trunks_create, NULL},
-    {"GET POST DELETE", "/v1/Trunks/*", trunk_one, trunk_one, trunk_one},
+    {"GET", "/2010-04-01/Accounts/*.json", rest_account_one, NULL, NULL},
+    {"GET POST", "/2010-04-01/Accounts/*/IncomingPhoneNumbers.json", rest_numbers_list,
+     rest_numbers_create, NULL},
+    {"GET POST DELETE", "/2010-04-01/Accounts/*/IncomingPhoneNumbers/*.json", rest_number_one,
+     rest_number_one, rest_number_one},
+    {"GET POST", "/2010-04-01/Accounts/*/Calls.json", rest_calls_list, rest_calls_create, NULL},
+    {"GET", "/2010-04-01/Accounts/*/Calls/*.json", rest_call_one, NULL, NULL},
+    {"GET POST", "/v1/Trunks", rest_trunks_list, rest_trunks_create, NULL},
+    {"GET POST DELETE", "/v1/Trunks/*", rest_trunk_one, rest_trunk_one, rest_trunk_one},
 };
 
 static bool match(const char *pat, const char *path, struct ctx *c)
@@ -1198,8 +548,8 @@ static int faults_post(struct emu_rest *r, const struct http_req *req, struct ht
 {
 	struct form f = {0};
 	form_parse(&f, req->body, req->body_len);
-	const char *st = form_get(&f, "Status"), *cnt = form_get(&f, "Count");
-	const char *ra = form_get(&f, "RetryAfter"), *stall = form_get(&f, "StallMs");
+	const char *st = rest_form_get(&f, "Status"), *cnt = rest_form_get(&f, "Count");
+	const char *ra = rest_form_get(&f, "RetryAfter"), *stall = rest_form_get(&f, "StallMs");
 	struct fault nf = {.retry_after = -1, .remaining = 1};
 	nf.status = st ? atoi(st) : 0;
 	if (cnt)
@@ -1211,22 +561,25 @@ static int faults_post(struct emu_rest *r, const struct http_req *req, struct ht
 	form_free(&f);
 	if (nf.status && nf.status != 429 && nf.status != 500 && nf.status != 502 &&
 	    nf.status != 503 && nf.status != 504)
-		return send_error(resp, 400, 20001, "Status must be 429, 500, 502, 503 or 504");
+		return rest_send_error(resp, 400, 20001,
+		                       "Status must be 429, 500, 502, 503 or 504");
 	if (!nf.status && nf.stall_ms <= 0)
-		return send_error(resp, 400, 20001, "give Status or StallMs");
+		return rest_send_error(resp, 400, 20001, "give Status or StallMs");
 	if (nf.remaining < 0 || nf.remaining > EMU_REST_MAX_FAULTS)
-		return send_error(resp, 400, 20001, "Count must be 0..%d", EMU_REST_MAX_FAULTS);
+		return rest_send_error(resp, 400, 20001, "Count must be 0..%d",
+		                       EMU_REST_MAX_FAULTS);
 	if (nf.stall_ms < 0 || nf.stall_ms > EMU_REST_MAX_STALL_MS)
-		return send_error(resp, 400, 20001, "StallMs must be 0..%d", EMU_REST_MAX_STALL_MS);
+		return rest_send_error(resp, 400, 20001, "StallMs must be 0..%d",
+		                       EMU_REST_MAX_STALL_MS);
 	if (nf.retry_after > EMU_REST_MAX_RETRY_AFTER)
-		return send_error(resp, 400, 20001, "RetryAfter must be 0..%d",
-		                  EMU_REST_MAX_RETRY_AFTER);
+		return rest_send_error(resp, 400, 20001, "RetryAfter must be 0..%d",
+		                       EMU_REST_MAX_RETRY_AFTER);
 	pthread_mutex_lock(&r->lock);
 	r->fault = nf;
 	pthread_mutex_unlock(&r->lock);
 	json_t *j = json_pack("{s:i,s:i,s:i,s:I}", "status", nf.status, "count", nf.remaining,
 	                      "retry_after", nf.retry_after, "stall_ms", (json_int_t)nf.stall_ms);
-	send_json(resp, 200, j);
+	rest_send_json(resp, 200, j);
 	json_decref(j);
 	return 0;
 }
@@ -1260,14 +613,14 @@ static int handle(struct emu_rest *r, const struct http_req *req, struct http_re
 	}
 	if (strcmp(req->path, "/emulator/faults") == 0) {
 		if (strcmp(req->method, "POST") != 0)
-			return send_error(resp, 405, 20004, "Method not allowed");
+			return rest_send_error(resp, 405, 20004, "Method not allowed");
 		return faults_post(r, req, resp);
 	}
 	if (strncmp(req->path, "/emulator/", 10) == 0) {
 		if (r->hooks.control && r->hooks.control(r->hooks.ctx, req, resp) != ENOENT)
 			return resp->status;
-		return send_error(resp, 404, 20404, "The requested resource %s was not found",
-		                  req->path);
+		return rest_send_error(resp, 404, 20404, "The requested resource %s was not found",
+		                       req->path);
 	}
 	struct fault f;
 	if (take_fault(r, &f)) {
@@ -1280,13 +633,13 @@ static int handle(struct emu_rest *r, const struct http_req *req, struct http_re
 				http_resp_header(resp, "Retry-After", v);
 			}
 			int code = f.status == 429 ? 20429 : f.status == 503 ? 20503 : 20500;
-			return send_error(resp, f.status, code, "%s (injected fault)",
-			                  http_status_text(f.status));
+			return rest_send_error(resp, f.status, code, "%s (injected fault)",
+			                       http_status_text(f.status));
 		}
 	}
 	if (!authorized(r, req)) {
 		http_resp_header(resp, "WWW-Authenticate", "Basic realm=\"Twilio API\"");
-		return send_error(resp, 401, 20003, "Authentication Error - invalid username");
+		return rest_send_error(resp, 401, 20003, "Authentication Error - invalid username");
 	}
 	struct ctx c = {.r = r, .req = req, .resp = resp};
 	const struct route *rt = NULL;
@@ -1297,28 +650,28 @@ static int handle(struct emu_rest *r, const struct http_req *req, struct http_re
 		}
 	}
 	if (!rt)
-		return send_error(resp, 404, 20404, "The requested resource %s was not found",
-		                  req->path);
+		return rest_send_error(resp, 404, 20404, "The requested resource %s was not found",
+		                       req->path);
 	if (strncmp(req->path, "/2010-04-01/", 12) == 0 && strcmp(c.cap[0], r->account_sid) != 0)
-		return send_error(resp, 404, 20404, "The requested resource %s was not found",
-		                  req->path);
+		return rest_send_error(resp, 404, 20404, "The requested resource %s was not found",
+		                       req->path);
 	route_fn fn = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0 ? rt->get
 	              : strcmp(req->method, "POST") == 0                                  ? rt->post
 	              : strcmp(req->method, "DELETE") == 0                                ? rt->del
 	                                                                                  : NULL;
 	if (!fn) {
 		http_resp_header(resp, "Allow", rt->methods);
-		return send_error(resp, 405, 20004, "Method %s not allowed on %s", req->method,
-		                  req->path);
+		return rest_send_error(resp, 405, 20004, "Method %s not allowed on %s", req->method,
+		                       req->path);
 	}
 	if (req->query)
 		form_parse(&c.q, req->query, strlen(req->query));
 	if (strcmp(req->method, "POST") == 0)
 		form_parse(&c.body, req->body, req->body_len);
 	if (c.q.too_many || c.body.too_many)
-		send_error(resp, 400, 20001, "more than %d parameters", EMU_REST_MAX_PARAMS);
-	else if (!form_utf8(&c.q) || !form_utf8(&c.body))
-		send_error(resp, 400, 20001, "parameters must be UTF-8 text");
+		rest_send_error(resp, 400, 20001, "more than %d parameters", EMU_REST_MAX_PARAMS);
+	else if (!rest_form_utf8(&c.q) || !rest_form_utf8(&c.body))
+		rest_send_error(resp, 400, 20001, "parameters must be UTF-8 text");
 	else
 		fn(&c);
 	form_free(&c.q);
@@ -1367,7 +720,7 @@ int emu_rest_new(struct emu_rest **out, const struct emu_rest_config *cfg, char 
 	for (unsigned i = 0; i < cfg->seed_numbers; i++) {
 		char phone[20];
 		snprintf(phone, sizeof(phone), "+1415555%04u", 100 + i);
-		json_array_append_new(r->numbers, number_new(r, phone));
+		json_array_append_new(r->numbers, rest_number_new(r, phone));
 	}
 	*out = r;
 	return 0;
@@ -1409,7 +762,7 @@ const char *emu_rest_account_sid(const struct emu_rest *r)
 static json_t *copy_found(struct emu_rest *r, json_t *arr, const char *key, const char *val)
 {
 	pthread_mutex_lock(&r->lock);
-	json_t *o = val ? find_by(arr, key, val) : NULL;
+	json_t *o = val ? rest_find_by(arr, key, val) : NULL;
 	json_t *c = o ? json_deep_copy(o) : NULL;
 	pthread_mutex_unlock(&r->lock);
 	return c;
