@@ -1,4 +1,6 @@
-/* cmd_dest: the 'handoff dest' commands and promote/versions/rollback/export/import. */
+/* cmd_dest: the 'handoff dest' commands (add, set, rm, list, show, preview) and the options
+ * the destination commands share; promote, versions, rollback, export and import are
+ * cmd_versions.c. */
 #include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
@@ -12,6 +14,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/dest_cli.h"
 #include "store/dest_json.h"
 #include "store/store.h"
 #include "twiml/twiml.h"
@@ -20,21 +23,6 @@
 
 #define PREVIEW_MAX_PARAMS 64
 #define EDIT_RETRIES       3 /* dest set: tries again when the sandbox changed under it */
-
-/* Options every command of this file may take; each leaf lists the ones it accepts. */
-enum {
-	OPT_DB = 1000,
-	OPT_ENV,
-	OPT_JSON,
-	OPT_ROUTE,
-	OPT_DESC,
-	OPT_HEADER,
-	OPT_CALLER,
-	OPT_TIMEOUT,
-	OPT_CLEAR,
-	OPT_MESSAGE,
-	OPT_OUTPUT,
-};
 
 static const struct option all_opts[] = {
     {"db", required_argument, NULL, OPT_DB},
@@ -51,21 +39,10 @@ static const struct option all_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-struct opts {
-	const char *db;
-	enum dest_env env;
-	bool json;
-	const char *route, *description, *caller_id, *timeout, *message, *output;
-	const char *headers[DEST_MAX_HEADERS + 1];
-	size_t nheaders;
-	bool clear_headers;
-	char **args; /* positional arguments */
-	int nargs;
-};
-
 /* Parses argv against the options this leaf allows (a 0-terminated list of
  * OPT_ codes; shorts: "m:" and/or "o:"). Returns 0 or EXIT_USAGE. */
-static int parse(int argc, char **argv, const int *allowed, const char *shorts, struct opts *o)
+int dest_cli_parse(int argc, char **argv, const int *allowed, const char *shorts,
+                   struct dest_cli_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->env = DEST_SANDBOX;
@@ -132,12 +109,12 @@ static int parse(int argc, char **argv, const int *allowed, const char *shorts, 
 	return 0;
 }
 
-static const char *env_name(enum dest_env e)
+const char *dest_cli_env_name(enum dest_env e)
 {
 	return e == DEST_LIVE ? "live" : "sandbox";
 }
 
-static int open_db(const struct opts *o, bool create, struct store **s, const char *what)
+int dest_cli_open_db(const struct dest_cli_opts *o, bool create, struct store **s, const char *what)
 {
 	char err[512];
 	int rc = store_open(s, cli_db_path(o->db), create ? STORE_CREATE : 0, err, sizeof(err));
@@ -150,7 +127,7 @@ static int open_db(const struct opts *o, bool create, struct store **s, const ch
 	return 0;
 }
 
-static void print_json_text(char *text)
+void dest_cli_print_json_text(char *text)
 {
 	fputs(text, stdout);
 	if (!*text || text[strlen(text) - 1] != '\n')
@@ -158,13 +135,13 @@ static void print_json_text(char *text)
 	free(text);
 }
 
-static void print_json(json_t *j)
+void dest_cli_print_json(json_t *j)
 {
 	char *s = json_dumps(j, JSON_INDENT(2));
 	json_decref(j);
 	if (!s)
 		abort();
-	print_json_text(xstrdup(s));
+	dest_cli_print_json_text(xstrdup(s));
 	free(s);
 }
 
@@ -202,7 +179,7 @@ static void set_field(char **field, const char *value)
 }
 
 /* Applies the options to d (a destination being added or changed). */
-static int apply(struct dest *d, const struct opts *o, const char *what)
+static int apply(struct dest *d, const struct dest_cli_opts *o, const char *what)
 {
 	if (o->route)
 		set_field(&d->route, o->route);
@@ -254,8 +231,8 @@ static const int edit_opts[] = {OPT_DB,     OPT_ROUTE,   OPT_DESC,  OPT_HEADER,
 
 static int edit(int argc, char **argv, bool add)
 {
-	struct opts o;
-	int rc = parse(argc, argv, edit_opts, "", &o);
+	struct dest_cli_opts o;
+	int rc = dest_cli_parse(argc, argv, edit_opts, "", &o);
 	if (rc)
 		return rc;
 	if (o.nargs != 1)
@@ -272,7 +249,7 @@ static int edit(int argc, char **argv, bool add)
 		return cli_usage("nothing to change: give --route, --description, --header, "
 		                 "--caller-id, --timeout or --clear-headers");
 	struct store *s;
-	if ((rc = open_db(&o, true, &s, what)))
+	if ((rc = dest_cli_open_db(&o, true, &s, what)))
 		return rc;
 	char err[600];
 	/* dest set reads, changes and writes back: the write is conditional on
@@ -339,8 +316,8 @@ static int dest_set(int argc, char **argv)
 static int dest_rm(int argc, char **argv)
 {
 	static const int allowed[] = {OPT_DB, 0};
-	struct opts o;
-	int rc = parse(argc, argv, allowed, "", &o);
+	struct dest_cli_opts o;
+	int rc = dest_cli_parse(argc, argv, allowed, "", &o);
 	if (rc)
 		return rc;
 	if (o.nargs != 1)
@@ -348,7 +325,7 @@ static int dest_rm(int argc, char **argv)
 	char what[128], err[600];
 	snprintf(what, sizeof(what), "%s %.64s", cli_name(), o.args[0]);
 	struct store *s;
-	if ((rc = open_db(&o, false, &s, what)))
+	if ((rc = dest_cli_open_db(&o, false, &s, what)))
 		return rc;
 	if (store_remove(s, o.args[0], err, sizeof(err)))
 		rc = cli_fail("%s: %s", what, err);
@@ -361,10 +338,10 @@ static int dest_rm(int argc, char **argv)
 
 /* --- list / show --- */
 
-static int load_env(const struct opts *o, const char *what, struct dest_set **set)
+int dest_cli_load_env(const struct dest_cli_opts *o, const char *what, struct dest_set **set)
 {
 	struct store *s;
-	int rc = open_db(o, false, &s, what);
+	int rc = dest_cli_open_db(o, false, &s, what);
 	if (rc)
 		return rc;
 	char err[600];
@@ -377,17 +354,17 @@ static int load_env(const struct opts *o, const char *what, struct dest_set **se
 static int dest_list(int argc, char **argv)
 {
 	static const int allowed[] = {OPT_DB, OPT_ENV, OPT_JSON, 0};
-	struct opts o;
-	int rc = parse(argc, argv, allowed, "", &o);
+	struct dest_cli_opts o;
+	int rc = dest_cli_parse(argc, argv, allowed, "", &o);
 	if (rc)
 		return rc;
 	if (o.nargs)
 		return cli_usage("unexpected argument '%s'", o.args[0]);
 	struct dest_set *set;
-	if ((rc = load_env(&o, cli_name(), &set)))
+	if ((rc = dest_cli_load_env(&o, cli_name(), &set)))
 		return rc;
 	if (o.json) {
-		print_json_text(dest_json_set(set, env_name(o.env)));
+		dest_cli_print_json_text(dest_json_set(set, dest_cli_env_name(o.env)));
 	} else {
 		if (o.env == DEST_LIVE)
 			printf("live: version %d, %zu destination%s\n", set->version, set->n,
@@ -414,10 +391,10 @@ static int dest_list(int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int find_one(const struct opts *o, const char *what, struct dest_set **set,
+static int find_one(const struct dest_cli_opts *o, const char *what, struct dest_set **set,
                     const struct dest **d)
 {
-	int rc = load_env(o, what, set);
+	int rc = dest_cli_load_env(o, what, set);
 	if (rc)
 		return rc;
 	*d = dest_set_find(*set, str_c(o->args[0]));
@@ -434,8 +411,8 @@ static int find_one(const struct opts *o, const char *what, struct dest_set **se
 static int dest_show(int argc, char **argv)
 {
 	static const int allowed[] = {OPT_DB, OPT_ENV, OPT_JSON, 0};
-	struct opts o;
-	int rc = parse(argc, argv, allowed, "", &o);
+	struct dest_cli_opts o;
+	int rc = dest_cli_parse(argc, argv, allowed, "", &o);
 	if (rc)
 		return rc;
 	if (o.nargs != 1)
@@ -447,7 +424,7 @@ static int dest_show(int argc, char **argv)
 	if ((rc = find_one(&o, what, &set, &d)))
 		return rc;
 	if (o.json) {
-		print_json_text(dest_json_dest(d));
+		dest_cli_print_json_text(dest_json_dest(d));
 	} else {
 		printf("name:        %s\n", d->name);
 		printf("route:       %s\n", d->route);
@@ -522,8 +499,8 @@ static size_t refer_headers(const char *target, struct dest_kv *kv, size_t max)
 static int dest_preview(int argc, char **argv)
 {
 	static const int allowed[] = {OPT_DB, OPT_ENV, 0};
-	struct opts o;
-	int rc = parse(argc, argv, allowed, "", &o);
+	struct dest_cli_opts o;
+	int rc = dest_cli_parse(argc, argv, allowed, "", &o);
 	if (rc)
 		return rc;
 	if (o.nargs < 1)
@@ -624,257 +601,3 @@ const struct cmd cmd_dest[] = {
      cmd_dest_test, NULL},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };
-
-/* --- promote / versions / rollback --- */
-
-static const char *author(void)
-{
-	const char *u = getenv("USER");
-	if (u && *u)
-		return u;
-	struct passwd *pw = getpwuid(getuid());
-	return pw && pw->pw_name ? pw->pw_name : "unknown";
-}
-
-int cmd_promote(int argc, char **argv)
-{
-	static const int allowed[] = {OPT_DB, OPT_MESSAGE, OPT_JSON, 0};
-	struct opts o;
-	int rc = parse(argc, argv, allowed, "m:", &o);
-	if (rc)
-		return rc;
-	if (o.nargs)
-		return cli_usage("unexpected argument '%s'", o.args[0]);
-	if (o.message && strlen(o.message) > STORE_MESSAGE_MAX)
-		return cli_usage("--message is over %d characters", STORE_MESSAGE_MAX);
-	struct store *s;
-	if ((rc = open_db(&o, false, &s, "promote")))
-		return rc;
-	char err[600];
-	int v;
-	if (store_promote(s, o.message ? o.message : "", author(), &v, err, sizeof(err))) {
-		rc = cli_fail("promote: %s", err);
-	} else if (o.json) {
-		json_t *j = json_object();
-		json_object_set_new(j, "version", json_integer(v));
-		json_object_set_new(j, "live", json_integer(v));
-		print_json(j);
-	} else {
-		printf("promoted the sandbox as version %d; it is live\n", v);
-	}
-	store_close(s);
-	return rc;
-}
-
-int cmd_versions(int argc, char **argv)
-{
-	static const int allowed[] = {OPT_DB, OPT_JSON, 0};
-	struct opts o;
-	int rc = parse(argc, argv, allowed, "", &o);
-	if (rc)
-		return rc;
-	if (o.nargs)
-		return cli_usage("unexpected argument '%s'", o.args[0]);
-	struct store *s;
-	if ((rc = open_db(&o, false, &s, "versions")))
-		return rc;
-	char err[600];
-	struct store_version *v;
-	size_t n;
-	if (store_versions(s, &v, &n, err, sizeof(err))) {
-		store_close(s);
-		return cli_fail("versions: %s", err);
-	}
-	store_close(s);
-	json_t *arr = o.json ? json_array() : NULL;
-	if (!o.json && n == 0)
-		printf("no versions yet: run 'handoff promote'\n");
-	else if (!o.json)
-		printf("  %-7s %-20s %-16s %5s  %s\n", "VERSION", "CREATED (UTC)", "AUTHOR",
-		       "DESTS", "MESSAGE");
-	for (size_t i = 0; i < n; i++) {
-		char when[32];
-		time_t t = (time_t)v[i].created;
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		if (o.json) {
-			json_t *e = json_object();
-			json_object_set_new(e, "version", json_integer(v[i].number));
-			json_object_set_new(e, "created", json_string(when));
-			json_object_set_new(e, "author", json_string(v[i].author));
-			json_object_set_new(e, "message", json_string(v[i].message));
-			json_object_set_new(e, "destinations",
-			                    json_integer((json_int_t)v[i].ndests));
-			json_object_set_new(e, "live", json_boolean(v[i].live));
-			json_array_append_new(arr, e);
-		} else {
-			printf("%c %-7d %-20s %-16s %5zu  %s\n", v[i].live ? '*' : ' ', v[i].number,
-			       when, v[i].author, v[i].ndests, v[i].message);
-		}
-	}
-	if (o.json)
-		print_json(arr);
-	store_versions_free(v, n);
-	return EXIT_OK;
-}
-
-int cmd_rollback(int argc, char **argv)
-{
-	static const int allowed[] = {OPT_DB, OPT_JSON, 0};
-	struct opts o;
-	int rc = parse(argc, argv, allowed, "", &o);
-	if (rc)
-		return rc;
-	if (o.nargs > 1)
-		return cli_usage("give at most one VERSION");
-	int want = 0;
-	if (o.nargs == 1) {
-		char *end;
-		long l = strtol(o.args[0], &end, 10);
-		if (!*o.args[0] || *end || l < 1 || l > STORE_MAX_VERSIONS)
-			return cli_usage("VERSION must be a version number, not '%s'", o.args[0]);
-		want = (int)l;
-	}
-	struct store *s;
-	if ((rc = open_db(&o, false, &s, "rollback")))
-		return rc;
-	char err[600];
-	int now;
-	if (store_rollback(s, want, &now, err, sizeof(err))) {
-		rc = cli_fail("rollback: %s", err);
-	} else if (o.json) {
-		json_t *j = json_object();
-		json_object_set_new(j, "live", json_integer(now));
-		print_json(j);
-	} else {
-		printf("version %d is live\n", now);
-	}
-	store_close(s);
-	return rc;
-}
-
-/* --- export / import --- */
-
-/* Writes text to path through a temporary file and a rename: whole or not at all. */
-static int write_file(const char *path, const char *text, char *err, size_t errlen)
-{
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "w");
-	int rc = 0;
-	if (!f) {
-		rc = errno;
-	} else {
-		size_t n = strlen(text);
-		if (fwrite(text, 1, n, f) != n)
-			rc = errno ? errno : EIO;
-		if (fflush(f) != 0 && !rc)
-			rc = errno;
-		if (fclose(f) != 0 && !rc)
-			rc = errno;
-		if (!rc && rename(tmp, path) != 0)
-			rc = errno;
-	}
-	if (rc) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(rc));
-		unlink(tmp);
-	}
-	free(tmp);
-	return rc;
-}
-
-int cmd_export(int argc, char **argv)
-{
-	static const int allowed[] = {OPT_DB, OPT_ENV, OPT_OUTPUT, OPT_JSON, 0};
-	struct opts o;
-	int rc = parse(argc, argv, allowed, "o:", &o);
-	if (rc)
-		return rc;
-	if (o.nargs)
-		return cli_usage("unexpected argument '%s'", o.args[0]);
-	struct dest_set *set;
-	if ((rc = load_env(&o, "export", &set)))
-		return rc;
-	char *text = dest_json_set(set, env_name(o.env));
-	dest_set_release(set);
-	char err[600];
-	if (o.output && strcmp(o.output, "-") != 0) {
-		if (write_file(o.output, text, err, sizeof(err)))
-			rc = cli_fail("export: %s", err);
-	} else {
-		fputs(text, stdout);
-	}
-	free(text);
-	return rc;
-}
-
-static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	struct buf b;
-	buf_init(&b, DEST_JSON_MAX_BYTES);
-	char chunk[8192];
-	size_t n;
-	int rc = 0;
-	while (!rc && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		rc = buf_add(&b, chunk, n);
-	bool ioerr = ferror(f);
-	if (f != stdin)
-		fclose(f);
-	if (rc || ioerr) {
-		if (rc)
-			snprintf(err, errlen, "%s is over the limit of %d bytes", path,
-			         DEST_JSON_MAX_BYTES);
-		else
-			snprintf(err, errlen, "cannot read %s", path);
-		buf_free(&b);
-		return NULL;
-	}
-	*len = b.len;
-	char *s = buf_steal(&b);
-	return s ? s : xstrdup("");
-}
-
-int cmd_import(int argc, char **argv)
-{
-	static const int allowed[] = {OPT_DB, 0};
-	struct opts o;
-	int rc = parse(argc, argv, allowed, "", &o);
-	if (rc)
-		return rc;
-	if (o.nargs != 1)
-		return cli_usage(o.nargs ? "give one FILE" : "missing FILE (- for stdin)");
-	const char *path = o.args[0];
-	char err[600];
-	size_t len;
-	char *text = read_all(path, &len, err, sizeof(err));
-	if (!text)
-		return cli_fail("import: %s", err);
-	struct dest *d;
-	size_t n;
-	rc = dest_json_parse(text, len, &d, &n, err, sizeof(err));
-	free(text);
-	if (rc)
-		return cli_fail("import %s: %s", path, err);
-	struct store *s;
-	if ((rc = open_db(&o, true, &s, "import"))) {
-		dest_json_free(d, n);
-		return rc;
-	}
-	int e = store_replace_sandbox(s, d, n, err, sizeof(err));
-	if (e == EINVAL || e == E2BIG)
-		rc = cli_fail("import %s: %s (nothing was imported)", path, err);
-	else if (e)
-		rc = cli_fail("import %s: %s", path, err);
-	else
-		printf("imported %zu destination%s into the sandbox; run 'handoff promote' to make "
-		       "them live\n",
-		       n, n == 1 ? "" : "s");
-	store_close(s);
-	dest_json_free(d, n);
-	return rc;
-}

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "net/httpd.h"
+#include "server/log.h"
 #include "store/store.h"
 #include "twiml/twiml.h"
 #include "util/mem.h"
@@ -186,226 +187,53 @@ static void base_url(const struct server *sv, const struct http_req *req, char *
 	snprintf(out, cap, "%s://%s", proto, host);
 }
 
-/* ---- the log: request threads hand whole lines to one writer thread ----
- * Each line is still one line on stderr, written in order; but 32 threads
- * each calling write() on one file serialise on its position lock and
- * switch context, which halved throughput. The writer takes everything
- * queued every LOG_FLUSH_MS, so lines reach stderr in order, in batches. */
-
-#define LOG_QUEUE_BYTES (256 * 1024)
-
-static struct {
-	pthread_mutex_t mu;
-	pthread_cond_t more, space;
-	char *buf, *spare;
-	size_t len;
-	bool running, stop;
-	pthread_t thread;
-} logq = {.mu = PTHREAD_MUTEX_INITIALIZER,
-          .more = PTHREAD_COND_INITIALIZER,
-          .space = PTHREAD_COND_INITIALIZER};
-
-static void write_all(const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(STDERR_FILENO, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return; /* stderr is gone: nothing better to do with the log */
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
-#define LOG_FLUSH_MS 20 /* how long a line may wait in the queue */
-
-static void *log_writer(void *arg)
-{
-	(void)arg;
-	pthread_mutex_lock(&logq.mu);
-	for (;;) {
-		/* request threads do not wake the writer for each line (that is a
-		 * context switch per request): it writes what came in every
-		 * LOG_FLUSH_MS, sooner when the queue is half full or at the end */
-		if (logq.len < LOG_QUEUE_BYTES / 2 && !logq.stop) {
-			struct timespec until;
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += LOG_FLUSH_MS * 1000000L;
-			if (until.tv_nsec >= 1000000000L) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000L;
-			}
-			pthread_cond_timedwait(&logq.more, &logq.mu, &until);
-		}
-		if (logq.len == 0) {
-			if (logq.stop)
-				break;
-			continue;
-		}
-		char *out = logq.buf;
-		size_t n = logq.len;
-		logq.buf = logq.spare;
-		logq.spare = out;
-		logq.len = 0;
-		pthread_cond_broadcast(&logq.space);
-		pthread_mutex_unlock(&logq.mu);
-		write_all(out, n);
-		pthread_mutex_lock(&logq.mu);
-	}
-	pthread_mutex_unlock(&logq.mu);
-	return NULL;
-}
-
-/* Queues one line (waits while the queue is full: lines are never dropped). */
-static void log_line(const char *line, size_t n)
-{
-	pthread_mutex_lock(&logq.mu);
-	if (!logq.running || n > LOG_QUEUE_BYTES) {
-		pthread_mutex_unlock(&logq.mu);
-		write_all(line, n);
-		return;
-	}
-	while (logq.len + n > LOG_QUEUE_BYTES)
-		pthread_cond_wait(&logq.space, &logq.mu);
-	memcpy(logq.buf + logq.len, line, n);
-	logq.len += n;
-	if (logq.len >= LOG_QUEUE_BYTES / 2)
-		pthread_cond_signal(&logq.more);
-	pthread_mutex_unlock(&logq.mu);
-}
-
-static void log_start(void)
-{
-	logq.buf = xmalloc(LOG_QUEUE_BYTES);
-	logq.spare = xmalloc(LOG_QUEUE_BYTES);
-	logq.len = 0;
-	logq.stop = false;
-	if (pthread_create(&logq.thread, NULL, log_writer, NULL) == 0)
-		logq.running = true;
-}
-
-/* Writes out what is queued and stops the writer. */
-static void log_stop(void)
-{
-	pthread_mutex_lock(&logq.mu);
-	bool was = logq.running;
-	logq.stop = true;
-	pthread_cond_signal(&logq.more);
-	pthread_mutex_unlock(&logq.mu);
-	if (was)
-		pthread_join(logq.thread, NULL);
-	logq.running = false;
-	free(logq.buf);
-	free(logq.spare);
-	logq.buf = logq.spare = NULL;
-}
-
-/* One access log line, built without allocating (a busy server writes many). */
-#define LOG_LINE_MAX 8192
-struct line {
-	size_t n;
-	char p[LOG_LINE_MAX];
-};
-
-static void lput(struct line *l, const char *s, size_t n)
-{
-	size_t room = sizeof(l->p) - 1 - l->n; /* one byte kept for the newline */
-	if (n > room)
-		n = room;
-	memcpy(l->p + l->n, s, n);
-	l->n += n;
-}
-
-static void lputs(struct line *l, const char *s)
-{
-	lput(l, s, strlen(s));
-}
-
-static void lputu(struct line *l, unsigned long long v, int min_digits)
-{
-	char d[24];
-	int i = (int)sizeof(d);
-	do {
-		d[--i] = (char)('0' + v % 10);
-		v /= 10;
-		min_digits--;
-	} while (v || min_digits > 0);
-	lput(l, d + i, sizeof(d) - (size_t)i);
-}
-
-/* s quoted, with anything unprintable escaped: a log line stays one line. */
-static void lputq(struct line *l, const char *s, size_t max)
-{
-	static const char hexd[] = "0123456789abcdef";
-	lput(l, "\"", 1);
-	size_t i = 0;
-	while (i < max && s[i]) {
-		size_t run = i; /* printable bytes go in runs, not one call each */
-		while (run < max && (unsigned char)s[run] >= 0x20 && s[run] != 0x7f &&
-		       s[run] != '"' && s[run] != '\\')
-			run++;
-		if (run > i) {
-			lput(l, s + i, run - i);
-			i = run;
-			continue;
-		}
-		if (i >= max || !s[i])
-			break;
-		unsigned char c = (unsigned char)s[i++];
-		char e[4] = {'\\', 'x', hexd[c >> 4], hexd[c & 15]};
-		lput(l, e, 4);
-	}
-	lput(l, "\"", 1);
-}
-
-static void access_log(struct line *l, const struct http_req *req, const struct handler_log *log,
-                       int status, uint64_t ns)
+static void access_log(struct srv_line *l, const struct http_req *req,
+                       const struct handler_log *log, int status, uint64_t ns)
 {
 	l->n = 0;
-	lputs(l, "serve: ");
-	lputs(l, req->method);
-	lputs(l, " ");
+	srv_line_puts(l, "serve: ");
+	srv_line_puts(l, req->method);
+	srv_line_puts(l, " ");
 	if (log->route)
-		lputs(l, log->route->path);
+		srv_line_puts(l, log->route->path);
 	else
-		lputq(l, req->path, 64);
-	lputs(l, " ");
-	lputu(l, (unsigned)status, 0);
-	lputs(l, " ");
-	lputu(l, ns / 1000000, 0);
-	lputs(l, ".");
-	lputu(l, ns / 1000 % 1000, 3);
-	lputs(l, "ms");
+		srv_line_putq(l, req->path, 64);
+	srv_line_puts(l, " ");
+	srv_line_putu(l, (unsigned)status, 0);
+	srv_line_puts(l, " ");
+	srv_line_putu(l, ns / 1000000, 0);
+	srv_line_puts(l, ".");
+	srv_line_putu(l, ns / 1000 % 1000, 3);
+	srv_line_puts(l, "ms");
 	if (log->call_sid[0]) {
-		lputs(l, " call=");
-		lputs(l, log->call_sid);
+		srv_line_puts(l, " call=");
+		srv_line_puts(l, log->call_sid);
 	}
 	if (log->target[0]) {
-		lputs(l, " target=");
-		lputq(l, log->target, TARGET_MAX);
+		srv_line_puts(l, " target=");
+		srv_line_putq(l, log->target, TARGET_MAX);
 	}
 	if (log->dest[0]) {
-		lputs(l, " dest=");
-		lputs(l, log->dest);
+		srv_line_puts(l, " dest=");
+		srv_line_puts(l, log->dest);
 	}
 	if (log->version >= 0) {
-		lputs(l, " version=");
-		lputu(l, (unsigned)log->version, 0);
+		srv_line_puts(l, " version=");
+		srv_line_putu(l, (unsigned)log->version, 0);
 	}
 	if (log->why[0]) {
-		lputs(l, " why=");
-		lputq(l, log->why, sizeof(log->why));
+		srv_line_puts(l, " why=");
+		srv_line_putq(l, log->why, sizeof(log->why));
 	}
 	l->p[l->n++] = '\n';
-	log_line(l->p, l->n);
+	srv_log_write(l->p, l->n);
 }
 
 /* What one worker thread reuses from request to request (allocated once per
  * thread, freed when it ends): no large allocation per request. */
 struct scratch {
 	struct handler_log log;
-	struct line line;
+	struct srv_line line;
 	char body[4096];
 };
 
@@ -477,7 +305,7 @@ static void note(const char *fmt, ...)
 	if ((size_t)n > sizeof(line) - 2)
 		n = (int)sizeof(line) - 2;
 	line[n++] = '\n';
-	log_line(line, (size_t)n);
+	srv_log_write(line, (size_t)n);
 }
 
 static void versions(struct store_watch *w, int *live, int64_t *sandbox, size_t *nlive,
@@ -515,12 +343,12 @@ int server_run(const struct server_config *cfg)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	log_start();
+	srv_log_start();
 
 	char err[512];
 	int rc = store_watch_start(&sv->watch, cfg->db, err, sizeof(err));
 	if (rc) {
-		log_stop();
+		srv_log_stop();
 		fprintf(stderr, "handoff: serve: %s: %s\n", cfg->db, err);
 		free(sv);
 		return 1;
@@ -539,7 +367,7 @@ int server_run(const struct server_config *cfg)
 		fprintf(stderr, "hint: is another server on that port? --listen 127.0.0.1:0 picks "
 		                "a free one\n");
 		store_watch_stop(sv->watch);
-		log_stop();
+		srv_log_stop();
 		free(sv);
 		return 1;
 	}
@@ -598,7 +426,7 @@ int server_run(const struct server_config *cfg)
 	store_watch_stop(sv->watch);
 	crypto_thread_done();
 	note("serve: stopped");
-	log_stop();
+	srv_log_stop();
 	free(sv);
 	return 0;
 }
