@@ -70,7 +70,13 @@ int store_versions(struct store *s, struct store_version **out, size_t *n, char 
                    size_t errlen);
 void store_versions_free(struct store_version *v, size_t n);
 
-/* A watcher: keeps the latest snapshot of both environments of the database
+/* Both environments in one read transaction (one committed state): sets[0] the sandbox,
+ * sets[1] live, each released by the caller. */
+int store_load_both(struct store *s, struct dest_set *sets[2], char *err, size_t errlen);
+/* A number that moves whenever another connection commits a change (cheap to poll). */
+int store_data_version(struct store *s, int64_t *out, char *err, size_t errlen);
+
+/* A watcher (watch.c): keeps the latest snapshot of both environments of the database
  * at path, noticing any change (from any process) within one second. */
 struct store_watch;
 /* Opens path (creating and migrating it when needed) on the watcher's own
