@@ -12,33 +12,14 @@
 
 static const char hexd[] = "0123456789ABCDEF";
 
-/* hv_plain without strchr: the byte test of the request path. */
-static bool hv_keep(unsigned char c)
-{
-	if (dest_is_alnum(c))
-		return true;
-	switch (c) {
-	case '-':
-	case '_':
-	case '.':
-	case '!':
-	case '~':
-	case '*':
-	case '\'':
-	case '(':
-	case ')':
-	case '[':
-	case ']':
-	case '/':
-	case '?':
-	case ':':
-	case '+':
-	case '$':
-		return true;
-	default:
-		return false;
-	}
-}
+/* hv_plain as a table: the byte test of the request path (one load per byte). */
+static const bool hv_keep_tab[256] = {
+    ['a' ... 'z'] = true, ['A' ... 'Z'] = true, ['0' ... '9'] = true, ['-'] = true, ['_'] = true,
+    ['.'] = true,         ['!'] = true,         ['~'] = true,         ['*'] = true, ['\''] = true,
+    ['('] = true,         [')'] = true,         ['['] = true,         [']'] = true, ['/'] = true,
+    ['?'] = true,         [':'] = true,         ['+'] = true,         ['$'] = true,
+};
+#define hv_keep(c) hv_keep_tab[(unsigned char)(c)]
 
 /* The percent-encoded length of s[0..n). */
 static size_t enc_len(const char *s, size_t n)
