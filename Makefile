@@ -5,6 +5,8 @@
 #   make fuzz       libFuzzer targets, each run for FUZZ_SECONDS
 #   make bench      the benchmarks (see bench/)
 #   make run        the webhook server on ./handoff.db with the example destinations
+#   make install    bin/handoff, handoff(1), handoff-serve.service and the docs under
+#                   $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall removes them
 
 CC      ?= cc
 PKGS    := libxml-2.0 libcurl openssl sqlite3 jansson
@@ -29,8 +31,15 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/check/tests/%)
 
 FUZZ_SECONDS ?= 30
 
-.PHONY: all check unit lint fuzz bench run clean deps format
-all: bin/handoff
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/handoff
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+
+.PHONY: all check unit lint fuzz bench run clean deps format install uninstall
+all: bin/handoff build/handoff.1
 
 build/rel/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -60,9 +69,37 @@ build/check/tests/%: tests/unit/%.c tests/unit/test.h build/check/libhandoff.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(WARN) $(SAN) $(CFLAGS) -o $@ $< build/check/libhandoff.a $(LIBS)
 
+# The manual page comes from the command table (handoff man).
+build/handoff.1: bin/handoff
+	@mkdir -p build
+	bin/handoff man >$@.tmp && mv $@.tmp $@
+
+INSTALLED := $(BINDIR)/handoff $(MANDIR)/man1/handoff.1 $(UNITDIR)/handoff-serve.service \
+             $(SYSCONFDIR)/handoff/handoff.env.example $(DOCDIR)/README.md \
+             $(DOCDIR)/destinations.md $(DOCDIR)/flows.md
+
+# The unit is made from its template here, with the paths of this install.
+install: bin/handoff build/handoff.1
+	install -D -m 0755 bin/handoff $(DESTDIR)$(BINDIR)/handoff
+	install -D -m 0644 build/handoff.1 $(DESTDIR)$(MANDIR)/man1/handoff.1
+	install -d $(DESTDIR)$(UNITDIR)
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	  dist/handoff-serve.service.in >$(DESTDIR)$(UNITDIR)/handoff-serve.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/handoff-serve.service
+	install -D -m 0644 dist/handoff.env.example $(DESTDIR)$(SYSCONFDIR)/handoff/handoff.env.example
+	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -D -m 0644 docs/destinations.md $(DESTDIR)$(DOCDIR)/destinations.md
+	install -D -m 0644 docs/flows.md $(DESTDIR)$(DOCDIR)/flows.md
+
+# Removes what install put there (and the folders it made, when they are left empty);
+# a handoff.env of your own stays.
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/handoff 2>/dev/null
+
 unit: $(UNIT_BIN)
 
-check: build/check/handoff $(UNIT_BIN) bin/handoff
+check: build/check/handoff $(UNIT_BIN) bin/handoff build/handoff.1
 	@HANDOFF=$(CURDIR)/build/check/handoff UNIT_DIR=$(CURDIR)/build/check/tests \
 	  bash tests/run.sh
 

@@ -14,6 +14,7 @@ pkgs=(
   clang libclang-rt-14-dev # libFuzzer, sanitizers
   clang-format cppcheck    # make lint
   curl wrk                 # end-to-end tests, make bench
+  man-db                   # make check renders handoff(1) with man -l
 )
 
 missing=()

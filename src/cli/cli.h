@@ -19,7 +19,8 @@ struct cmd {
 	const struct cmd *sub; /* NULL-name-terminated table */
 };
 
-/* The top-level table (main.c) and each group's table (one file per group). */
+/* The top-level table (commands.c) and each group's table (one file per group). */
+extern const struct cmd cli_commands[];
 extern const struct cmd cmd_twiml[];
 extern const struct cmd cmd_sig[];
 extern const struct cmd cmd_dest[];
@@ -35,6 +36,7 @@ extern const char cmd_emulator_help[];
 int cmd_dest_test(int argc, char **argv);
 extern const char cmd_dest_test_help[];
 int cmd_simulate(int argc, char **argv);
+int cmd_man(int argc, char **argv);
 extern const char cmd_simulate_help[];
 
 /* Finds argv[0] in table and runs it (recursing into groups). prefix is the

@@ -44,6 +44,15 @@ int cmd_serve(int argc, char **argv)
 	                            .threads = SERVER_DEFAULT_THREADS};
 	const char *db = NULL;
 	char *public_url = NULL;
+	/* the environment gives the defaults (a systemd EnvironmentFile, scripts/run.sh);
+	 * a flag wins over it */
+	const char *e;
+	if ((e = env_token("HANDOFF_LISTEN")))
+		cfg.listen = e;
+	if ((e = env_token("HANDOFF_PUBLIC_URL")))
+		public_url = xstrdup(e);
+	if ((e = env_token("HANDOFF_AGENT")))
+		cfg.agent = e;
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {

@@ -2,7 +2,7 @@
 . "$(dirname "$0")/lib.sh"
 
 expect_exit "--help exits 0" 0 "$HANDOFF" --help
-for c in twiml sig dest promote versions rollback export import serve emulator simulate twilio; do
+for c in twiml sig dest promote versions rollback export import serve emulator simulate twilio man; do
 	expect_match "--help lists $c" "$(cat "$T/out")" "^  $c "
 done
 expect_exit "version" 0 "$HANDOFF" --version

@@ -1,0 +1,55 @@
+/* commands: the top-level command table (each group's own table is in its cmd_*.c). */
+#include <stddef.h>
+
+#include "cli/cli.h"
+
+const struct cmd cli_commands[] = {
+    {"twiml", NULL, "check and format TwiML documents (lint, fmt)", NULL, NULL, cmd_twiml},
+    {"sig", NULL, "sign and verify X-Twilio-Signature (sign, verify)", NULL, NULL, cmd_sig},
+    {"dest", NULL,
+     "edit handoff destinations in the sandbox (add, set, rm, list, show, preview, test)", NULL,
+     NULL, cmd_dest},
+    {"promote", "[-m|--message TEXT] [--json] [--db PATH]",
+     "snapshot the sandbox as a new live version", NULL, cmd_promote, NULL},
+    {"versions", "[--json] [--db PATH]", "list promoted versions", NULL, cmd_versions, NULL},
+    {"rollback", "[VERSION] [--json] [--db PATH]",
+     "make an older version live (default: the previous one)", NULL, cmd_rollback, NULL},
+    {"export", "[--env sandbox|live] [-o FILE] [--db PATH]",
+     "print the whole destination set as one file", NULL, cmd_export, NULL},
+    {"import", "FILE|- [--db PATH]", "replace the sandbox with a file from export (all or nothing)",
+     NULL, cmd_import, NULL},
+    {"serve",
+     "[--listen ADDR:PORT] [--db PATH] [--public-url URL] [--agent SIP-URI] [--trust-proxy] "
+     "[--allow-direct PATTERN] [--threads N] [--insecure-no-signature]",
+     "run the referUrl webhook server",
+     "Routes: POST|GET /voice and /sandbox/voice (answer a <Dial referUrl> to --agent),\n"
+     "POST|GET /refer and /sandbox/refer (the referUrl webhook: ReferTransferTarget names a\n"
+     "destination of the live or sandbox set), GET /healthz, GET /metrics.\n"
+     "Answers 200 TwiML; 403 missing/invalid X-Twilio-Signature; 400 malformed; 404 no\n"
+     "destination; 405 other methods; 413 body over 64 KiB.\n\n"
+     "The auth token comes from $TWILIO_AUTH_TOKEN (and $TWILIO_AUTH_TOKEN_SECONDARY);\n"
+     "without one the server refuses to start unless --insecure-no-signature is given.\n"
+     "--public-url: the base URL Twilio calls (behind a TLS proxy); without it the URL is\n"
+     "rebuilt from Host (X-Forwarded-Proto/-Host only with --trust-proxy).\n"
+     "--allow-direct PATTERN: targets naming no destination are dialled as they are when\n"
+     "their number or URI matches the fnmatch(3) PATTERN (e.g. '+1415*', "
+     "'sip:*@pbx.example.com').\n"
+     "--threads N: worker threads, at least the concurrent connections (default 128).\n"
+     "Environment: HANDOFF_LISTEN, HANDOFF_PUBLIC_URL, HANDOFF_AGENT and HANDOFF_DB give\n"
+     "the defaults of --listen, --public-url, --agent and --db (a flag wins).\n"
+     "SIGHUP reloads the database now (changes are picked up within a second anyway);\n"
+     "SIGTERM/SIGINT finish in-flight requests and exit 0.\n",
+     cmd_serve, NULL},
+    {"emulator",
+     "[--listen ADDR:PORT] [--account-sid AC...] [--auth-token-file FILE | --auth-token TOKEN] "
+     "[--api-key SK...] [--seed-numbers N]",
+     "run a local Twilio for transfer flows", cmd_emulator_help, cmd_emulator, NULL},
+    {"simulate", "[--json] [--verbose] [--token-env NAME] FILE...",
+     "run flow files through the emulator engine", cmd_simulate_help, cmd_simulate, NULL},
+    {"twilio", NULL, "administer a Twilio account (login, numbers, trunks)", NULL, NULL,
+     cmd_twilio},
+    {"man", "", "print the manual page handoff(1) (roff: man -l <(handoff man))", NULL, cmd_man,
+     NULL},
+    {"version", "", "print the version", NULL, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
