@@ -111,10 +111,20 @@ lint:
 format:
 	clang-format -i $(LIB_SRC) src/cli/main.c $(HDRS) $(UNIT_SRC) $(FUZZ_SRC)
 
-FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HDRS)
+# The library is compiled once with coverage instrumentation; each target links it.
+FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
+FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+build/fuzz/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	clang $(CPPFLAGS) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
+	clang $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build/fuzz/libhandoff.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcsP $@ $^
+
+build/fuzz/%: tests/fuzz/%.c build/fuzz/libhandoff.a
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< build/fuzz/libhandoff.a $(LIBS)
 
 fuzz: $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 	@for f in $^; do \
