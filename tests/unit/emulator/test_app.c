@@ -135,7 +135,8 @@ static void engine_transfer(void)
 	const char *a = json_string_value(
 	    json_object_get(json_array_get(json_object_get(c, "legs"), 1), "sid"));
 	CHECK(a != NULL);
-	struct emu_refer_req rq = {"<sip:billing@agent.example.com>", EMU_ANSWER, NULL};
+	struct emu_refer_req rq = {
+	    .refer_to = "<sip:billing@agent.example.com>", .target = EMU_ANSWER, .headers = NULL};
 	CHECK_INT(a ? emu_refer(e, a, &rq, &r) : ENOENT, 0);
 	CHECK_STR(json_string_value(json_array_get(json_object_get(r, "connected"), 0)),
 	          "B<->caller");
