@@ -33,8 +33,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < 4; i++)
 		if (*f[2 + i])
 			h[nh++] = (struct dest_header){(char *)f[2 + i], (char *)f[6 + i]};
-	struct dest d = {
-	    (char *)"fuzz", NULL, (char *)f[0], *f[1] ? (char *)f[1] : NULL, 30, h, nh};
+	struct dest d = {.name = (char *)"fuzz",
+	                 .route = (char *)f[0],
+	                 .caller_id = *f[1] ? (char *)f[1] : NULL,
+	                 .timeout = 30,
+	                 .headers = h,
+	                 .nheaders = nh};
 	struct dest_kv kv = {f[14], f[15]};
 	struct dest_vars v = {f[10], f[11], f[12], f[13], &kv, 1};
 	struct dest_tmpl *t = dest_compile(&d);
