@@ -100,11 +100,13 @@ struct dest_tmpl {
 	size_t *cut; /* where slot i goes in lit (ascending) */
 	struct tmpl_slot *slots;
 	size_t nslots;
-	bool headers;        /* the URI has a header part */
-	size_t part_fixed;   /* header part length without the variables' values */
-	size_t target_fixed; /* dial target length without the variables' values (the
-	                      * longest, with failover) */
-	size_t nuris;        /* URIs that each carry the header part: 1, or 1 + failover */
+	bool headers; /* the URI has a header part */
+	/* The limits hold per URI. With failover routes each of the n URIs carries the same
+	 * header part with the same values, so the values' encoded sum is n times one URI's:
+	 * the bounds are kept n times over (n = 1 without failover), and a request compares
+	 * fixed + sum with max as it always did. */
+	size_t part_fixed, part_max;     /* header part without the values (n x), its limit */
+	size_t target_fixed, target_max; /* longest dial target without the values (n x) */
 };
 
 /* While compiling: each variable is written as a unique token instead of its
@@ -251,7 +253,7 @@ int dest_render(const struct dest *d, const struct dest_vars *v, struct buf *out
 	if (n > NURIS_MAX)
 		return E2BIG;
 	struct buf target[NURIS_MAX];
-	const char *texts[NURIS_MAX];
+	const char *texts[NURIS_MAX] = {NULL};
 	int rc = 0;
 	for (size_t i = 0; i < n; i++)
 		buf_init(&target[i], TARGET_CAP);
@@ -334,8 +336,8 @@ struct dest_tmpl *dest_compile(const struct dest *d)
 		struct compile c = {.slots = NULL};
 		snprintf(c.tag, sizeof(c.tag), "%s", tags[k]);
 		struct buf target[NURIS_MAX], doc;
-		const char *texts[NURIS_MAX];
-		size_t fixed[NURIS_MAX];
+		const char *texts[NURIS_MAX] = {NULL};
+		size_t fixed[NURIS_MAX] = {0};
 		int rc = 0;
 		for (size_t i = 0; i < nuris; i++)
 			buf_init(&target[i],
@@ -355,14 +357,14 @@ struct dest_tmpl *dest_compile(const struct dest *d)
 			t->slots = c.slots;
 			t->nslots = c.nslots;
 			t->headers = dest_is_sip(d) && d->nheaders > 0;
-			t->nuris = nuris;
-			/* every URI carries the same header part, so the same values: one
-			 * bound for the longest target covers them all */
-			t->target_fixed = 0;
+			size_t longest = 0; /* the same values: the longest target bounds all */
 			for (size_t i = 0; i < nuris; i++)
-				if (fixed[i] > t->target_fixed)
-					t->target_fixed = fixed[i];
-			t->part_fixed = t->headers ? fixed[0] - strlen(d->route) - 1 : 0;
+				if (fixed[i] > longest)
+					longest = fixed[i];
+			t->target_fixed = nuris * longest;
+			t->target_max = nuris * TARGET_CAP;
+			t->part_fixed = t->headers ? nuris * (fixed[0] - strlen(d->route) - 1) : 0;
+			t->part_max = nuris * DEST_HEADERS_PART_MAX;
 			c.slots = NULL;
 			c.nslots = 0;
 		}
@@ -405,11 +407,9 @@ int dest_tmpl_render(const struct dest_tmpl *t, const struct dest_vars *v, struc
 			val[i].n = n;
 		}
 	}
-	/* the limits are per URI; with failover each URI holds the same values */
-	size_t per = t->nuris > 1 ? sum / t->nuris : sum;
-	if (t->headers && t->part_fixed + per > DEST_HEADERS_PART_MAX)
+	if (t->headers && t->part_fixed + sum > t->part_max)
 		return E2BIG;
-	if (t->target_fixed + per > TARGET_CAP)
+	if (t->target_fixed + sum > t->target_max)
 		return E2BIG;
 	char *w = buf_extend(out, t->lit_len + sum);
 	if (!w)
