@@ -131,7 +131,7 @@ expect_exit "rollback to a bad number" 2 "$HANDOFF" rollback x
 
 # export / import round trip
 expect_exit "export live to a file" 0 "$HANDOFF" export --env live -o "$T/live-export.json"
-expect_eq "export file: format" "$(jget "$T/live-export.json" '(j["format"], j["format_version"], j["env"])')" "('handoff-destinations', 1, 'live')"
+expect_eq "export file: format" "$(jget "$T/live-export.json" '(j["format"], j["format_version"], j["env"])')" "('handoff-destinations', 2, 'live')"
 expect_exit "export sandbox to stdout" 0 "$HANDOFF" export
 cp "$T/out" "$T/sb.json"
 expect_eq "sandbox export has 5" "$(jget "$T/sb.json" 'len(j["destinations"])')" "5"
