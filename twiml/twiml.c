@@ -150,13 +150,13 @@ static struct str xml_trim(const char *s)
  * layout, as Twilio reads it (its examples put a <Sip> URI on its own line). */
 static bool text_is_layout(const struct twiml_node *n)
 {
-	const struct twiml_elem_schema *e = twiml_schema_find(n->name);
-	if (!e || e->mixed || !twiml_has_text(n))
+	bool elements = false; /* the cheap tests first: most text stands alone */
+	for (size_t i = 0; i < n->nkids && !elements; i++)
+		elements = n->kids[i]->kind == TWIML_ELEMENT;
+	if (!elements || !twiml_has_text(n))
 		return false;
-	for (size_t i = 0; i < n->nkids; i++)
-		if (n->kids[i]->kind == TWIML_ELEMENT)
-			return true;
-	return false;
+	const struct twiml_elem_schema *e = twiml_schema_find(n->name);
+	return e && !e->mixed;
 }
 
 bool twiml_equal(const struct twiml_node *a, const struct twiml_node *b)
@@ -336,8 +336,9 @@ static int render_node(const struct twiml_node *n, struct buf *out, size_t depth
 	rc = rc ? rc : render_attrs(n, out);
 	if (rc)
 		return rc;
-	bool lay = !inline_ && text_is_layout(n);
-	bool mixed = twiml_has_text(n) && !lay;
+	bool mixed = twiml_has_text(n);
+	bool lay = mixed && !inline_ && text_is_layout(n);
+	mixed = mixed && !lay;
 	size_t counted = 0;
 	for (size_t i = 0; i < n->nkids; i++)
 		counted += kid_counts(n->kids[i], mixed);
