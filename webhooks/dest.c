@@ -321,6 +321,44 @@ static int check_route(const char *route, struct dest_error *err)
 	return 0;
 }
 
+/* Failover routes: SIP routes by the same rules as route, after a SIP route, each once. */
+static int check_failover(const struct dest *d, struct dest_error *err)
+{
+	char b[80];
+	if (d->nfailover == 0)
+		return 0;
+	if (d->nfailover > DEST_MAX_FAILOVER)
+		return fail(err, "failover", "%zu failover routes, over the limit of %d: drop some",
+		            d->nfailover, DEST_MAX_FAILOVER);
+	if (!dest_is_sip(d))
+		return fail(err, "failover",
+		            "failover routes need a SIP route: %s dials a number, and only a <Sip> "
+		            "tries several URIs; use a sip: route or drop the failover routes",
+		            d->route);
+	for (size_t i = 0; i < d->nfailover; i++) {
+		const char *f = d->failover[i] ? d->failover[i] : "";
+		struct dest_error e;
+		if (check_route(f, &e))
+			return fail(err, "failover", "failover %zu: %s", i + 1, e.msg);
+		if (strncmp(f, "sip:", 4) != 0 && strncmp(f, "sips:", 5) != 0)
+			return fail(
+			    err, "failover",
+			    "failover %zu: %s is a number: a failover route is a sip: or sips: "
+			    "URI (a <Sip> tries only SIP URIs)",
+			    i + 1, Q(b, f));
+		if (strcasecmp(f, d->route) == 0)
+			return fail(err, "failover",
+			            "failover %zu: %s is the route itself: give another PBX", i + 1,
+			            Q(b, f));
+		for (size_t k = 0; k < i; k++)
+			if (d->failover[k] && strcasecmp(f, d->failover[k]) == 0)
+				return fail(err, "failover",
+				            "failover %zu: %s is given twice: keep one", i + 1,
+				            Q(b, f));
+	}
+	return 0;
+}
+
 static int check_caller_id(const struct dest *d, struct dest_error *err)
 {
 	char b[80];
@@ -505,7 +543,7 @@ int dest_validate(const struct dest *d, struct dest_error *err)
 	int rc;
 	if ((rc = check_name(d->name, err)) || (rc = check_description(d->description, err)) ||
 	    (rc = check_route(d->route, err)) || (rc = check_caller_id(d, err)) ||
-	    (rc = check_headers(d, err)))
+	    (rc = check_headers(d, err)) || (rc = check_failover(d, err)))
 		return rc;
 	if (d->timeout != 0 && (d->timeout < DEST_TIMEOUT_MIN || d->timeout > DEST_TIMEOUT_MAX)) {
 		snprintf(b, sizeof(b), "%d", d->timeout);
@@ -563,6 +601,12 @@ struct dest *dest_dup(const struct dest *d)
 		}
 	}
 	c->nheaders = d->nheaders;
+	if (d->nfailover) {
+		c->failover = xcalloc(d->nfailover, sizeof(*c->failover));
+		for (size_t i = 0; i < d->nfailover; i++)
+			c->failover[i] = dup_or_null(d->failover[i]);
+	}
+	c->nfailover = d->nfailover;
 	return c;
 }
 
@@ -579,5 +623,8 @@ void dest_clear(struct dest *d)
 		free(d->headers[i].value);
 	}
 	free(d->headers);
+	for (size_t i = 0; i < d->nfailover; i++)
+		free(d->failover[i]);
+	free(d->failover);
 	memset(d, 0, sizeof(*d));
 }

@@ -100,9 +100,13 @@ struct dest_tmpl {
 	size_t *cut; /* where slot i goes in lit (ascending) */
 	struct tmpl_slot *slots;
 	size_t nslots;
-	bool headers;        /* the URI has a header part */
-	size_t part_fixed;   /* header part length without the variables' values */
-	size_t target_fixed; /* dial target length without the variables' values */
+	bool headers; /* the URI has a header part */
+	/* The limits hold per URI. With failover routes each of the n URIs carries the same
+	 * header part with the same values, so the values' encoded sum is n times one URI's:
+	 * the bounds are kept n times over (n = 1 without failover), and a request compares
+	 * fixed + sum with max as it always did. */
+	size_t part_fixed, part_max;     /* header part without the values (n x), its limit */
+	size_t target_fixed, target_max; /* longest dial target without the values (n x) */
 };
 
 /* While compiling: each variable is written as a unique token instead of its
@@ -159,13 +163,15 @@ static int add_value(struct buf *out, const char *tmpl, const struct dest_vars *
 	return 0;
 }
 
-static int render_target(const struct dest *d, const struct dest_vars *v, struct buf *out,
-                         struct compile *c)
+/* The dial target through route (d's own, or one of its failover routes): the number, or
+ * the SIP URI with d's headers. */
+static int render_target_via(const struct dest *d, const char *route, const struct dest_vars *v,
+                             struct buf *out, struct compile *c)
 {
 	int rc;
 	if (!dest_is_sip(d))
-		return buf_adds(out, strncmp(d->route, "tel:", 4) == 0 ? d->route + 4 : d->route);
-	if ((rc = buf_adds(out, d->route)))
+		return buf_adds(out, strncmp(route, "tel:", 4) == 0 ? route + 4 : route);
+	if ((rc = buf_adds(out, route)))
 		return rc;
 	size_t start = out->len;
 	for (size_t i = 0; i < d->nheaders; i++) {
@@ -181,15 +187,36 @@ static int render_target(const struct dest *d, const struct dest_vars *v, struct
 	return 0;
 }
 
+static int render_target(const struct dest *d, const struct dest_vars *v, struct buf *out,
+                         struct compile *c)
+{
+	return render_target_via(d, d->route, v, out, c);
+}
+
 int dest_render_target(const struct dest *d, const struct dest_vars *v, struct buf *out)
 {
 	return render_target(d, v, out, NULL);
 }
 
 #define TARGET_CAP (DEST_URI_MAX + 2 + DEST_HEADERS_PART_MAX)
+#define NURIS_MAX  (1 + DEST_MAX_FAILOVER)
 
-/* The document around a rendered target: the one canonical renderer. */
-static int render_doc(const struct dest *d, const char *target, struct buf *out)
+/* Whether d answers <Uri> children (its route and failover routes) rather than one URI. */
+static bool has_failover(const struct dest *d)
+{
+	return d->nfailover > 0 && dest_is_sip(d);
+}
+
+/* The route of URI i: d's own first, then its failover routes in order. */
+static const char *route_of(const struct dest *d, size_t i)
+{
+	return i == 0 ? d->route : d->failover[i - 1];
+}
+
+/* The document around the rendered targets (one, or one per route with failover): the
+ * one canonical renderer. */
+static int render_doc(const struct dest *d, const char *const *targets, size_t ntargets,
+                      struct buf *out)
 {
 	struct twiml_node *root = twiml_new("Response");
 	struct twiml_node *dial = twiml_add(root, "Dial");
@@ -202,7 +229,19 @@ static int render_doc(const struct dest *d, const char *target, struct buf *out)
 		twiml_set(dial, "timeout", t);
 	}
 	struct twiml_node *noun = twiml_add(dial, dest_is_sip(d) ? "Sip" : "Number");
-	twiml_add_text(noun, target);
+	if (!has_failover(d)) {
+		twiml_add_text(noun, targets[0]);
+	} else {
+		/* priorities 1, 2, ...: distinct, so the order is the one written (Twilio draws
+		 * by weight only among equal priorities) */
+		for (size_t i = 0; i < ntargets; i++) {
+			struct twiml_node *uri = twiml_add(noun, "Uri");
+			char prio[24];
+			snprintf(prio, sizeof(prio), "%zu", i + 1);
+			twiml_set(uri, "priority", prio);
+			twiml_add_text(uri, targets[i]);
+		}
+	}
 	int rc = twiml_render(root, out);
 	twiml_free(root);
 	return rc;
@@ -210,12 +249,25 @@ static int render_doc(const struct dest *d, const char *target, struct buf *out)
 
 int dest_render(const struct dest *d, const struct dest_vars *v, struct buf *out)
 {
-	struct buf target;
-	buf_init(&target, TARGET_CAP);
-	int rc = dest_render_target(d, v, &target);
+	size_t n = has_failover(d) ? 1 + d->nfailover : 1;
+	if (n > NURIS_MAX)
+		return E2BIG;
+	struct buf target[NURIS_MAX];
+	const char *texts[NURIS_MAX] = {NULL};
+	int rc = 0;
+	for (size_t i = 0; i < n; i++)
+		buf_init(&target[i], TARGET_CAP);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (!route_of(d, i))
+			rc = EINVAL; /* not a destination a store holds */
+		else
+			rc = render_target_via(d, route_of(d, i), v, &target[i], NULL);
+		texts[i] = buf_str(&target[i]);
+	}
 	if (rc == 0)
-		rc = render_doc(d, buf_str(&target), out);
-	buf_free(&target);
+		rc = render_doc(d, texts, n, out);
+	for (size_t i = 0; i < n; i++)
+		buf_free(&target[i]);
 	return rc;
 }
 
@@ -272,33 +324,55 @@ struct dest_tmpl *dest_compile(const struct dest *d)
 	for (size_t i = 0; dest_is_sip(d) && i < d->nheaders; i++)
 		if (!d->headers[i].name || !d->headers[i].value)
 			return NULL; /* not a destination a store holds: dest_render decides */
+	size_t nuris = has_failover(d) ? 1 + d->nfailover : 1;
+	if (nuris > NURIS_MAX)
+		return NULL;
+	for (size_t i = 1; i < nuris; i++)
+		if (!route_of(d, i))
+			return NULL;
 	/* a tag that happens to occur in the destination's own text is retried */
 	static const char *const tags[] = {"hoffVarQz", "hoffSlotJx", "zqHandoffVk", "xVarWqK9"};
 	for (size_t k = 0; k < sizeof(tags) / sizeof(tags[0]); k++) {
 		struct compile c = {.slots = NULL};
 		snprintf(c.tag, sizeof(c.tag), "%s", tags[k]);
-		struct buf target, doc;
-		buf_init(&target, TARGET_CAP + 64 * DEST_MAX_HEADERS * DEST_HEADER_VALUE_MAX);
+		struct buf target[NURIS_MAX], doc;
+		const char *texts[NURIS_MAX] = {NULL};
+		size_t fixed[NURIS_MAX] = {0};
+		int rc = 0;
+		for (size_t i = 0; i < nuris; i++)
+			buf_init(&target[i],
+			         TARGET_CAP + 64 * DEST_MAX_HEADERS * DEST_HEADER_VALUE_MAX);
 		buf_init(&doc, TWIML_MAX_BYTES);
-		int rc = render_target(d, NULL, &target, &c);
-		size_t tlen = target.len;
+		for (size_t i = 0; i < nuris && rc == 0; i++) {
+			size_t tokens_before = c.tokens_len;
+			rc = render_target_via(d, route_of(d, i), NULL, &target[i], &c);
+			fixed[i] = target[i].len - (c.tokens_len - tokens_before);
+			texts[i] = buf_str(&target[i]);
+		}
 		if (rc == 0)
-			rc = render_doc(d, buf_str(&target), &doc);
+			rc = render_doc(d, texts, nuris, &doc);
 		struct dest_tmpl *t = xcalloc(1, sizeof(*t));
 		bool ok = rc == 0 && split(buf_str(&doc), doc.len, &c, t);
 		if (ok) {
 			t->slots = c.slots;
 			t->nslots = c.nslots;
 			t->headers = dest_is_sip(d) && d->nheaders > 0;
-			t->target_fixed = tlen - c.tokens_len;
-			t->part_fixed = t->headers ? t->target_fixed - strlen(d->route) - 1 : 0;
+			size_t longest = 0; /* the same values: the longest target bounds all */
+			for (size_t i = 0; i < nuris; i++)
+				if (fixed[i] > longest)
+					longest = fixed[i];
+			t->target_fixed = nuris * longest;
+			t->target_max = nuris * TARGET_CAP;
+			t->part_fixed = t->headers ? nuris * (fixed[0] - strlen(d->route) - 1) : 0;
+			t->part_max = nuris * DEST_HEADERS_PART_MAX;
 			c.slots = NULL;
 			c.nslots = 0;
 		}
 		for (size_t i = 0; i < c.nslots; i++)
 			free(c.slots[i].name);
 		free(c.slots);
-		buf_free(&target);
+		for (size_t i = 0; i < nuris; i++)
+			buf_free(&target[i]);
 		buf_free(&doc);
 		if (ok)
 			return t;
@@ -333,9 +407,9 @@ int dest_tmpl_render(const struct dest_tmpl *t, const struct dest_vars *v, struc
 			val[i].n = n;
 		}
 	}
-	if (t->headers && t->part_fixed + sum > DEST_HEADERS_PART_MAX)
+	if (t->headers && t->part_fixed + sum > t->part_max)
 		return E2BIG;
-	if (t->target_fixed + sum > TARGET_CAP)
+	if (t->target_fixed + sum > t->target_max)
 		return E2BIG;
 	char *w = buf_extend(out, t->lit_len + sum);
 	if (!w)

@@ -36,6 +36,8 @@ static const struct option all_opts[] = {
     {"clear-headers", no_argument, NULL, OPT_CLEAR},
     {"message", required_argument, NULL, OPT_MESSAGE},
     {"output", required_argument, NULL, OPT_OUTPUT},
+    {"failover", required_argument, NULL, OPT_FAILOVER},
+    {"clear-failover", no_argument, NULL, OPT_CLEAR_FAILOVER},
     {NULL, 0, NULL, 0},
 };
 
@@ -99,6 +101,14 @@ int dest_cli_parse(int argc, char **argv, const int *allowed, const char *shorts
 			if (o->nheaders >= DEST_MAX_HEADERS)
 				return cli_usage("at most %d --header options", DEST_MAX_HEADERS);
 			o->headers[o->nheaders++] = optarg;
+			break;
+		case OPT_FAILOVER:
+			if (o->nfailover >= DEST_MAX_FAILOVER)
+				return cli_usage("at most %d --failover routes", DEST_MAX_FAILOVER);
+			o->failover[o->nfailover++] = optarg;
+			break;
+		case OPT_CLEAR_FAILOVER:
+			o->clear_failover = true;
 			break;
 		default:
 			return cli_usage("unknown option '%s'", argv[optind - 1]);
@@ -178,6 +188,30 @@ static void set_field(char **field, const char *value)
 	*field = value && *value ? xstrdup(value) : NULL;
 }
 
+/* --clear-failover drops the failover routes; each --failover appends one (a route already
+ * there stays where it is). dest_validate then checks them all. */
+static int apply_failover(struct dest *d, const struct dest_cli_opts *o, const char *what)
+{
+	if (o->clear_failover) {
+		for (size_t i = 0; i < d->nfailover; i++)
+			free(d->failover[i]);
+		d->nfailover = 0;
+	}
+	for (size_t i = 0; i < o->nfailover; i++) {
+		size_t k = 0;
+		while (k < d->nfailover && strcmp(d->failover[k], o->failover[i]) != 0)
+			k++;
+		if (k < d->nfailover)
+			continue;
+		if (d->nfailover >= DEST_MAX_FAILOVER)
+			return cli_fail("%s: more than %d failover routes", what,
+			                DEST_MAX_FAILOVER);
+		d->failover = xreallocarray(d->failover, d->nfailover + 1, sizeof(*d->failover));
+		d->failover[d->nfailover++] = xstrdup(o->failover[i]);
+	}
+	return 0;
+}
+
 /* Applies the options to d (a destination being added or changed). */
 static int apply(struct dest *d, const struct dest_cli_opts *o, const char *what)
 {
@@ -223,11 +257,12 @@ static int apply(struct dest *d, const struct dest_cli_opts *o, const char *what
 		}
 		d->headers[k] = h;
 	}
-	return 0;
+	return apply_failover(d, o, what);
 }
 
-static const int edit_opts[] = {OPT_DB,     OPT_ROUTE,   OPT_DESC,  OPT_HEADER,
-                                OPT_CALLER, OPT_TIMEOUT, OPT_CLEAR, 0};
+static const int edit_opts[] = {
+    OPT_DB,      OPT_ROUTE, OPT_DESC,     OPT_HEADER,         OPT_CALLER,
+    OPT_TIMEOUT, OPT_CLEAR, OPT_FAILOVER, OPT_CLEAR_FAILOVER, 0};
 
 static int edit(int argc, char **argv, bool add)
 {
@@ -244,10 +279,13 @@ static int edit(int argc, char **argv, bool add)
 		return cli_usage("missing --route ROUTE (+E164, tel:+E164, or a sip: URI)");
 	if (add && o.clear_headers)
 		return cli_usage("--clear-headers is for 'dest set'");
+	if (add && o.clear_failover)
+		return cli_usage("--clear-failover is for 'dest set'");
 	if (!add && !o.route && !o.description && !o.caller_id && !o.timeout && !o.nheaders &&
-	    !o.clear_headers)
+	    !o.clear_headers && !o.nfailover && !o.clear_failover)
 		return cli_usage("nothing to change: give --route, --description, --header, "
-		                 "--caller-id, --timeout or --clear-headers");
+		                 "--caller-id, --timeout, --failover, --clear-headers or "
+		                 "--clear-failover");
 	struct store *s;
 	if ((rc = dest_cli_open_db(&o, true, &s, what)))
 		return rc;
@@ -385,6 +423,8 @@ static int dest_list(int argc, char **argv)
 			const struct dest *d = &set->dests[i];
 			printf("%-*s  %-*s  %7zu  %s\n", wn, d->name, wr, d->route, d->nheaders,
 			       d->description ? d->description : "");
+			for (size_t k = 0; k < d->nfailover; k++) /* under the route, in order */
+				printf("%-*s  failover %s\n", wn, "", d->failover[k]);
 		}
 	}
 	dest_set_release(set);
@@ -428,6 +468,8 @@ static int dest_show(int argc, char **argv)
 	} else {
 		printf("name:        %s\n", d->name);
 		printf("route:       %s\n", d->route);
+		for (size_t i = 0; i < d->nfailover; i++)
+			printf("failover %zu:  %s\n", i + 1, d->failover[i]);
 		printf("description: %s\n", d->description ? d->description : "");
 		printf("caller id:   %s\n", d->caller_id ? d->caller_id : "(the caller's own)");
 		if (d->timeout)
@@ -567,21 +609,26 @@ static int dest_preview(int argc, char **argv)
 const struct cmd cmd_dest[] = {
     {"add",
      "NAME --route ROUTE [--description TEXT] [--header 'X-Name: VALUE']... [--caller-id ID] "
-     "[--timeout SECONDS] [--db PATH]",
+     "[--timeout SECONDS] [--failover SIP-ROUTE]... [--db PATH]",
      "add a destination to the sandbox",
      "ROUTE: +E164 (e.g. +14155550100), tel:+E164, or sip:/sips: URI (user part, port,\n"
      ";transport=udp|tcp|tls and ;region=... allowed). Headers only on SIP routes: custom\n"
      "names start with X- (not X-Twilio); User-to-User, Remote-Party-ID,\n"
      "P-Preferred-Identity and P-Called-Party-ID are also allowed. Values may use\n"
-     "$caller_id $from $to $call_sid $account_sid $refer.<Header-Name>; $$ is a $.\n",
+     "$caller_id $from $to $call_sid $account_sid $refer.<Header-Name>; $$ is a $.\n"
+     "--failover (up to 4, SIP routes by the same rules, after a SIP ROUTE): tried in\n"
+     "order when the route is busy, fails or does not answer; the answer's <Sip> holds\n"
+     "one <Uri priority=\"N\"> per route, each with the headers.\n",
      dest_add, NULL},
     {"set",
      "NAME [--route ROUTE] [--description TEXT] [--header 'X-Name: VALUE']... "
-     "[--caller-id ID] [--timeout SECONDS] [--clear-headers] [--db PATH]",
+     "[--caller-id ID] [--timeout SECONDS] [--clear-headers] [--failover SIP-ROUTE]... "
+     "[--clear-failover] [--db PATH]",
      "change a destination in the sandbox",
      "--header replaces a header of the same name or adds one; --clear-headers drops\n"
-     "them all first. An empty --description or --caller-id clears it; --timeout 0\n"
-     "means Twilio's default.\n",
+     "them all first. --failover adds a failover route after the ones there;\n"
+     "--clear-failover drops them all first. An empty --description or --caller-id\n"
+     "clears it; --timeout 0 means Twilio's default.\n",
      dest_set, NULL},
     {"rm", "NAME [--db PATH]", "remove a destination from the sandbox", NULL, dest_rm, NULL},
     {"list", "[--env sandbox|live] [--json] [--db PATH]", "list destinations", NULL, dest_list,
@@ -595,7 +642,7 @@ const struct cmd cmd_dest[] = {
      dest_preview, NULL},
     {"test",
      "NAME [--server URL] [--token-env NAME] [--env sandbox|live] "
-     "[--target answer|busy|no-answer|fail] [--from NUMBER] [--refer-header 'X-Name: VALUE']... "
+     "[--target OUTCOME[,OUTCOME...]] [--from NUMBER] [--refer-header 'X-Name: VALUE']... "
      "[--json] [--db PATH]",
      "call the sandbox number, REFER to NAME and show what happens", cmd_dest_test_help,
      cmd_dest_test, NULL},

@@ -116,45 +116,88 @@ static bool slug_ok(const char *s)
 	return true;
 }
 
+#define DT_MAX_TRIED EMU_ENG_MAX_LEGS /* target legs read back from the call */
+
+/* One party the server's answer dialled (B, then C, ... with failover routes). */
+struct dt_target {
+	const char *label, *to, *status; /* point into the call's JSON */
+	const char *invite;              /* its first INVITE event's text, or NULL */
+	json_t *headers;                 /* {"X-Name": "value"} its INVITE carried */
+};
+
 /* The test's outcome, filled as it goes. */
 struct dt_result {
 	bool ok;
 	char reason[1024];
-	json_t *headers; /* {"X-Name": "value"} the target's INVITE carried */
-	const char *invite;
-	const char *hint; /* printed after the error line, or NULL */
+	struct dt_target t[DT_MAX_TRIED]; /* in the order they were dialled */
+	size_t nt;
+	const struct dt_target *final; /* the one bridged, or the last tried; NULL: none */
+	const char *hint;              /* printed after the error line, or NULL */
 };
 
-/* Reads the target's INVITE out of the timeline: "INVITE URI with headers A: x; B: y". */
-static void target_headers(json_t *events, struct dt_result *r)
+/* Adds the headers of an INVITE event to h: "INVITE URI with headers A: x; B: y" (the
+ * URI's own), or the event's params ("INVITE URI with <Headers> headers ...", as written). */
+static void invite_headers_of(json_t *ev, const char *text, json_t *h)
 {
-	r->headers = json_object();
-	size_t i;
-	json_t *ev;
-	json_array_foreach(events, i, ev)
-	{
-		const char *t = str_of(ev, "text");
-		if (strcmp(str_of(ev, "kind"), "sip") || strcmp(str_of(ev, "leg"), "B") ||
-		    strncmp(t, "INVITE ", 7))
-			continue;
-		r->invite = t;
-		const char *w = strstr(t, " with headers ");
-		if (!w)
-			return;
-		char *list = xstrdup(w + 14);
-		for (char *save = NULL, *h = strtok_r(list, ";", &save); h;
-		     h = strtok_r(NULL, ";", &save)) {
-			while (*h == ' ')
-				h++;
-			char *colon = strstr(h, ": ");
-			if (!colon)
-				continue;
-			*colon = 0;
-			json_object_set_new(r->headers, h, json_string(colon + 2));
+	const char *k;
+	json_t *v;
+	if (strstr(text, " with <Headers> headers ")) {
+		json_object_foreach(json_object_get(ev, "params"), k, v)
+		{
+			json_object_set(h, k, v);
 		}
-		free(list);
 		return;
 	}
+	const char *w = strstr(text, " with headers ");
+	if (!w)
+		return;
+	char *list = xstrdup(w + 14);
+	for (char *save = NULL, *e = strtok_r(list, ";", &save); e;
+	     e = strtok_r(NULL, ";", &save)) {
+		while (*e == ' ')
+			e++;
+		char *colon = strstr(e, ": ");
+		if (!colon)
+			continue;
+		*colon = 0;
+		json_object_set_new(h, e, json_string(colon + 2));
+	}
+	free(list);
+}
+
+/* Reads the parties the answer dialled (every leg but the caller's and the agent's) and what
+ * their INVITEs carried out of the call and its timeline. */
+static void read_targets(json_t *call, json_t *events, struct dt_result *r)
+{
+	size_t i;
+	json_t *l;
+	json_array_foreach(json_object_get(call, "legs"), i, l)
+	{
+		const char *label = str_of(l, "label");
+		if (!strcmp(label, "P") || !strcmp(label, "A") || r->nt == DT_MAX_TRIED)
+			continue;
+		struct dt_target *t = &r->t[r->nt++];
+		*t = (struct dt_target){label, str_of(l, "to"), str_of(l, "status"), NULL,
+		                        json_object()};
+		size_t j;
+		json_t *ev;
+		json_array_foreach(events, j, ev)
+		{
+			const char *text = str_of(ev, "text");
+			if (strcmp(str_of(ev, "kind"), "sip") || strcmp(str_of(ev, "leg"), label) ||
+			    strncmp(text, "INVITE ", 7))
+				continue;
+			if (!t->invite)
+				t->invite = text;
+			invite_headers_of(ev, text, t->headers);
+		}
+	}
+}
+
+static void result_free(struct dt_result *r)
+{
+	for (size_t i = 0; i < r->nt; i++)
+		json_decref(r->t[i].headers);
 }
 
 /* Why a webhook did not give usable TwiML, or NULL when it answered 200. */
@@ -184,14 +227,17 @@ const char cmd_dest_test_help[] =
     "  --token-env NAME   read the server's token from NAME instead\n"
     "  (no --server)      the server's handler in-process over --db (no socket)\n"
     "  --env sandbox|live which routes and set to test (default sandbox)\n"
-    "  --target OUTCOME   what the target does: answer (default), busy, no-answer, fail\n"
+    "  --target OUTCOME   what the target does: answer (default), busy, no-answer, fail;\n"
+    "                     a comma-separated list gives one per route, in order, for a\n"
+    "                     destination with failover routes (busy,answer: the route is\n"
+    "                     busy, the first failover route answers)\n"
     "  --from NUMBER      the caller (default +14155550100)\n"
     "  --refer-header 'X-Name: value'  a header carried inside the Refer-To URI (it feeds\n"
     "                     $refer.X-Name); up to 8\n"
     "  --json             one JSON document\n"
     "\n"
     "Exit 0 when the server answered the destination's TwiML and the caller ended where\n"
-    "that outcome should leave it (bridged to the target on answer; back with the agent\n"
+    "that outcome should leave it (bridged to the route that answers; back with the agent\n"
     "otherwise); 1 when the transfer would fail, with the reason; 2 usage.\n";
 
 struct dt_opts {
@@ -199,7 +245,9 @@ struct dt_opts {
 	const char *rhdr[DT_MAX_RHDRS]; /* "X-Name: value" */
 	size_t nrhdr;
 	bool live, json;
-	enum emu_outcome target;
+	enum emu_outcome target[1 + DEST_MAX_FAILOVER]; /* one per route, in order */
+	size_t ntarget;
+	const char *target_arg; /* as given, for the report */
 };
 
 static int parse(int argc, char **argv, struct dt_opts *o)
@@ -218,6 +266,9 @@ static int parse(int argc, char **argv, struct dt_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->token_env = DT_DEFAULT_TOK;
 	o->from = "+14155550100";
+	o->target[0] = EMU_ANSWER;
+	o->ntarget = 1;
+	o->target_arg = "answer";
 	int c;
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
@@ -233,11 +284,14 @@ static int parse(int argc, char **argv, struct dt_opts *o)
 			o->json = true;
 			break;
 		case 't':
-			if (emu_outcome_parse(optarg, &o->target))
+			if (emu_outcomes_parse(optarg, o->target, 1 + DEST_MAX_FAILOVER,
+			                       &o->ntarget))
 				return cli_usage(
-				    "--target must be answer, busy, no-answer or fail, not "
-				    "'%s'",
-				    optarg);
+				    "--target must be answer, busy, no-answer or fail, or "
+				    "a comma-separated list of at most %d (one per "
+				    "route), not '%s'",
+				    1 + DEST_MAX_FAILOVER, optarg);
+			o->target_arg = optarg;
 			break;
 		case 'k':
 			o->token_env = optarg;
@@ -327,18 +381,28 @@ static void report(const struct dt_opts *o, const char *where, const struct dt_c
 {
 	const struct dt_hook *vh = hook_for(cap, voice_path);
 	const struct dt_hook *rh = hook_for(cap, o->live ? "/refer" : "/sandbox/refer");
+	const struct dt_target *fin = r->final;
 	if (o->json) {
+		json_t *tried = json_array();
+		for (size_t i = 0; i < r->nt; i++)
+			json_array_append_new(
+			    tried, json_pack("{s:s, s:s, s:s, s:s?, s:O}", "label", r->t[i].label,
+			                     "to", r->t[i].to, "status", r->t[i].status, "invite",
+			                     r->t[i].invite, "headers", r->t[i].headers));
+		json_t *empty = json_object();
 		json_t *doc = json_pack(
 		    "{s:s, s:s, s:s, s:s, s:s, s:b, s:s?, s:o, s:{s:s, s:O?, s:O?, s:o}, s:{s:s?, "
-		    "s:O}, "
+		    "s:O}, s:o, "
 		    "s:O?, s:O?}",
 		    "name", o->name, "env", o->live ? "live" : "sandbox", "server", where, "target",
-		    emu_outcome_name(o->target), "call_sid", str_of(call, "sid"), "ok", r->ok,
-		    "reason", r->reason, "voice", hook_json(vh), "refer", "refer_to", refer_to,
+		    o->target_arg, "call_sid", str_of(call, "sid"), "ok", r->ok, "reason",
+		    r->reason, "voice", hook_json(vh), "refer", "refer_to", refer_to,
 		    "sip_response", json_object_get(refer, "sip_response"), "notify",
 		    json_object_get(refer, "notify"), "webhook", hook_json(rh), "target_invite",
-		    "invite", r->invite, "headers", r->headers, "legs",
-		    json_object_get(call, "legs"), "connected", json_object_get(call, "connected"));
+		    "invite", fin ? fin->invite : NULL, "headers", fin ? fin->headers : empty,
+		    "targets", tried, "legs", json_object_get(call, "legs"), "connected",
+		    json_object_get(call, "connected"));
+		json_decref(empty);
 		if (doc) {
 			json_dumpf(doc, stdout, JSON_INDENT(2));
 			putchar('\n');
@@ -347,7 +411,7 @@ static void report(const struct dt_opts *o, const char *where, const struct dt_c
 		return;
 	}
 	printf("dest test %s (%s, %s; target %s)\n", o->name, o->live ? "live" : "sandbox", where,
-	       emu_outcome_name(o->target));
+	       o->target_arg);
 	printf("call %s from %s\n", str_of(call, "sid"), o->from);
 	print_hook("voice", vh);
 	if (refer) {
@@ -361,13 +425,15 @@ static void report(const struct dt_opts *o, const char *where, const struct dt_c
 			printf("  NOTIFY    %s\n", json_string_value(v));
 		}
 	}
-	if (r->invite) {
-		printf("target: %s\n", r->invite);
+	for (size_t i = 0; i < r->nt && &r->t[i] != fin; i++) /* failover: routes passed over */
+		printf("tried %s: %s -> %s\n", r->t[i].label, r->t[i].to, r->t[i].status);
+	if (fin && fin->invite) {
+		printf("target: %s\n", fin->invite);
 		const char *k;
 		json_t *v;
-		if (!json_object_size(r->headers))
+		if (!json_object_size(fin->headers))
 			printf("  (no SIP headers)\n");
-		json_object_foreach(r->headers, k, v)
+		json_object_foreach(fin->headers, k, v)
 		{
 			printf("  %s: %s\n", k, json_string_value(v));
 		}
@@ -390,6 +456,63 @@ static void report(const struct dt_opts *o, const char *where, const struct dt_c
 	printf("%s\n", json_array_size(json_object_get(call, "connected")) ? "" : " nobody");
 	if (r->ok)
 		printf("ok: %s\n", r->reason);
+}
+
+/* With the parties dialled known: each route did as --target said (the last outcome given
+ * repeats), and the caller ended bridged to the one that answered, or back with the agent. */
+static void judge_targets(const struct dt_opts *o, json_t *call, struct dt_result *r)
+{
+	static const char *const want_status[] = {"in-progress", "busy", "no-answer", "failed"};
+	char *end = r->reason;
+	size_t cap = sizeof(r->reason);
+	for (size_t i = 0; i < r->nt; i++) {
+		const struct dt_target *t = &r->t[i];
+		enum emu_outcome want = o->target[i < o->ntarget ? i : o->ntarget - 1];
+		r->final = t;
+		if (want == EMU_ANSWER) {
+			char pair[16];
+			snprintf(pair, sizeof(pair), "%s<->caller", t->label);
+			r->ok = connected_has(call, pair);
+			snprintf(end, cap,
+			         r->ok ? "the caller is bridged to %s (%s)"
+			               : "the caller is not bridged to %s (%s)",
+			         o->name, t->to);
+			if (!r->ok)
+				snprintf(end + strlen(end), cap - strlen(end), "; its leg is %s",
+				         t->status);
+			else if (i)
+				snprintf(end + strlen(end), cap - strlen(end),
+				         ", after %zu route%s that did not answer", i,
+				         i == 1 ? "" : "s");
+			return;
+		}
+		if (strcmp(t->status, want_status[want]) != 0) {
+			snprintf(end, cap, "route %zu (%s) should be %s, its leg is %s", i + 1,
+			         t->to, want_status[want], t->status);
+			return;
+		}
+	}
+	if (r->nt < o->ntarget) {
+		snprintf(end, cap,
+		         "--target gives %zu outcomes but the answer dialled %zu route%s: give the "
+		         "destination failover routes (handoff dest set %s --failover SIP-ROUTE)",
+		         o->ntarget, r->nt, r->nt == 1 ? "" : "s", o->name);
+		return;
+	}
+	r->ok = connected_has(call, "agent<->caller");
+	if (r->nt == 1)
+		snprintf(end, cap,
+		         r->ok ? "the target's leg is %s and the caller is back with the agent"
+		               : "the target's leg is %s and the caller is not back with the agent",
+		         r->final->status);
+	else
+		snprintf(end, cap,
+		         r->ok
+		             ? "no route answered (the last is %s) and the caller is back with the "
+		               "agent"
+		             : "no route answered (the last is %s) and the caller is not back with "
+		               "the agent",
+		         r->final->status);
 }
 
 /* Decides whether the transfer worked; fills r. */
@@ -444,30 +567,12 @@ static void judge(const struct dt_opts *o, const char *set, const struct dt_capt
 			         sizeof(r->reason) - strlen(r->reason), " (%s)", why);
 		return;
 	}
-	json_t *b = leg_by_label(call, "B");
-	if (!b) {
+	if (r->nt == 0) {
 		snprintf(r->reason, sizeof(r->reason),
 		         "the server's answer dialled no target (see its TwiML above)");
 		return;
 	}
-	static const char *const want_status[] = {"in-progress", "busy", "no-answer", "failed"};
-	const char *bs = str_of(b, "status");
-	if (o->target == EMU_ANSWER) {
-		r->ok = connected_has(call, "B<->caller");
-		snprintf(r->reason, sizeof(r->reason),
-		         r->ok ? "the caller is bridged to %s (%s)"
-		               : "the caller is not bridged to %s (%s)",
-		         o->name, str_of(b, "to"));
-		if (!r->ok)
-			snprintf(r->reason + strlen(r->reason),
-			         sizeof(r->reason) - strlen(r->reason), "; its leg is %s", bs);
-		return;
-	}
-	r->ok = strcmp(bs, want_status[o->target]) == 0 && connected_has(call, "agent<->caller");
-	snprintf(r->reason, sizeof(r->reason),
-	         r->ok ? "the target's leg is %s and the caller is back with the agent"
-	               : "the target's leg is %s and the caller is not back with the agent",
-	         bs);
+	judge_targets(o, call, r);
 }
 
 int cmd_dest_test(int argc, char **argv)
@@ -557,7 +662,10 @@ int cmd_dest_test(int argc, char **argv)
 	emu_call_json(eng, psid, &call);
 	json_t *agent = leg_by_label(call, "A");
 	if (agent && strcmp(str_of(agent, "status"), "in-progress") == 0) {
-		struct emu_refer_req rq = {refer_to, o.target, NULL};
+		struct emu_refer_req rq = {.refer_to = refer_to,
+		                           .target = o.target[0],
+		                           .then = o.target + 1,
+		                           .nthen = o.ntarget - 1};
 		if (emu_refer(eng, str_of(agent, "sid"), &rq, &refer) == 0) {
 			json_decref(call);
 			call = NULL;
@@ -565,7 +673,7 @@ int cmd_dest_test(int argc, char **argv)
 		}
 	}
 	emu_events_json(eng, psid, &events);
-	target_headers(events, &res);
+	read_targets(call, events, &res);
 	judge(&o, o.live ? "live set" : "sandbox", &cap, voice_path,
 	      app ? emu_app_last_why(app) : "", refer, call, &res);
 	report(&o, where, &cap, voice_path, refer_to, refer, call, &res);
@@ -576,7 +684,7 @@ out:
 	json_decref(call);
 	json_decref(refer);
 	json_decref(events);
-	json_decref(res.headers);
+	result_free(&res);
 	buf_free(&rt);
 	emu_engine_free(eng);
 	capture_free(&cap);

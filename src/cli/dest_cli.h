@@ -22,6 +22,8 @@ enum {
 	OPT_CLEAR,
 	OPT_MESSAGE,
 	OPT_OUTPUT,
+	OPT_FAILOVER,
+	OPT_CLEAR_FAILOVER,
 };
 
 struct dest_cli_opts {
@@ -32,6 +34,9 @@ struct dest_cli_opts {
 	const char *headers[DEST_MAX_HEADERS + 1];
 	size_t nheaders;
 	bool clear_headers;
+	const char *failover[DEST_MAX_FAILOVER + 1]; /* --failover ROUTE, in order */
+	size_t nfailover;
+	bool clear_failover;
 	char **args; /* positional arguments */
 	int nargs;
 };

@@ -227,8 +227,10 @@ static int refer_post(struct emu_control *c, const char *sid, const struct http_
 		free(keep);
 		return fail(resp, 400, 20001, "malformed form body");
 	}
-	struct emu_refer_req rq = {form_get(&f, "ReferTo"), EMU_ANSWER, NULL};
+	struct emu_refer_req rq = {.refer_to = form_get(&f, "ReferTo"), .target = EMU_ANSWER};
 	const char *t = form_get(&f, "Target");
+	enum emu_outcome targets[EMU_ENG_MAX_TARGETS];
+	size_t nt = 0;
 	struct emu_params h = {0};
 	for (size_t i = 0; i < f.n; i++)
 		if (strncmp(f.p[i].name, "SipHeader_", 10) == 0)
@@ -236,10 +238,18 @@ static int refer_post(struct emu_control *c, const char *sid, const struct http_
 	rq.headers = &h;
 	json_t *out = NULL;
 	int e = 0;
+	bool bad_target = t && emu_outcomes_parse(t, targets, EMU_ENG_MAX_TARGETS, &nt);
+	if (nt) { /* "busy,answer": the first party, then the next ones (failover) */
+		rq.target = targets[0];
+		rq.then = targets + 1;
+		rq.nthen = nt - 1;
+	}
 	if (!rq.refer_to)
 		fail(resp, 400, 21201, "ReferTo is required");
-	else if (t && emu_outcome_parse(t, &rq.target))
-		fail(resp, 400, 20001, "Target must be answer, busy, no-answer or fail");
+	else if (bad_target)
+		fail(resp, 400, 20001,
+		     "Target must be answer, busy, no-answer or fail, or a comma-separated list of "
+		     "them (one per party dialled, in order; at most 10)");
 	else if ((e = emu_refer(c->eng, sid, &rq, &out)) == EBUSY)
 		fail(resp, 409, 20409, "the call is waiting for a webhook; try again");
 	else if (e)

@@ -12,8 +12,12 @@
 
 enum emu_outcome emu_outcome_for(struct call *c, const char *addr)
 {
-	if (c->refer_set)
-		return c->refer_outcome;
+	if (c->refer_set) { /* the REFER's outcomes, one per party in dial order */
+		size_t k = c->refer_dialled++;
+		if (k == 0 || c->nrefer_then == 0)
+			return c->refer_outcome;
+		return c->refer_then[k - 1 < c->nrefer_then ? k - 1 : c->nrefer_then - 1];
+	}
 	for (size_t i = 0; i < c->noutcomes; i++)
 		if (strcmp(c->outcomes[i].addr, addr) == 0)
 			return c->outcomes[i].o;
@@ -113,6 +117,49 @@ static void invite_headers(struct call *c, const struct leg *l)
 	buf_free(&b);
 }
 
+int emu_dial_leg(struct call *c, const struct twiml_node *dial, const struct twiml_node *noun,
+                 enum noun kind, const char *addr, const char *from, enum emu_outcome *oc)
+{
+	int li = emu_new_leg(c, 0, "outbound-dial", from, addr);
+	if (li < 0)
+		return -1;
+	struct leg *l = &c->legs[li];
+	l->dial = dial;
+	l->noun = noun;
+	l->dial_url = c->fr.url;
+	l->kind = kind;
+	*oc = emu_outcome_for(c, addr);
+	invite_headers(c, l);
+	if (kind == N_SIP)
+		emu_sip_element_headers(c, l);
+	emu_status_callback(c, l, "initiated");
+	emu_set_status(c, l, ST_RINGING);
+	return li;
+}
+
+enum st emu_dial_leg_ends(struct call *c, struct leg *l, enum emu_outcome o, long timeout)
+{
+	switch (o) {
+	case EMU_ANSWER:
+		break;
+	case EMU_BUSY:
+		emu_advance(c->eng, c->rules[EMU_R_RING_MS]);
+		l->sip_code = 486;
+		emu_set_status(c, l, ST_BUSY);
+		break;
+	case EMU_NO_ANSWER:
+		emu_advance(c->eng, timeout * 1000);
+		l->sip_code = 487;
+		emu_set_status(c, l, ST_NOANSWER);
+		break;
+	case EMU_FAIL:
+		l->sip_code = 503;
+		emu_set_status(c, l, ST_FAILED);
+		break;
+	}
+	return l->status;
+}
+
 int emu_do_dial(struct call *c, const struct twiml_node *v)
 {
 	struct leg *p = &c->legs[0];
@@ -186,42 +233,23 @@ int emu_do_dial(struct call *c, const struct twiml_node *v)
 	for (size_t i = 0; i < nn; i++) {
 		if (seq && winner >= 0)
 			break;
-		idx[i] = emu_new_leg(c, 0, "outbound-dial", cid ? cid : p->from, nouns[i].addr);
+		const char *from = cid ? cid : p->from;
+		idx[i] = nouns[i].kind == N_SIP && nouns[i].n && emu_sip_dials_uris(c, nouns[i].n)
+		             ? emu_sip_dial_uris(c, v, nouns[i].n, from, timeout, &oc[i])
+		             : emu_dial_leg(c, v, nouns[i].n, nouns[i].kind, nouns[i].addr, from,
+		                            &oc[i]);
 		if (idx[i] < 0) {
 			nn = i;
 			break;
 		}
-		struct leg *l = &c->legs[idx[i]];
-		l->dial = v;
-		l->noun = nouns[i].n;
-		l->dial_url = c->fr.url;
-		l->kind = nouns[i].kind;
-		oc[i] = emu_outcome_for(c, nouns[i].addr);
-		invite_headers(c, l);
-		emu_status_callback(c, l, "initiated");
-		emu_set_status(c, l, ST_RINGING);
 		if (!seq)
 			continue;
 		last = idx[i];
-		switch (oc[i]) {
-		case EMU_ANSWER:
+		if (oc[i] == EMU_ANSWER) {
 			emu_advance(c->eng, ring);
 			winner = idx[i];
-			break;
-		case EMU_BUSY:
-			emu_advance(c->eng, ring);
-			l->sip_code = 486;
-			emu_set_status(c, l, worst = ST_BUSY);
-			break;
-		case EMU_NO_ANSWER:
-			emu_advance(c->eng, timeout * 1000);
-			l->sip_code = 487;
-			emu_set_status(c, l, worst = ST_NOANSWER);
-			break;
-		case EMU_FAIL:
-			l->sip_code = 503;
-			emu_set_status(c, l, worst = ST_FAILED);
-			break;
+		} else {
+			worst = emu_dial_leg_ends(c, &c->legs[idx[i]], oc[i], timeout);
 		}
 	}
 	if (!seq) {

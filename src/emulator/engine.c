@@ -53,6 +53,16 @@ const struct emu_rule emu_rules[EMU_R__COUNT] = {
     [EMU_R_REJECT_STATUS] = {"voice.reject-rejected-busy", 0,
                              "<Reject reason=\"rejected\"> ends the call busy (1) or failed "
                              "(0)"},
+    [EMU_R_SIP_URI_OVER_TEXT] = {"voice.sip-uri-over-text", 1,
+                                 "a <Sip> with a URI as text and <Uri> children dials the "
+                                 "<Uri> children (1) or the text (0)"},
+    [EMU_R_SIP_URI_ORDER] = {"voice.sip-uri-order", 1,
+                             "<Uri> children are tried lowest priority first, equal "
+                             "priorities drawn by weight from the seeded generator (1), or "
+                             "in document order (0)"},
+    [EMU_R_SIP_URI_BUSY_NEXT] = {"voice.sip-uri-busy-next", 1,
+                                 "a busy <Uri> moves on to the next one (1) or ends the <Sip> "
+                                 "busy (0)"},
 };
 
 int emu_rule_find(const char *name)
@@ -105,6 +115,30 @@ int emu_outcome_parse(const char *s, enum emu_outcome *out)
 			return 0;
 		}
 	return EINVAL;
+}
+
+int emu_outcomes_parse(const char *s, enum emu_outcome *out, size_t max, size_t *n)
+{
+	size_t k = 0;
+	if (!s)
+		return EINVAL;
+	for (const char *p = s;; p++) {
+		size_t len = strcspn(p, ",");
+		char name[16];
+		if (len == 0 || len >= sizeof(name))
+			return EINVAL;
+		if (k == max)
+			return E2BIG;
+		memcpy(name, p, len);
+		name[len] = '\0';
+		if (emu_outcome_parse(name, &out[k++]))
+			return EINVAL;
+		p += len;
+		if (!*p)
+			break;
+	}
+	*n = k;
+	return 0;
 }
 
 int emu_params_add(struct emu_params *p, const char *name, const char *value)
@@ -161,6 +195,11 @@ static uint64_t rnd(struct emu_engine *e)
 	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
 	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
 	return z ^ (z >> 31);
+}
+
+uint64_t emu_rand(struct emu_engine *e)
+{
+	return rnd(e);
 }
 
 static void new_sid(struct emu_engine *e, const char *prefix, char *out)

@@ -20,6 +20,8 @@
 #define EMU_ENG_MAX_OUTCOMES    32   /* scripted dial outcomes per call */
 #define EMU_ENG_MAX_DIGITS      16   /* scripted <Gather> answers per call */
 #define EMU_ENG_MAX_STEPS_VERBS 1000 /* verbs executed per call (loop guard) */
+#define EMU_ENG_MAX_URIS        10   /* <Uri> children dialled by one <Sip> (more: 13250) */
+#define EMU_ENG_MAX_TARGETS     10   /* outcomes one REFER scripts (failover: one per party) */
 #define EMU_FETCH_TIMEOUT_MS    15000
 #define EMU_FETCH_MAX_BODY      (64 * 1024)
 
@@ -34,6 +36,9 @@ const char *emu_outcome_name(enum emu_outcome o);
 /* Parses a name; returns 0 or EINVAL. */
 int emu_profile_parse(const char *s, enum emu_profile *out);
 int emu_outcome_parse(const char *s, enum emu_outcome *out);
+/* Parses a comma-separated list of outcomes ("busy,answer") into out (at most max);
+ * writes the count to *n. 0, EINVAL (a bad or empty name), E2BIG (more than max). */
+int emu_outcomes_parse(const char *s, enum emu_outcome *out, size_t max, size_t *n);
 
 /* One name=value pair of a webhook; a list owns its strings. */
 struct emu_param {
@@ -105,6 +110,9 @@ enum emu_rule_id {
 	EMU_R_VERB_MS,           /* virtual ms a Say/Play takes */
 	EMU_R_SIP_NO_ANSWER_S,   /* trunk/plivo: seconds before a target counts as no-answer */
 	EMU_R_REJECT_STATUS,     /* <Reject reason="rejected">: 1 status busy, 0 failed */
+	EMU_R_SIP_URI_OVER_TEXT, /* <Sip> with text and <Uri> children: 1 dials the <Uri>s */
+	EMU_R_SIP_URI_ORDER,     /* <Uri> order: 1 priority then weight (seeded), 0 as written */
+	EMU_R_SIP_URI_BUSY_NEXT, /* a busy <Uri>: 1 the next is tried, 0 the <Sip> ends busy */
 	EMU_R__COUNT
 };
 struct emu_rule {
@@ -187,6 +195,12 @@ struct emu_refer_req {
 	const char *refer_to;             /* the Refer-To value exactly as sent */
 	enum emu_outcome target;          /* what the party dialled because of it does */
 	const struct emu_params *headers; /* X- headers on the REFER request, or NULL */
+	/* failover (twilio-voice): what the parties dialled after the first one do, in the
+	 * order they are dialled (an answer's further <Uri>s or nouns); past the list the
+	 * last one repeats. NULL/0: every party does as target. At most
+	 * EMU_ENG_MAX_TARGETS - 1. */
+	const enum emu_outcome *then;
+	size_t nthen;
 };
 
 /* Runs a REFER on leg_sid to completion (EBUSY while the call waits for a webhook). *out (caller

@@ -105,6 +105,8 @@ struct call {
 	char *sc_url, *sc_method, *sc_events; /* the parent leg's own status callback, or NULL */
 	bool refer_set;
 	enum emu_outcome refer_outcome;
+	enum emu_outcome refer_then[EMU_ENG_MAX_TARGETS]; /* a REFER's failover outcomes */
+	size_t nrefer_then, refer_dialled;                /* and how many parties it rang */
 	struct {
 		bool active, aob;
 		int leg;
@@ -159,6 +161,8 @@ struct event *emu_ev(struct call *c, const char *kind, const struct leg *l, int 
                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* A modelled rule's value, recorded in the timeline each time it decides something. */
 int emu_rule_use(struct call *c, enum emu_rule_id id, const struct leg *l);
+/* The next number of the engine's seeded generator (the one SIDs come from). */
+uint64_t emu_rand(struct emu_engine *e);
 /* The reason phrase of a SIP status code (RFC 3261), "Unknown" when not in the table. */
 const char *emu_sip_reason(int code);
 /* The SIP answer to the REFER under way, and one NOTIFY sipfrag of it. */
@@ -230,6 +234,30 @@ enum emu_outcome emu_outcome_for(struct call *c, const char *addr);
 int emu_dial_end(struct call *c, const struct twiml_node *dial, const char *dial_url,
                  const char *dstatus, int li, bool bridged);
 int emu_do_dial(struct call *c, const struct twiml_node *v);
+/* Starts one child leg of dial for noun (kind, to addr, from): its INVITE headers (the
+ * URI's and a <Sip>'s <Headers>), initiated, ringing; its scripted outcome in *oc. The
+ * leg's index, or -1 at EMU_ENG_MAX_LEGS. */
+int emu_dial_leg(struct call *c, const struct twiml_node *dial, const struct twiml_node *noun,
+                 enum noun kind, const char *addr, const char *from, enum emu_outcome *oc);
+/* A rung leg that does not answer ends as o says (busy after ringing, no-answer after
+ * timeout seconds, fail at once); its final status. */
+enum st emu_dial_leg_ends(struct call *c, struct leg *l, enum emu_outcome o, long timeout);
+
+/* ---- sip_noun.c: the <Sip> noun's children ---- */
+
+/* Whether a <Sip> noun dials its <Uri> children (with a text URI too, the modelled
+ * rule voice.sip-uri-over-text decides). */
+bool emu_sip_dials_uris(struct call *c, const struct twiml_node *sip);
+/* Dials sip's <Uri> children in the modelled order (voice.sip-uri-order), each a child
+ * leg of dial: a URI that is busy, fails or does not answer ends and the next is tried
+ * (voice.sip-uri-busy-next for busy). Returns the index of the last leg started, still
+ * ringing, with its outcome in *oc, for emu_do_dial to finish like any noun's leg: the
+ * one that answers, or the last one tried; -1 when no leg could be made. */
+int emu_sip_dial_uris(struct call *c, const struct twiml_node *dial, const struct twiml_node *sip,
+                      const char *from, long timeout, enum emu_outcome *oc);
+/* Stamps the <Headers> of l's <Sip> noun on its INVITE exactly as written (no
+ * percent-decoding, a '+' stays a '+'): one "sip" event whose params are the headers. */
+void emu_sip_element_headers(struct call *c, const struct leg *l);
 
 /* ---- refer.c ---- */
 

@@ -467,9 +467,19 @@ static int run_step(struct emu_engine *e, const char *psid, json_t *step, size_t
 		if (!req.refer_to)
 			return bad(err, errlen, "step %zu: a refer needs \"refer_to\"", n);
 		const char *t = str_of(step, "target");
-		if (t && emu_outcome_parse(t, &req.target))
-			return bad(err, errlen, "step %zu: target: answer, busy, no-answer or fail",
-			           n);
+		enum emu_outcome targets[EMU_ENG_MAX_TARGETS];
+		size_t nt = 0;
+		if (t && emu_outcomes_parse(t, targets, EMU_ENG_MAX_TARGETS, &nt))
+			return bad(
+			    err, errlen,
+			    "step %zu: target: answer, busy, no-answer or fail, or a "
+			    "comma-separated list of them (one per party dialled, at most %d)",
+			    n, EMU_ENG_MAX_TARGETS);
+		if (nt) {
+			req.target = targets[0];
+			req.then = targets + 1;
+			req.nthen = nt - 1;
+		}
 		struct emu_params h = {0};
 		const char *k;
 		json_t *v;
@@ -527,6 +537,14 @@ int emu_flow_run(json_t *flow, const struct emu_flow_opts *opts, json_t **result
 	json_t *empty = json_object();
 	struct emu_config cfg;
 	emu_config_init(&cfg);
+	json_t *seed = json_object_get(flow, "seed");
+	if (seed && (!json_is_integer(seed) || json_integer_value(seed) < 0)) {
+		json_decref(empty);
+		loaded_free(&L);
+		return bad(err, errlen, "\"seed\" must be a non-negative integer");
+	}
+	if (seed)
+		cfg.seed = (uint64_t)json_integer_value(seed);
 	json_t *app_url = json_object_get(flow, "app_url");
 	if (app_url && opts && opts->offline) {
 		json_decref(empty);

@@ -12,8 +12,8 @@
 #include "util/mem.h"
 
 /* The keys of one destination object, in the order they are written. */
-static const char *const dest_keys[] = {"name",    "description", "route", "caller_id",
-                                        "timeout", "headers",     NULL};
+static const char *const dest_keys[] = {"name",    "description", "route",    "caller_id",
+                                        "timeout", "headers",     "failover", NULL};
 
 static json_t *dest_obj(const struct dest *d)
 {
@@ -34,6 +34,12 @@ static json_t *dest_obj(const struct dest *d)
 		json_array_append_new(h, e);
 	}
 	json_object_set_new(o, "headers", h);
+	if (d->nfailover) { /* optional: absent = none */
+		json_t *f = json_array();
+		for (size_t i = 0; i < d->nfailover; i++)
+			json_array_append_new(f, json_string(d->failover[i]));
+		json_object_set_new(o, "failover", f);
+	}
 	return o;
 }
 
@@ -101,7 +107,33 @@ static int get_str(json_t *o, const char *key, const char *where, bool required,
 	return 0;
 }
 
-static int parse_dest(json_t *o, const char *where, struct dest *d, char *err, size_t errlen)
+/* "failover": an array of route strings (format_version 2); absent or null = none. */
+static int parse_failover(json_t *o, const char *where, struct dest *d, char *err, size_t errlen)
+{
+	json_t *f = json_object_get(o, "failover");
+	if (!f || json_is_null(f))
+		return 0;
+	if (!json_is_array(f))
+		return bad(err, errlen, "%s.failover must be an array of SIP routes", where);
+	size_t n = json_array_size(f);
+	if (n > DEST_MAX_FAILOVER)
+		return bad(err, errlen, "%s.failover: %zu routes, over the limit of %d", where, n,
+		           DEST_MAX_FAILOVER);
+	if (n)
+		d->failover = xcalloc(n, sizeof(*d->failover));
+	for (size_t i = 0; i < n; i++) {
+		json_t *r = json_array_get(f, i);
+		if (!json_is_string(r) || strlen(json_string_value(r)) != json_string_length(r))
+			return bad(err, errlen, "%s.failover[%zu] must be a string (a SIP route)",
+			           where, i);
+		d->failover[i] = xstrdup(json_string_value(r));
+		d->nfailover = i + 1;
+	}
+	return 0;
+}
+
+static int parse_dest(json_t *o, const char *where, int version, struct dest *d, char *err,
+                      size_t errlen)
 {
 	if (!json_is_object(o))
 		return bad(err, errlen, "%s must be an object", where);
@@ -113,11 +145,15 @@ static int parse_dest(json_t *o, const char *where, struct dest *d, char *err, s
 		for (int i = 0; dest_keys[i]; i++)
 			if (strcmp(key, dest_keys[i]) == 0)
 				known = true;
+		if (known && version < 2 && strcmp(key, "failover") == 0)
+			return bad(err, errlen,
+			           "%s: \"failover\" needs format_version 2 (this file says %d)",
+			           where, version);
 		if (!known)
 			return bad(
 			    err, errlen,
 			    "%s: unknown key \"%.40s\": the keys are name, description, route, "
-			    "caller_id, timeout, headers",
+			    "caller_id, timeout, headers, failover",
 			    where, key);
 	}
 	int rc;
@@ -134,6 +170,8 @@ static int parse_dest(json_t *o, const char *where, struct dest *d, char *err, s
 			           where);
 		d->timeout = (int)json_integer_value(t);
 	}
+	if ((rc = parse_failover(o, where, d, err, errlen)))
+		return rc;
 	json_t *h = json_object_get(o, "headers");
 	if (!h || json_is_null(h))
 		return 0;
@@ -184,11 +222,13 @@ int dest_json_parse(const char *text, size_t len, struct dest **out, size_t *n, 
 		         DEST_JSON_FORMAT);
 	} else if (!json_is_integer(fv)) {
 		rc = bad(err, errlen, "\"format_version\" is missing or not a number");
-	} else if (json_integer_value(fv) != DEST_JSON_VERSION) {
-		rc = bad(err, errlen, "format_version %lld is not one this handoff reads (%d): %s",
-		         (long long)json_integer_value(fv), DEST_JSON_VERSION,
-		         json_integer_value(fv) > DEST_JSON_VERSION ? "upgrade handoff"
-		                                                    : "re-export the file");
+	} else if (json_integer_value(fv) < DEST_JSON_VERSION_MIN ||
+	           json_integer_value(fv) > DEST_JSON_VERSION) {
+		rc = bad(
+		    err, errlen, "format_version %lld is not one this handoff reads (%d to %d): %s",
+		    (long long)json_integer_value(fv), DEST_JSON_VERSION_MIN, DEST_JSON_VERSION,
+		    json_integer_value(fv) > DEST_JSON_VERSION ? "upgrade handoff"
+		                                               : "re-export the file");
 	} else if (!json_is_array(a)) {
 		rc = bad(err, errlen, "\"destinations\" must be an array");
 	} else if (json_array_size(a) > STORE_MAX_DESTS) {
@@ -215,7 +255,8 @@ int dest_json_parse(const char *text, size_t len, struct dest **out, size_t *n, 
 		for (size_t i = 0; !rc && i < nd; i++) {
 			char where[64];
 			snprintf(where, sizeof(where), "destinations[%zu]", i);
-			rc = parse_dest(json_array_get(a, i), where, &d[i], err, errlen);
+			rc = parse_dest(json_array_get(a, i), where, (int)json_integer_value(fv),
+			                &d[i], err, errlen);
 		}
 	}
 	json_decref(root);

@@ -22,7 +22,7 @@ struct store {
 };
 
 /* The schema, one migration per version: migrations[i] takes the database
- * from user_version i to i + 1. Version 0 of `dests`/`headers` rows is the
+ * from user_version i to i + 1. Version 0 of `dests`/`headers`/`failover` rows is the
  * sandbox; N > 0 is promoted version N, which is never modified afterwards. */
 static const char *const migrations[] = {
     /* 0 -> 1 */
@@ -51,6 +51,14 @@ static const char *const migrations[] = {
     "CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
     "INSERT INTO state VALUES ('live', 0), ('gen', 0), ('sandbox_changed', 0),"
     "  ('live_changed', 0);",
+    /* 1 -> 2: failover routes of a SIP destination, in the order they are tried (rows of
+     * the same version as their destination's, like headers) */
+    "CREATE TABLE failover ("
+    "  version INTEGER NOT NULL,"
+    "  dest TEXT NOT NULL,"
+    "  pos INTEGER NOT NULL,"
+    "  route TEXT NOT NULL,"
+    "  PRIMARY KEY (version, dest, pos));",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA,
@@ -328,6 +336,32 @@ static int by_name(const void *a, const void *b)
 	return strcmp(((const struct dest *)a)->name, ((const struct dest *)b)->name);
 }
 
+/* Adds version v's failover routes to dests (n, sorted by name). */
+static int read_failover(struct store *s, int64_t v, struct dest *dests, size_t n, char *err,
+                         size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc =
+	    prep(s, &st, "SELECT dest, route FROM failover WHERE version = ?1 ORDER BY dest, pos",
+	         err, errlen);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, v);
+	int r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dest key = {.name = (char *)sqlite3_column_text(st, 0)};
+		struct dest *d = key.name ? bsearch(&key, dests, n, sizeof(*dests), by_name) : NULL;
+		if (!d || d->nfailover >= DEST_MAX_FAILOVER)
+			continue;
+		d->failover = xreallocarray(d->failover, d->nfailover + 1, sizeof(*d->failover));
+		d->failover[d->nfailover++] = col_dup(st, 1);
+	}
+	if (r != SQLITE_DONE)
+		rc = dberr(s, err, errlen);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* Reads version v's destinations (inside the caller's transaction). */
 static int read_set(struct store *s, int64_t v, struct dest_set **out, char *err, size_t errlen)
 {
@@ -382,6 +416,8 @@ static int read_set(struct store *s, int64_t v, struct dest_set **out, char *err
 	if (r != SQLITE_DONE)
 		rc = dberr(s, err, errlen);
 	sqlite3_finalize(st);
+	if (!rc)
+		rc = read_failover(s, v, dests, n, err, errlen);
 	struct dest_set *set = dest_set_adopt(dests, n);
 	if (rc) {
 		dest_set_release(set);
@@ -479,6 +515,19 @@ static int insert_dest(struct store *s, int64_t v, const struct dest *d, char *e
 		if ((rc = step_done(s, st, err, errlen)))
 			return rc;
 	}
+	for (size_t i = 0; i < d->nfailover; i++) {
+		if ((rc = prep(s, &st,
+		               "INSERT INTO failover (version, dest, pos, route) "
+		               "VALUES (?1, ?2, ?3, ?4)",
+		               err, errlen)))
+			return rc;
+		sqlite3_bind_int64(st, 1, v);
+		sqlite3_bind_text(st, 2, d->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (int64_t)i);
+		sqlite3_bind_text(st, 4, d->failover[i] ? d->failover[i] : "", -1, SQLITE_STATIC);
+		if ((rc = step_done(s, st, err, errlen)))
+			return rc;
+	}
 	return 0;
 }
 
@@ -492,6 +541,12 @@ static int delete_dest(struct store *s, const char *name, char *err, size_t errl
 	if ((rc = step_done(s, st, err, errlen)))
 		return rc;
 	if ((rc = prep(s, &st, "DELETE FROM headers WHERE version = 0 AND dest = ?1", err, errlen)))
+		return rc;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if ((rc = step_done(s, st, err, errlen)))
+		return rc;
+	if ((rc =
+	         prep(s, &st, "DELETE FROM failover WHERE version = 0 AND dest = ?1", err, errlen)))
 		return rc;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	return step_done(s, st, err, errlen);
@@ -621,7 +676,9 @@ int store_replace_sandbox(struct store *s, const struct dest *d, size_t n, char 
 	int rc = begin_write(s, err, errlen);
 	if (rc)
 		return rc;
-	rc = exec(s, "DELETE FROM dests WHERE version = 0; DELETE FROM headers WHERE version = 0",
+	rc = exec(s,
+	          "DELETE FROM dests WHERE version = 0; DELETE FROM headers WHERE version = 0;"
+	          "DELETE FROM failover WHERE version = 0",
 	          err, errlen);
 	for (size_t i = 0; !rc && i < n; i++) {
 		if (i == n / 2)
@@ -662,6 +719,13 @@ int store_promote(struct store *s, const char *message, const char *author, int 
 	if (!rc && !(rc = prep(s, &st,
 	                       "INSERT INTO headers (version, dest, pos, name, value) "
 	                       "SELECT ?1, dest, pos, name, value FROM headers WHERE version = 0",
+	                       err, errlen))) {
+		sqlite3_bind_int64(st, 1, n);
+		rc = step_done(s, st, err, errlen);
+	}
+	if (!rc && !(rc = prep(s, &st,
+	                       "INSERT INTO failover (version, dest, pos, route) "
+	                       "SELECT ?1, dest, pos, route FROM failover WHERE version = 0",
 	                       err, errlen))) {
 		sqlite3_bind_int64(st, 1, n);
 		rc = step_done(s, st, err, errlen);

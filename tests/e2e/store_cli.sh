@@ -18,7 +18,7 @@ expect_match "import says how many" "$(cat "$T/out")" "^imported 4 destinations 
 expect_exit "promote it" 0 "$HANDOFF" promote -m "example set"
 expect_match "promote names the version" "$(cat "$T/out")" "version 1"
 expect_eq "the database is in WAL mode" "$(sqlite3 "$HANDOFF_DB" 'PRAGMA journal_mode')" "wal"
-expect_eq "the schema version is recorded" "$(sqlite3 "$HANDOFF_DB" 'PRAGMA user_version')" "1"
+expect_eq "the schema version is recorded" "$(sqlite3 "$HANDOFF_DB" 'PRAGMA user_version')" "2"
 
 # list --json (both environments)
 expect_exit "list --json" 0 "$HANDOFF" dest list --json
@@ -131,7 +131,7 @@ expect_exit "rollback to a bad number" 2 "$HANDOFF" rollback x
 
 # export / import round trip
 expect_exit "export live to a file" 0 "$HANDOFF" export --env live -o "$T/live-export.json"
-expect_eq "export file: format" "$(jget "$T/live-export.json" '(j["format"], j["format_version"], j["env"])')" "('handoff-destinations', 1, 'live')"
+expect_eq "export file: format" "$(jget "$T/live-export.json" '(j["format"], j["format_version"], j["env"])')" "('handoff-destinations', 2, 'live')"
 expect_exit "export sandbox to stdout" 0 "$HANDOFF" export
 cp "$T/out" "$T/sb.json"
 expect_eq "sandbox export has 5" "$(jget "$T/sb.json" 'len(j["destinations"])')" "5"

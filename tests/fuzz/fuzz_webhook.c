@@ -16,8 +16,11 @@ static void once(void)
 {
 	static struct dest_header h[] = {{(char *)"X-Caller", (char *)"$caller_id"},
 	                                 {(char *)"X-Acc", (char *)"$refer.X-Account"}};
-	struct dest d[] = {
-	    {(char *)"billing", (char *)"", (char *)"sip:billing@pbx.example.com", NULL, 0, h, 2}};
+	struct dest d[] = {{.name = (char *)"billing",
+	                    .description = (char *)"",
+	                    .route = (char *)"sip:billing@pbx.example.com",
+	                    .headers = h,
+	                    .nheaders = 2}};
 	set = dest_set_new(d, 1);
 }
 

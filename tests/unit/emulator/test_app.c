@@ -22,12 +22,16 @@ static void setup(void)
 	char err[256];
 	CHECK_INT(store_open(&s, db, STORE_CREATE, err, sizeof(err)), 0);
 	static struct dest_header h[] = {{(char *)"X-Caller", (char *)"$caller_id"}};
-	struct dest d = {
-	    (char *)"billing", (char *)"", (char *)"sip:billing@pbx.example.com", NULL, 0, h, 1};
+	struct dest d = {.name = (char *)"billing",
+	                 .description = (char *)"",
+	                 .route = (char *)"sip:billing@pbx.example.com",
+	                 .headers = h,
+	                 .nheaders = 1};
 	CHECK_INT(store_add(s, &d, err, sizeof(err)), 0);
 	int v = 0;
 	CHECK_INT(store_promote(s, "t", "test", &v, err, sizeof(err)), 0);
-	struct dest d2 = {(char *)"support", (char *)"", (char *)"+14155550123", NULL, 0, NULL, 0};
+	struct dest d2 = {
+	    .name = (char *)"support", .description = (char *)"", .route = (char *)"+14155550123"};
 	CHECK_INT(store_add(s, &d2, err, sizeof(err)), 0); /* sandbox only */
 	store_close(s);
 	CHECK_INT(emu_app_open(db, "sip:agent@pbx.example.com", TOKEN, &app, err, sizeof(err)), 0);
@@ -135,7 +139,8 @@ static void engine_transfer(void)
 	const char *a = json_string_value(
 	    json_object_get(json_array_get(json_object_get(c, "legs"), 1), "sid"));
 	CHECK(a != NULL);
-	struct emu_refer_req rq = {"<sip:billing@agent.example.com>", EMU_ANSWER, NULL};
+	struct emu_refer_req rq = {
+	    .refer_to = "<sip:billing@agent.example.com>", .target = EMU_ANSWER, .headers = NULL};
 	CHECK_INT(a ? emu_refer(e, a, &rq, &r) : ENOENT, 0);
 	CHECK_STR(json_string_value(json_array_get(json_object_get(r, "connected"), 0)),
 	          "B<->caller");

@@ -4,6 +4,7 @@
 
 #include "emulator/flow.h"
 #include "test.h"
+#include "util/mem.h"
 
 static void inline_fetcher_lookup(void)
 {
@@ -71,6 +72,16 @@ static void malformed_flows(void)
 	    {"{\"profile\": \"plivo\", \"call\": {\"from\": \"+1\", \"to\": \"+2\"},"
 	     " \"steps\": [{\"refer\": \"P\", \"refer_to\": \"x\", \"target\": \"maybe\"}]}",
 	     "target"},
+	    {"{\"profile\": \"plivo\", \"call\": {\"from\": \"+1\", \"to\": \"+2\"},"
+	     " \"steps\": [{\"refer\": \"P\", \"refer_to\": \"x\", \"target\": \"busy,,answer\"}]}",
+	     "comma-separated"},
+	    {"{\"profile\": \"plivo\", \"call\": {\"from\": \"+1\", \"to\": \"+2\"},"
+	     " \"steps\": [{\"refer\": \"P\", \"refer_to\": \"x\", \"target\": "
+	     "\"busy,busy,busy,busy,busy,busy,busy,busy,busy,busy,answer\"}]}",
+	     "at most 10"},
+	    {"{\"profile\": \"plivo\", \"call\": {\"from\": \"+1\", \"to\": \"+2\"},"
+	     " \"seed\": -1}",
+	     "seed"},
 	    {"{\"profile\": \"plivo\", \"call\": {\"from\": \"+1\", \"to\": \"+2\"},"
 	     " \"steps\": [{\"wait\": 1}]}",
 	     "needs \"refer\" or \"hangup\""},
@@ -140,12 +151,106 @@ static void failures_name_expected_and_actual(void)
 	json_decref(f);
 }
 
+/* The first leg a flow's <Dial> made ("A") goes to which URI: its to, or "". */
+static char *first_uri(const char *twiml, long seed)
+{
+	json_t *f = json_pack("{s:s, s:I, s:{s:s, s:s, s:s}}", "profile", "twilio-voice", "seed",
+	                      (json_int_t)seed, "call", "from", "+14155550100", "to",
+	                      "+14155550199", "twiml", twiml);
+	json_t *res = NULL;
+	char err[256] = "", *to = xstrdup("");
+	if (CHECK_INT(emu_flow_run(f, NULL, &res, err, sizeof(err)), 0)) {
+		size_t i;
+		json_t *l;
+		json_array_foreach(json_object_get(json_object_get(res, "call"), "legs"), i, l)
+		{
+			if (strcmp(json_string_value(json_object_get(l, "label")), "A") == 0) {
+				free(to);
+				to = xstrdup(json_string_value(json_object_get(l, "to")));
+			}
+		}
+	}
+	json_decref(res);
+	json_decref(f);
+	return to;
+}
+
+/* <Uri> children of equal priority are tried in an order drawn by weight, seeded: over many
+ * seeds each comes first in proportion to its weight; one seed always gives one order. */
+static void uri_weights_over_seeds(void)
+{
+	enum { RUNS = 2000 };
+	static const struct {
+		const char *twiml;
+		double share[3]; /* how often sip:a, sip:b, sip:c come first */
+	} cases[] = {
+	    {"<Response><Dial><Sip><Uri priority=\"1\" weight=\"3\">sip:a@x</Uri>"
+	     "<Uri priority=\"1\" weight=\"1\">sip:b@x</Uri></Sip></Dial></Response>",
+	     {0.75, 0.25, 0}},
+	    {"<Response><Dial><Sip><Uri weight=\"1\">sip:a@x</Uri><Uri weight=\"1\">sip:b@x</Uri>"
+	     "<Uri weight=\"2\">sip:c@x</Uri></Sip></Dial></Response>",
+	     {0.25, 0.25, 0.5}},
+	    /* a lower priority always first, whatever the weights */
+	    {"<Response><Dial><Sip><Uri priority=\"2\" weight=\"100\">sip:a@x</Uri>"
+	     "<Uri priority=\"1\" weight=\"1\">sip:b@x</Uri></Sip></Dial></Response>",
+	     {0, 1, 0}},
+	    /* weight 0 comes after the weighted ones */
+	    {"<Response><Dial><Sip><Uri weight=\"0\">sip:a@x</Uri><Uri weight=\"5\">sip:b@x</Uri>"
+	     "</Sip></Dial></Response>",
+	     {0, 1, 0}},
+	};
+	/* RUNS = 2000 draws: a share p has a standard deviation of at most
+	 * sqrt(0.25 / 2000) = 0.011; the tolerance is 0.035, over three of them */
+	const double tol = 0.035;
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		size_t first[3] = {0, 0, 0};
+		for (long seed = 1; seed <= RUNS; seed++) {
+			char *to = first_uri(cases[k].twiml, seed);
+			if (to[0] == 's' && strlen(to) > 4 && to[4] >= 'a' && to[4] <= 'c')
+				first[to[4] - 'a']++;
+			free(to);
+		}
+		for (int u = 0; u < 3; u++) {
+			double got = (double)first[u] / RUNS;
+			if (!CHECK(got >= cases[k].share[u] - tol &&
+			           got <= cases[k].share[u] + tol))
+				fprintf(
+				    stderr,
+				    "  case %zu: sip:%c first %.3f of runs, want %.3f +- %.3f\n", k,
+				    'a' + u, got, cases[k].share[u], tol);
+		}
+	}
+	/* repeatable: the same seed, the same order */
+	for (long seed = 1; seed <= 20; seed++) {
+		char *a = first_uri(cases[1].twiml, seed), *b = first_uri(cases[1].twiml, seed);
+		CHECK_STR(a, b);
+		free(a);
+		free(b);
+	}
+	/* voice.sip-uri-order=0: document order, whatever the seed */
+	for (long seed = 1; seed <= 50; seed++) {
+		json_t *f = json_pack("{s:s, s:I, s:{s:i}, s:{s:s, s:s, s:s}}", "profile",
+		                      "twilio-voice", "seed", (json_int_t)seed, "overrides",
+		                      "voice.sip-uri-order", 0, "call", "from", "+14155550100",
+		                      "to", "+14155550199", "twiml", cases[2].twiml);
+		json_t *res = NULL;
+		char err[256] = "";
+		CHECK_INT(emu_flow_run(f, NULL, &res, err, sizeof(err)), 0);
+		json_t *legs = json_object_get(json_object_get(res, "call"), "legs");
+		CHECK_STR(json_string_value(json_object_get(json_array_get(legs, 1), "to")),
+		          "sip:a@x");
+		json_decref(res);
+		json_decref(f);
+	}
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
 	    {"inline_fetcher_lookup", inline_fetcher_lookup},
 	    {"malformed_flows", malformed_flows},
 	    {"failures_name_expected_and_actual", failures_name_expected_and_actual},
+	    {"uri_weights_over_seeds", uri_weights_over_seeds},
 	    {NULL, NULL},
 	};
 	return test_run(cases);

@@ -11,6 +11,7 @@
 #include "store/dest_json.h"
 #include "store/store.h"
 #include "test.h"
+#include "twiml/twiml.h"
 #include "util/mem.h"
 
 static char dir[64];
@@ -169,6 +170,80 @@ static void edits_and_versions(void)
 	free(path);
 }
 
+/* Failover routes are stored in order, copied by promote (a version never changes), replaced
+ * by an edit, dropped with their destination, and replaced with the sandbox. */
+static void failover_rows(void)
+{
+	char *path = db_path("failover.db");
+	char err[512];
+	struct store *s = NULL;
+	CHECK_INT(store_open(&s, path, STORE_CREATE, err, sizeof(err)), 0);
+	char *two[] = {(char *)"sip:billing@pbx2.example.com",
+	               (char *)"sips:billing@pbx3.example.com"};
+	struct dest b = mk("billing", "sip:billing@pbx1.example.com", NULL);
+	b.failover = two;
+	b.nfailover = 2;
+	CHECK_INT(store_add(s, &b, err, sizeof(err)), 0);
+	int v = 0;
+	CHECK_INT(store_promote(s, "two routes", "test", &v, err, sizeof(err)), 0);
+	b.failover = two + 1;
+	b.nfailover = 1;
+	CHECK_INT(store_update(s, &b, err, sizeof(err)), 0);
+	struct dest_set *sb, *live;
+	CHECK_INT(store_load(s, DEST_SANDBOX, &sb, err, sizeof(err)), 0);
+	CHECK_INT(store_load(s, DEST_LIVE, &live, err, sizeof(err)), 0);
+	CHECK_INT(sb->dests[0].nfailover, 1);
+	CHECK_STR(sb->dests[0].failover[0], "sips:billing@pbx3.example.com");
+	CHECK_INT(live->dests[0].nfailover, 2); /* version 1 as promoted */
+	CHECK_STR(live->dests[0].failover[0], "sip:billing@pbx2.example.com");
+	CHECK_STR(live->dests[0].failover[1], "sips:billing@pbx3.example.com");
+	dest_set_release(sb);
+	dest_set_release(live);
+	/* a number route may not fail over: refused before anything is written */
+	struct dest n = mk("desk", "+14155550123", NULL);
+	n.failover = two;
+	n.nfailover = 1;
+	CHECK_INT(store_add(s, &n, err, sizeof(err)), EINVAL);
+	CHECK(strstr(err, "failover routes need a SIP route") != NULL);
+	/* removed and added again without failover: no old rows come back */
+	CHECK_INT(store_remove(s, "billing", err, sizeof(err)), 0);
+	b.nfailover = 0;
+	b.failover = NULL;
+	CHECK_INT(store_add(s, &b, err, sizeof(err)), 0);
+	CHECK_INT(store_load(s, DEST_SANDBOX, &sb, err, sizeof(err)), 0);
+	CHECK_INT(sb->dests[0].nfailover, 0);
+	dest_set_release(sb);
+	/* the whole sandbox replaced (import) */
+	struct dest set[2] = {mk("a", "sip:a@pbx1.example.com", NULL),
+	                      mk("b", "sip:b@pbx1.example.com", NULL)};
+	set[1].failover = two;
+	set[1].nfailover = 2;
+	CHECK_INT(store_replace_sandbox(s, set, 2, err, sizeof(err)), 0);
+	CHECK_INT(store_load(s, DEST_SANDBOX, &sb, err, sizeof(err)), 0);
+	CHECK_INT(sb->n, 2);
+	CHECK_INT(sb->dests[0].nfailover, 0);
+	CHECK_INT(sb->dests[1].nfailover, 2);
+	CHECK_STR(sb->dests[1].failover[1], "sips:billing@pbx3.example.com");
+	/* and a snapshot's compiled answer holds every route */
+	struct buf out;
+	buf_init(&out, TWIML_MAX_BYTES);
+	CHECK_INT(dest_set_render(sb, &sb->dests[1], NULL, &out), 0);
+	CHECK(strstr(buf_str(&out), "<Uri priority=\"3\">sips:billing@pbx3.example.com</Uri>") !=
+	      NULL);
+	buf_free(&out);
+	dest_set_release(sb);
+	/* rollback to version 1: its two routes are live again */
+	CHECK_INT(store_promote(s, "replaced", "test", &v, err, sizeof(err)), 0);
+	int now = 0;
+	CHECK_INT(store_rollback(s, 1, &now, err, sizeof(err)), 0);
+	CHECK_INT(store_load(s, DEST_LIVE, &live, err, sizeof(err)), 0);
+	CHECK_INT(live->n, 1);
+	CHECK_INT(live->dests[0].nfailover, 2);
+	dest_set_release(live);
+	store_close(s);
+	free(path);
+}
+
 static void replace_all_or_nothing(void)
 {
 	char *path = db_path("b.db");
@@ -222,9 +297,16 @@ static void json_format(void)
 	d[0].nheaders = 2;
 	d[0].caller_id = (char *)"cid";
 	d[1].timeout = 45;
+	char *fo[] = {(char *)"sip:b@y.example.com", (char *)"sips:b@z.example.com"};
+	d[0].failover = fo;
+	d[0].nfailover = 2;
 	struct dest_set *set = dest_set_new(d, 2);
 	set->version = 3;
 	char *text = dest_json_set(set, "live");
+	CHECK(strstr(text, "\"format_version\": 2") != NULL);
+	CHECK(strstr(text, "\"failover\": [\n        \"sip:b@y.example.com\",") != NULL);
+	const char *first = strstr(text, "\"failover\"");
+	CHECK(first && !strstr(first + 1, "\"failover\"")); /* only where there is one */
 	struct dest *back;
 	size_t n;
 	char err[512];
@@ -239,6 +321,9 @@ static void json_format(void)
 		CHECK_INT(back[1].nheaders, 2);
 		CHECK_STR(back[1].headers[0].value, "$from \"q\"");
 		CHECK_STR(back[1].headers[1].name, "User-to-User");
+		CHECK_INT(back[0].nfailover, 0); /* absent: none */
+		CHECK_INT(back[1].nfailover, 2);
+		CHECK_STR(back[1].failover[1], "sips:b@z.example.com");
 	}
 	dest_json_free(back, n);
 	free(text);
@@ -250,8 +335,23 @@ static void json_format(void)
 	    {"{", "line 1"},
 	    {"[]", "one JSON object"},
 	    {"{\"format\":\"x\",\"format_version\":1,\"destinations\":[]}", "\"format\" must be"},
-	    {"{\"format\":\"handoff-destinations\",\"format_version\":2,\"destinations\":[]}",
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":3,\"destinations\":[]}",
 	     "upgrade handoff"},
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":0,\"destinations\":[]}",
+	     "re-export"},
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":1,\"destinations\":[{"
+	     "\"name\":\"a\",\"route\":\"sip:a@x\",\"failover\":[\"sip:a@y\"]}]}",
+	     "destinations[0]: \"failover\" needs format_version 2"},
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":2,\"destinations\":[{"
+	     "\"name\":\"a\",\"route\":\"sip:a@x\",\"failover\":\"sip:a@y\"}]}",
+	     "destinations[0].failover must be an array"},
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":2,\"destinations\":[{"
+	     "\"name\":\"a\",\"route\":\"sip:a@x\",\"failover\":[\"sip:a@y\",7]}]}",
+	     "destinations[0].failover[1] must be a string"},
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":2,\"destinations\":[{"
+	     "\"name\":\"a\",\"route\":\"sip:a@x\",\"failover\":[\"sip:1@y\",\"sip:2@y\","
+	     "\"sip:3@y\",\"sip:4@y\",\"sip:5@y\"]}]}",
+	     "5 routes, over the limit of 4"},
 	    {"{\"format\":\"handoff-destinations\",\"destinations\":[]}", "format_version"},
 	    {"{\"format\":\"handoff-destinations\",\"format_version\":1}", "must be an array"},
 	    {"{\"format\":\"handoff-destinations\",\"format_version\":1,\"destinations\":[],\"x\":"
@@ -557,6 +657,7 @@ int main(void)
 	static const struct test_case cases[] = {
 	    {"edits_and_versions", edits_and_versions},
 	    {"replace_all_or_nothing", replace_all_or_nothing},
+	    {"failover_rows", failover_rows},
 	    {"foreign_file", foreign_file},
 	    {"json_format", json_format},
 	    {"watcher_consistency", watcher_consistency},

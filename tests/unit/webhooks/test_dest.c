@@ -932,7 +932,12 @@ static void render_injection(void)
 static void dup_and_clear(void)
 {
 	struct dest_header hs[] = {{(char *)"X-A", (char *)"$from"}};
-	struct dest d = {(char *)"a", (char *)"desc", (char *)"sip:a@b.c", NULL, 30, hs, 1};
+	struct dest d = {.name = (char *)"a",
+	                 .description = (char *)"desc",
+	                 .route = (char *)"sip:a@b.c",
+	                 .timeout = 30,
+	                 .headers = hs,
+	                 .nheaders = 1};
 	struct dest *c = dest_dup(&d);
 	CHECK_STR(c->name, "a");
 	CHECK_STR(c->description, "desc");

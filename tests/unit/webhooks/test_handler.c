@@ -17,14 +17,18 @@ static void sets(void)
 {
 	static struct dest_header hl[] = {{(char *)"X-Caller", (char *)"$caller_id"},
 	                                  {(char *)"X-Acc", (char *)"$refer.X-Account"}};
-	struct dest l[] = {
-	    {(char *)"billing", (char *)"", (char *)"sip:billing@pbx.example.com", NULL, 0, hl, 2},
-	    {(char *)"front-desk", (char *)"", (char *)"+14155550123", NULL, 20, NULL, 0},
-	};
-	struct dest s[] = {
-	    {(char *)"billing", (char *)"", (char *)"sip:billing-v2@pbx.example.com", NULL, 0, NULL,
-	     0},
-	};
+	struct dest l[] = {{.name = (char *)"billing",
+	                    .description = (char *)"",
+	                    .route = (char *)"sip:billing@pbx.example.com",
+	                    .headers = hl,
+	                    .nheaders = 2},
+	                   {.name = (char *)"front-desk",
+	                    .description = (char *)"",
+	                    .route = (char *)"+14155550123",
+	                    .timeout = 20}};
+	struct dest s[] = {{.name = (char *)"billing",
+	                    .description = (char *)"",
+	                    .route = (char *)"sip:billing-v2@pbx.example.com"}};
 	live = dest_set_new(l, 2);
 	live->version = 7;
 	sandbox = dest_set_new(s, 1);
