@@ -12,12 +12,13 @@
 
 static const char hexd[] = "0123456789ABCDEF";
 
-/* hv_plain as a table: the byte test of the request path (one load per byte). */
+/* hv_plain as a table: the byte test of the request path (one load per byte). No '+':
+ * Twilio reads it as a space in a <Sip> header value, so it is written %2B. */
 static const bool hv_keep_tab[256] = {
     ['a' ... 'z'] = true, ['A' ... 'Z'] = true, ['0' ... '9'] = true, ['-'] = true, ['_'] = true,
     ['.'] = true,         ['!'] = true,         ['~'] = true,         ['*'] = true, ['\''] = true,
     ['('] = true,         [')'] = true,         ['['] = true,         [']'] = true, ['/'] = true,
-    ['?'] = true,         [':'] = true,         ['+'] = true,         ['$'] = true,
+    ['?'] = true,         [':'] = true,         ['$'] = true,
 };
 #define hv_keep(c) hv_keep_tab[(unsigned char)(c)]
 
@@ -85,11 +86,23 @@ static const char *var_value(const struct dest_vars *v, const char *name, size_t
 #undef VAL
 }
 
-/* One variable of a compiled answer: which variable, and its name after '$'. */
+/* One variable of a compiled answer: which variable, its name after '$', and the
+ * header whose value holds it. */
 struct tmpl_slot {
 	const struct dest_var *var;
 	char *name;
 	size_t len;
+	size_t hdr;
+};
+
+/* One URI header of a compiled answer: where it lies in lit, from its separator ('?'
+ * or "&amp;") to the end of its value, so that it can be left out when its value
+ * renders empty. */
+struct tmpl_hdr {
+	size_t start, sepend, end; /* offsets in lit */
+	size_t slot0, nslots;      /* its slots */
+	size_t fixed;              /* its bytes in the URI without the values: sep, name, '=' */
+	bool lit;                  /* its value has literal text: it is never empty */
 };
 
 /* A destination's answer compiled once: the literal bytes of the document
@@ -100,29 +113,59 @@ struct dest_tmpl {
 	size_t *cut; /* where slot i goes in lit (ascending) */
 	struct tmpl_slot *slots;
 	size_t nslots;
-	bool headers;        /* the URI has a header part */
-	size_t part_fixed;   /* header part length without the variables' values */
-	size_t target_fixed; /* dial target length without the variables' values */
+	struct tmpl_hdr *hdr; /* the URI headers, in order (none for a number) */
+	size_t nhdr;
+	size_t base_fixed; /* dial target length before its header part */
 };
 
 /* While compiling: each variable is written as a unique token instead of its
- * value, and noted as a slot. The token's characters (letters, digits, '_')
- * pass percent-encoding and XML escaping unchanged. */
+ * value, and so are marks around each header; all are noted in order. The
+ * token's characters (letters, digits, '_') pass percent-encoding and XML
+ * escaping unchanged. */
+enum mark_kind { MARK_SLOT, MARK_HEADER, MARK_SEP_END, MARK_PART_END };
+
+struct mark {
+	enum mark_kind kind;
+	size_t n; /* the slot or header index */
+};
+
+/* A header while compiling: its span in the target, and the token bytes in it. */
+struct compile_hdr {
+	size_t tstart, tend, tok0, tok1, slot0;
+};
+
 struct compile {
 	char tag[16];
 	struct tmpl_slot *slots;
 	size_t nslots, tokens_len;
+	struct mark *marks;
+	size_t nmarks;
+	struct compile_hdr hdr[DEST_MAX_HEADERS];
+	size_t cur_hdr;
 };
+
+static int add_mark(struct buf *out, struct compile *c, enum mark_kind kind, size_t n)
+{
+	char tok[48];
+	if (kind == MARK_HEADER) {
+		c->hdr[n].tstart = out->len;
+		c->hdr[n].tok0 = c->tokens_len;
+		c->hdr[n].slot0 = c->nslots;
+		c->cur_hdr = n;
+	}
+	int len = snprintf(tok, sizeof(tok), "%s%zu_", c->tag, c->nmarks);
+	c->marks = xreallocarray(c->marks, c->nmarks + 1, sizeof(*c->marks));
+	c->marks[c->nmarks++] = (struct mark){kind, n};
+	c->tokens_len += (size_t)len;
+	return buf_add(out, tok, (size_t)len);
+}
 
 static int add_token(struct buf *out, struct compile *c, const struct dest_var *var,
                      const char *name, size_t len)
 {
-	char tok[48];
-	int n = snprintf(tok, sizeof(tok), "%s%zu_", c->tag, c->nslots);
 	c->slots = xreallocarray(c->slots, c->nslots + 1, sizeof(*c->slots));
-	c->slots[c->nslots++] = (struct tmpl_slot){var, xstrndup(name, len), len};
-	c->tokens_len += (size_t)n;
-	return buf_add(out, tok, (size_t)n);
+	c->slots[c->nslots] = (struct tmpl_slot){var, xstrndup(name, len), len, c->cur_hdr};
+	return add_mark(out, c, MARK_SLOT, c->nslots++);
 }
 
 /* Appends one header value: literal text and variables, percent-encoded
@@ -159,6 +202,21 @@ static int add_value(struct buf *out, const char *tmpl, const struct dest_vars *
 	return 0;
 }
 
+/* Whether a header value renders empty with these variables: no literal text, and
+ * every variable empty (an unknown one is not: rendering it reports EINVAL). */
+static bool value_empty(const char *tmpl, const struct dest_vars *v)
+{
+	for (const char *p = tmpl; *p; p++) {
+		if (*p != '$' || p[1] == '$')
+			return false;
+		size_t n = dest_var_len(p + 1);
+		if (!n || !dest_var_find(p + 1, n) || *var_value(v, p + 1, n))
+			return false;
+		p += n;
+	}
+	return true;
+}
+
 static int render_target(const struct dest *d, const struct dest_vars *v, struct buf *out,
                          struct compile *c)
 {
@@ -168,15 +226,26 @@ static int render_target(const struct dest *d, const struct dest_vars *v, struct
 	if ((rc = buf_adds(out, d->route)))
 		return rc;
 	size_t start = out->len;
+	bool any = false;
 	for (size_t i = 0; i < d->nheaders; i++) {
-		if ((rc = buf_addc(out, i ? '&' : '?')) ||
+		/* a header whose whole value is empty is left out of the URI */
+		if (!c && value_empty(d->headers[i].value, v))
+			continue;
+		rc = c ? add_mark(out, c, MARK_HEADER, i) : 0;
+		if (rc || (rc = buf_addc(out, any ? '&' : '?')) ||
+		    (c && (rc = add_mark(out, c, MARK_SEP_END, i))) ||
 		    (rc = buf_adds(out, d->headers[i].name)) || (rc = buf_addc(out, '=')) ||
 		    (rc = add_value(out, d->headers[i].value, v, c)))
 			return rc;
+		if (c) {
+			c->hdr[i].tend = out->len;
+			c->hdr[i].tok1 = c->tokens_len;
+		}
+		any = true;
 	}
 	if (c)
-		return 0; /* the limit is checked when the values are known */
-	if (d->nheaders && out->len - start - 1 > DEST_HEADERS_PART_MAX)
+		return d->nheaders ? add_mark(out, c, MARK_PART_END, d->nheaders) : 0;
+	if (any && out->len - start - 1 > DEST_HEADERS_PART_MAX)
 		return E2BIG;
 	return 0;
 }
@@ -229,24 +298,25 @@ void dest_tmpl_free(struct dest_tmpl *t)
 		free(t->slots[i].name);
 	free(t->slots);
 	free(t->cut);
+	free(t->hdr);
 	free(t->lit);
 	free(t);
 }
 
-/* Splits doc on the compile's tokens into t: each token must occur exactly
- * once, in slot order, and the tag nowhere else. */
-static bool split(const char *doc, size_t len, const struct compile *c, struct dest_tmpl *t)
+/* Splits doc on the compile's tokens into t->lit: each token must occur exactly
+ * once, in mark order, and the tag nowhere else; cut[j] is where mark j was. */
+static bool split(const char *doc, size_t len, const struct compile *c, struct dest_tmpl *t,
+                  size_t *cut)
 {
 	size_t taglen = strlen(c->tag), found = 0;
 	for (const char *p = doc; (p = strstr(p, c->tag)) != NULL; p += taglen)
 		found++;
-	if (found != c->nslots)
+	if (found != c->nmarks)
 		return false;
 	t->lit = xmalloc(len + 1);
-	t->cut = xcalloc(c->nslots ? c->nslots : 1, sizeof(*t->cut));
 	const char *p = doc;
 	char *w = t->lit;
-	for (size_t i = 0; i < c->nslots; i++) {
+	for (size_t i = 0; i < c->nmarks; i++) {
 		char tok[48];
 		int n = snprintf(tok, sizeof(tok), "%s%zu_", c->tag, i);
 		const char *at = strstr(p, tok);
@@ -254,7 +324,7 @@ static bool split(const char *doc, size_t len, const struct compile *c, struct d
 			return false; /* not the next tag: out of order */
 		memcpy(w, p, (size_t)(at - p));
 		w += at - p;
-		t->cut[i] = (size_t)(w - t->lit);
+		cut[i] = (size_t)(w - t->lit);
 		p = at + n;
 	}
 	size_t rest = strlen(p);
@@ -265,9 +335,50 @@ static bool split(const char *doc, size_t len, const struct compile *c, struct d
 	return true;
 }
 
+/* Fills t's slots and headers from the marks' places. */
+static void build(const struct dest *d, struct compile *c, const size_t *cut, size_t tlen,
+                  struct dest_tmpl *t)
+{
+	t->slots = c->slots;
+	t->nslots = c->nslots;
+	c->slots = NULL;
+	c->nslots = 0;
+	t->cut = xcalloc(t->nslots ? t->nslots : 1, sizeof(*t->cut));
+	t->nhdr = dest_is_sip(d) ? d->nheaders : 0;
+	t->hdr = t->nhdr ? xcalloc(t->nhdr, sizeof(*t->hdr)) : NULL;
+	t->base_fixed = t->nhdr ? c->hdr[0].tstart - c->hdr[0].tok0 : tlen - c->tokens_len;
+	for (size_t j = 0; j < c->nmarks; j++) {
+		const struct mark *m = &c->marks[j];
+		if (m->kind == MARK_SLOT)
+			t->cut[m->n] = cut[j];
+		else if (m->kind == MARK_HEADER)
+			t->hdr[m->n].start = cut[j];
+		else if (m->kind == MARK_SEP_END)
+			t->hdr[m->n].sepend = cut[j];
+		if ((m->kind == MARK_HEADER || m->kind == MARK_PART_END) && m->n > 0)
+			t->hdr[m->n - 1].end = cut[j];
+	}
+	for (size_t i = 0; i < t->nhdr; i++) {
+		struct tmpl_hdr *h = &t->hdr[i];
+		const struct compile_hdr *ch = &c->hdr[i];
+		h->slot0 = ch->slot0;
+		h->nslots = (i + 1 < t->nhdr ? c->hdr[i + 1].slot0 : t->nslots) - ch->slot0;
+		h->fixed = (ch->tend - ch->tstart) - (ch->tok1 - ch->tok0);
+		h->lit = h->fixed > 2 + strlen(d->headers[i].name);
+	}
+}
+
+static void compile_free(struct compile *c)
+{
+	for (size_t i = 0; i < c->nslots; i++)
+		free(c->slots[i].name);
+	free(c->slots);
+	free(c->marks);
+}
+
 struct dest_tmpl *dest_compile(const struct dest *d)
 {
-	if (!d || !d->route)
+	if (!d || !d->route || (dest_is_sip(d) && d->nheaders > DEST_MAX_HEADERS))
 		return NULL;
 	for (size_t i = 0; dest_is_sip(d) && i < d->nheaders; i++)
 		if (!d->headers[i].name || !d->headers[i].value)
@@ -285,19 +396,12 @@ struct dest_tmpl *dest_compile(const struct dest *d)
 		if (rc == 0)
 			rc = render_doc(d, buf_str(&target), &doc);
 		struct dest_tmpl *t = xcalloc(1, sizeof(*t));
-		bool ok = rc == 0 && split(buf_str(&doc), doc.len, &c, t);
-		if (ok) {
-			t->slots = c.slots;
-			t->nslots = c.nslots;
-			t->headers = dest_is_sip(d) && d->nheaders > 0;
-			t->target_fixed = tlen - c.tokens_len;
-			t->part_fixed = t->headers ? t->target_fixed - strlen(d->route) - 1 : 0;
-			c.slots = NULL;
-			c.nslots = 0;
-		}
-		for (size_t i = 0; i < c.nslots; i++)
-			free(c.slots[i].name);
-		free(c.slots);
+		size_t *cut = xcalloc(c.nmarks ? c.nmarks : 1, sizeof(*cut));
+		bool ok = rc == 0 && split(buf_str(&doc), doc.len, &c, t, cut);
+		if (ok)
+			build(d, &c, cut, tlen, t);
+		free(cut);
+		compile_free(&c);
 		buf_free(&target);
 		buf_free(&doc);
 		if (ok)
@@ -311,13 +415,39 @@ struct dest_tmpl *dest_compile(const struct dest *d)
 
 #define TMPL_CACHE 16 /* values looked up once per request, the rest twice */
 
+struct tmpl_val {
+	const char *p;
+	size_t n;
+};
+
+/* Copies lit[from, to) with the values of slots [k, end) spliced in at their cuts;
+ * returns the end of what was written. */
+static char *splice(char *w, const struct dest_tmpl *t, const struct dest_vars *v, size_t from,
+                    size_t to, size_t k, size_t end, const struct tmpl_val *val)
+{
+	for (; k < end; k++) {
+		memcpy(w, t->lit + from, t->cut[k] - from);
+		w += t->cut[k] - from;
+		from = t->cut[k];
+		/* the encoded value is [A-Za-z0-9%] and RFC 3261's marks: none of
+		 * them is escaped in XML text, so it goes in as it is */
+		if (k < TMPL_CACHE) {
+			w = enc_write(w, val[k].p, val[k].n);
+		} else {
+			const char *p = var_value(v, t->slots[k].name, t->slots[k].len);
+			w = enc_write(w, p, strlen(p));
+		}
+	}
+	memcpy(w, t->lit + from, to - from);
+	return w + (to - from);
+}
+
 int dest_tmpl_render(const struct dest_tmpl *t, const struct dest_vars *v, struct buf *out)
 {
-	struct {
-		const char *p;
-		size_t n;
-	} val[TMPL_CACHE];
-	size_t sum = 0;
+	struct tmpl_val val[TMPL_CACHE];
+	size_t hsum[DEST_MAX_HEADERS], sum = 0;
+	for (size_t h = 0; h < t->nhdr; h++)
+		hsum[h] = 0;
 	for (size_t i = 0; i < t->nslots; i++) {
 		const struct tmpl_slot *s = &t->slots[i];
 		const char *p = var_value(v, s->name, s->len);
@@ -327,33 +457,60 @@ int dest_tmpl_render(const struct dest_tmpl *t, const struct dest_vars *v, struc
 		size_t e = enc_len(p, n);
 		if (e > s->var->enc_max)
 			return E2BIG;
+		if (t->nhdr)
+			hsum[s->hdr] += e;
 		sum += e;
 		if (i < TMPL_CACHE) {
 			val[i].p = p;
 			val[i].n = n;
 		}
 	}
-	if (t->headers && t->part_fixed + sum > DEST_HEADERS_PART_MAX)
-		return E2BIG;
-	if (t->target_fixed + sum > TARGET_CAP)
-		return E2BIG;
-	char *w = buf_extend(out, t->lit_len + sum);
-	if (!w)
-		return E2BIG;
-	size_t at = 0;
-	for (size_t i = 0; i < t->nslots; i++) {
-		memcpy(w, t->lit + at, t->cut[i] - at);
-		w += t->cut[i] - at;
-		at = t->cut[i];
-		/* the encoded value is [A-Za-z0-9%] and RFC 3261's marks: none of
-		 * them is escaped in XML text, so it goes in as it is */
-		if (i < TMPL_CACHE) {
-			w = enc_write(w, val[i].p, val[i].n);
+	if (!t->nhdr) { /* a number: no header part */
+		if (t->base_fixed + sum > TARGET_CAP)
+			return E2BIG;
+		char *w = buf_extend(out, t->lit_len + sum);
+		if (!w)
+			return E2BIG;
+		splice(w, t, v, 0, t->lit_len, 0, t->nslots, val);
+		return 0;
+	}
+	/* which headers stay (a value that renders empty is left out), and the lengths */
+	size_t target = t->base_fixed, len = t->lit_len, first = t->nhdr;
+	uint32_t keep = 0;
+	for (size_t h = 0; h < t->nhdr; h++) {
+		const struct tmpl_hdr *th = &t->hdr[h];
+		if (th->lit || hsum[h]) {
+			keep |= 1u << h;
+			target += th->fixed + hsum[h];
+			len += hsum[h];
+			if (first == t->nhdr)
+				first = h;
 		} else {
-			const char *p = var_value(v, t->slots[i].name, t->slots[i].len);
-			w = enc_write(w, p, strlen(p));
+			len -= th->end - th->start;
 		}
 	}
-	memcpy(w, t->lit + at, t->lit_len - at);
+	if (keep && target - t->base_fixed - 1 > DEST_HEADERS_PART_MAX)
+		return E2BIG;
+	if (target > TARGET_CAP)
+		return E2BIG;
+	const struct tmpl_hdr *h0 = &t->hdr[0];
+	if (first > 0 && first < t->nhdr) /* the first kept takes the '?' */
+		len = len + (h0->sepend - h0->start) - (t->hdr[first].sepend - t->hdr[first].start);
+	char *w = buf_extend(out, len);
+	if (!w)
+		return E2BIG;
+	memcpy(w, t->lit, h0->start);
+	w += h0->start;
+	for (size_t h = 0; h < t->nhdr; h++) {
+		const struct tmpl_hdr *th = &t->hdr[h];
+		if (!(keep & (1u << h)))
+			continue;
+		const struct tmpl_hdr *sep = h == first ? h0 : th;
+		memcpy(w, t->lit + sep->start, sep->sepend - sep->start);
+		w += sep->sepend - sep->start;
+		w = splice(w, t, v, th->sepend, th->end, th->slot0, th->slot0 + th->nslots, val);
+	}
+	const struct tmpl_hdr *last = &t->hdr[t->nhdr - 1];
+	memcpy(w, t->lit + last->end, t->lit_len - last->end);
 	return 0;
 }

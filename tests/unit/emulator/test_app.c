@@ -22,12 +22,19 @@ static void setup(void)
 	char err[256];
 	CHECK_INT(store_open(&s, db, STORE_CREATE, err, sizeof(err)), 0);
 	static struct dest_header h[] = {{(char *)"X-Caller", (char *)"$caller_id"}};
-	struct dest d = {
-	    (char *)"billing", (char *)"", (char *)"sip:billing@pbx.example.com", NULL, 0, h, 1};
+	struct dest d = {(char *)"billing",
+	                 (char *)"",
+	                 (char *)"sip:billing@pbx.example.com",
+	                 NULL,
+	                 0,
+	                 h,
+	                 1,
+	                 {0}};
 	CHECK_INT(store_add(s, &d, err, sizeof(err)), 0);
 	int v = 0;
 	CHECK_INT(store_promote(s, "t", "test", &v, err, sizeof(err)), 0);
-	struct dest d2 = {(char *)"support", (char *)"", (char *)"+14155550123", NULL, 0, NULL, 0};
+	struct dest d2 = {
+	    (char *)"support", (char *)"", (char *)"+14155550123", NULL, 0, NULL, 0, {0}};
 	CHECK_INT(store_add(s, &d2, err, sizeof(err)), 0); /* sandbox only */
 	store_close(s);
 	CHECK_INT(emu_app_open(db, "sip:agent@pbx.example.com", TOKEN, &app, err, sizeof(err)), 0);
@@ -74,7 +81,7 @@ static void routes(void)
 	CHECK(strstr(r.body, "referUrl=\"" EMU_APP_BASE "/sandbox/refer\"") != NULL);
 	res_free(&r);
 	CHECK_INT(fetch("/refer", "<sip:billing@x.example.com>", TOKEN, &r), 200);
-	CHECK(strstr(r.body, "sip:billing@pbx.example.com?X-Caller=+14155550100") != NULL);
+	CHECK(strstr(r.body, "sip:billing@pbx.example.com?X-Caller=%2B14155550100") != NULL);
 	res_free(&r);
 	/* support is in the sandbox only */
 	CHECK_INT(fetch("/refer", "<sip:support@x.example.com>", TOKEN, &r), 404);

@@ -179,16 +179,34 @@ static void unit_destinations(void)
 	    {(char *)"X-T", (char *)"hoffVarQz hoffSlotJx zqHandoffVk xVarWqK9 $from"},
 	};
 	struct dest ds[] = {
-	    {(char *)"billing", NULL, (char *)"sip:billing@pbx.example.com;transport=tls", NULL, 0,
-	     sip, 3},
-	    {(char *)"all", NULL, (char *)"sip:billing@pbx.example.com", NULL, 0, all, 6},
-	    {(char *)"bench", NULL, (char *)"sip:billing@pbx.example.com", NULL, 0, all, 2},
-	    {(char *)"front-desk", NULL, (char *)"tel:+14155550123", (char *)"+14155550100", 20,
-	     NULL, 0},
-	    {(char *)"num", NULL, (char *)"+14155550123", NULL, 0, NULL, 0},
-	    {(char *)"many", NULL, (char *)"sips:m@[2001:db8::1]:5061", (char *)"a-b.c", 600, many,
-	     2},
-	    {(char *)"agent", NULL, (char *)"sip:ai@voice.example.com", NULL, 0, NULL, 0},
+	    {(char *)"billing",
+	     NULL,
+	     (char *)"sip:billing@pbx.example.com;transport=tls",
+	     NULL,
+	     0,
+	     sip,
+	     3,
+	     {0}},
+	    {(char *)"all", NULL, (char *)"sip:billing@pbx.example.com", NULL, 0, all, 6, {0}},
+	    {(char *)"bench", NULL, (char *)"sip:billing@pbx.example.com", NULL, 0, all, 2, {0}},
+	    {(char *)"front-desk",
+	     NULL,
+	     (char *)"tel:+14155550123",
+	     (char *)"+14155550100",
+	     20,
+	     NULL,
+	     0,
+	     {0}},
+	    {(char *)"num", NULL, (char *)"+14155550123", NULL, 0, NULL, 0, {0}},
+	    {(char *)"many",
+	     NULL,
+	     (char *)"sips:m@[2001:db8::1]:5061",
+	     (char *)"a-b.c",
+	     600,
+	     many,
+	     2,
+	     {0}},
+	    {(char *)"agent", NULL, (char *)"sip:ai@voice.example.com", NULL, 0, NULL, 0, {0}},
 	};
 	struct dest_error e;
 	for (size_t i = 0; i < sizeof(ds) / sizeof(ds[0]); i++) {
@@ -197,7 +215,8 @@ static void unit_destinations(void)
 		agree_over_values(&ds[i], TWIML_MAX_BYTES);
 		CHECK_INT(fallbacks, before);
 	}
-	struct dest tagged = {(char *)"t", NULL, (char *)"sip:t@example.com", NULL, 0, tags, 1};
+	struct dest tagged = {(char *)"t", NULL, (char *)"sip:t@example.com", NULL, 0, tags,
+	                      1,           {0}};
 	CHECK_INT(dest_validate(&tagged, &e), 0);
 	struct dest_tmpl *t = dest_compile(&tagged);
 	CHECK(t == NULL);
@@ -208,7 +227,7 @@ static void unit_destinations(void)
 	struct dest_vars v = {"+1415&5550100", NULL, NULL, NULL, NULL, 0};
 	CHECK_INT(dest_set_render(s, &s->dests[0], &v, &a), 0);
 	CHECK(strstr(buf_str(&a),
-	             "hoffVarQz%20hoffSlotJx%20zqHandoffVk%20xVarWqK9%20+1415%265550100"
+	             "hoffVarQz%20hoffSlotJx%20zqHandoffVk%20xVarWqK9%20%2B1415%265550100"
 	             "</Sip>") != NULL);
 	buf_free(&a);
 	dest_set_release(s);
@@ -230,9 +249,9 @@ static void unvalidated(void)
 	memset(route + 4, 'a', 300);
 	strcpy(route + 304, "@example.com");
 	struct dest ds[] = {
-	    {(char *)"unknown", NULL, (char *)"sip:u@example.com", NULL, 0, unknown, 1},
-	    {(char *)"big", NULL, (char *)"sip:b@example.com", NULL, 0, big, 4},
-	    {(char *)"long", NULL, route, NULL, 0, big, 1},
+	    {(char *)"unknown", NULL, (char *)"sip:u@example.com", NULL, 0, unknown, 1, {0}},
+	    {(char *)"big", NULL, (char *)"sip:b@example.com", NULL, 0, big, 4, {0}},
+	    {(char *)"long", NULL, route, NULL, 0, big, 1, {0}},
 	};
 	CHECK(dest_compile(&ds[0]) == NULL);
 	for (size_t i = 0; i < sizeof(ds) / sizeof(ds[0]); i++)
@@ -255,6 +274,81 @@ static void unvalidated(void)
 	dest_tmpl_free(t);
 }
 
+/* A header whose whole value renders empty is left out of the URI, in both renderers:
+ * every subset of three headers empty, the first kept one taking the '?'. */
+static void empty_left_out(void)
+{
+	struct dest_header h[] = {
+	    {(char *)"X-Caller", (char *)"$caller_id"},
+	    {(char *)"User-to-User", (char *)"$refer.User-to-User"},
+	    {(char *)"X-To", (char *)"$to$refer.X-Empty"},
+	};
+	struct dest d = {
+	    (char *)"desk", NULL, (char *)"sip:desk@pbx.example.com", NULL, 0, h, 3, {0}};
+	struct dest_tmpl *t = dest_compile(&d);
+	CHECK(t != NULL);
+	static const char *const want[8] = {
+	    "sip:desk@pbx.example.com",
+	    "sip:desk@pbx.example.com?X-Caller=%2B14155550100",
+	    "sip:desk@pbx.example.com?User-to-User=42%3Bencoding%3Dhex",
+	    "sip:desk@pbx.example.com?X-Caller=%2B14155550100&amp;User-to-User=42%3Bencoding%3Dhex",
+	    "sip:desk@pbx.example.com?X-To=%2B18005551212",
+	    "sip:desk@pbx.example.com?X-Caller=%2B14155550100&amp;X-To=%2B18005551212",
+	    "sip:desk@pbx.example.com?User-to-User=42%3Bencoding%3Dhex&amp;X-To=%2B18005551212",
+	    "sip:desk@pbx.example.com?X-Caller=%2B14155550100&amp;User-to-User=42%3Bencoding%3Dhex"
+	    "&amp;X-To=%2B18005551212",
+	};
+	for (int m = 0; m < 8; m++) {
+		struct dest_kv kv[] = {{"User-to-User", m & 2 ? "42;encoding=hex" : ""},
+		                       {"X-Empty", ""}};
+		struct dest_vars v = {
+		    m & 1 ? "+14155550100" : NULL, m & 4 ? "+18005551212" : "", NULL, NULL, kv, 2};
+		struct buf a;
+		buf_init(&a, TWIML_MAX_BYTES);
+		CHECK_INT(dest_render(&d, &v, &a), 0);
+		char sip[400];
+		snprintf(sip, sizeof(sip), "<Sip>%s</Sip>", want[m]);
+		if (!CHECK(strstr(buf_str(&a), sip) != NULL))
+			fprintf(stderr, "  mask %d: %s\n", m, buf_str(&a));
+		buf_free(&a);
+		same(&d, t, &v, TWIML_MAX_BYTES);
+	}
+	dest_tmpl_free(t);
+	/* a literal keeps a header, even when its variables are empty */
+	struct dest_header lit[] = {{(char *)"X-A", (char *)"$from"},
+	                            {(char *)"X-B", (char *)"n/a"},
+	                            {(char *)"X-C", (char *)"$$$to"}};
+	struct dest dl = {(char *)"lit", NULL, (char *)"sip:l@example.com", NULL, 0, lit, 3, {0}};
+	struct buf b;
+	buf_init(&b, 2048);
+	CHECK_INT(dest_render_target(&dl, NULL, &b), 0);
+	CHECK_STR(buf_str(&b), "sip:l@example.com?X-B=n/a&X-C=$");
+	buf_free(&b);
+	agree_over_values(&dl, TWIML_MAX_BYTES);
+	agree_over_values(&d, TWIML_MAX_BYTES);
+}
+
+/* '+' is written %2B in a header value (Twilio reads a '+' there as a space), by both
+ * renderers, in literal text and in values; the other marks stay as they are. */
+static void plus_encoded(void)
+{
+	struct dest_header h[] = {{(char *)"X-N", (char *)"+1 $from"},
+	                          {(char *)"X-M", (char *)"-_.!~*'()[]/?:$$"}};
+	struct dest d = {(char *)"p", NULL, (char *)"sip:+14155550100@gw.example.com;user=phone",
+	                 NULL,        0,    h,
+	                 2,           {0}};
+	struct dest_error e;
+	CHECK_INT(dest_validate(&d, &e), 0);
+	struct dest_vars v = {"+44 20 7946 0000", NULL, NULL, NULL, NULL, 0};
+	struct buf b;
+	buf_init(&b, 2048);
+	CHECK_INT(dest_render_target(&d, &v, &b), 0);
+	CHECK_STR(buf_str(&b), "sip:+14155550100@gw.example.com;user=phone"
+	                       "?X-N=%2B1%20%2B44%2020%207946%200000&X-M=-_.!~*'()[]/?:$");
+	buf_free(&b);
+	agree_over_values(&d, TWIML_MAX_BYTES);
+}
+
 static void totals(void)
 {
 	/* the comparisons above did run, and both outcomes were seen */
@@ -271,6 +365,8 @@ int main(void)
 	    {"example_file", example_file},
 	    {"unit_destinations", unit_destinations},
 	    {"unvalidated", unvalidated},
+	    {"empty_left_out", empty_left_out},
+	    {"plus_encoded", plus_encoded},
 	    {"totals", totals},
 	    {NULL, NULL},
 	};
