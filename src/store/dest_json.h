@@ -7,7 +7,7 @@
 #include "store/store.h"
 
 #define DEST_JSON_FORMAT    "handoff-destinations"
-#define DEST_JSON_VERSION   1
+#define DEST_JSON_VERSION   2                 /* 2: opening hours ("hours"); 1 still read */
 #define DEST_JSON_MAX_BYTES (4 * 1024 * 1024) /* an import file */
 
 /* One destination as a JSON object (text, no trailing newline); caller frees. */

@@ -13,7 +13,7 @@
 #define STORE_MESSAGE_MAX  512
 #define STORE_AUTHOR_MAX   64
 #define STORE_POLL_MS      100 /* how often a watcher polls for changes */
-#define STORE_SCHEMA       1   /* the schema version this build writes */
+#define STORE_SCHEMA       2   /* the schema version this build writes */
 
 /* An open database: one connection, used by one thread at a time. */
 struct store;
