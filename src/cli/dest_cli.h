@@ -22,6 +22,12 @@ enum {
 	OPT_CLEAR,
 	OPT_MESSAGE,
 	OPT_OUTPUT,
+	OPT_TZ,
+	OPT_OPEN,
+	OPT_CLOSED,
+	OPT_OTHERWISE,
+	OPT_CLEAR_HOURS,
+	OPT_AT,
 };
 
 struct dest_cli_opts {
@@ -32,6 +38,10 @@ struct dest_cli_opts {
 	const char *headers[DEST_MAX_HEADERS + 1];
 	size_t nheaders;
 	bool clear_headers;
+	const char *tz, *otherwise, *at;
+	const char *open[HOURS_OPEN_MAX + 1], *closed[HOURS_CLOSED_MAX + 1];
+	size_t nopen, nclosed;
+	bool clear_hours;
 	char **args; /* positional arguments */
 	int nargs;
 };
@@ -48,6 +58,9 @@ int dest_cli_open_db(const struct dest_cli_opts *o, bool create, struct store **
                      const char *what);
 /* The set of --env (sandbox unless told) from the database; 0 or EXIT_FAIL (reported). */
 int dest_cli_load_env(const struct dest_cli_opts *o, const char *what, struct dest_set **set);
+/* Prints "handoff: what: <first line of err>" and, when err has a second line (a store
+ * refusal's suggestion), "hint: <it>"; returns EXIT_FAIL. */
+int dest_cli_fail(const char *what, const char *err);
 /* Prints text (taken over and freed) with a final newline. */
 void dest_cli_print_json_text(char *text);
 /* Prints j (taken over) as one indented JSON document. */

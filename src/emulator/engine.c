@@ -53,6 +53,9 @@ const struct emu_rule emu_rules[EMU_R__COUNT] = {
     [EMU_R_REJECT_STATUS] = {"voice.reject-rejected-busy", 0,
                              "<Reject reason=\"rejected\"> ends the call busy (1) or failed "
                              "(0)"},
+    [EMU_R_SIP_PLUS_SPACE] = {"sip.uri-header-plus-is-space", 1,
+                              "a '+' in a <Sip> URI header value reaches the target as a space "
+                              "(1), as in Twilio's X-Name=Agent%2C+A example, or as '+' (0)"},
 };
 
 int emu_rule_find(const char *name)

@@ -105,6 +105,7 @@ enum emu_rule_id {
 	EMU_R_VERB_MS,           /* virtual ms a Say/Play takes */
 	EMU_R_SIP_NO_ANSWER_S,   /* trunk/plivo: seconds before a target counts as no-answer */
 	EMU_R_REJECT_STATUS,     /* <Reject reason="rejected">: 1 status busy, 0 failed */
+	EMU_R_SIP_PLUS_SPACE,    /* a '+' in a <Sip> URI header value arrives as a space (1/0) */
 	EMU_R__COUNT
 };
 struct emu_rule {
