@@ -240,7 +240,7 @@ static void check_values(json_t *call, struct dt_result *r)
 				        "means %s%s",
 				        name, qg, qm,
 				        plus ? ": Twilio reads '+' in a <Sip> header value as "
-				               "a space, so the server must write it %%2B"
+				               "a space, so the server must write it %2B"
 				             : ""));
 			}
 			free(name);

@@ -54,7 +54,7 @@ expect_eq "caller bridged to billing" "$(jq -c .connected <<<"$J")" '["B<->calle
 expect_eq "agent got BYE" "$(leg A status)" completed
 expect_eq "billing leg answered" "$(leg B status) $(leg B direction)" "in-progress outbound-dial"
 expect_eq "billing leg's route and rendered headers" "$(leg B to)" \
-	"sip:billing@pbx.example.com?X-Caller=+14155550100&X-Reason=upsell"
+	"sip:billing@pbx.example.com?X-Caller=%2B14155550100&X-Reason=upsell"
 expect_eq "billing leg's parent is the caller" "$(leg B parent_call_sid)" "$P"
 expect_eq "caller still in progress" "$(leg P status)" in-progress
 B=$(leg B sid)
