@@ -116,6 +116,9 @@ struct dest_tmpl {
 	struct tmpl_hdr *hdr; /* the URI headers, in order (none for a number) */
 	size_t nhdr;
 	size_t base_fixed; /* dial target length before its header part */
+	size_t all_fixed;  /* the header part's length without the values, all kept */
+	uint32_t lit_mask; /* bit h: header h has literal text (never left out) */
+	uint32_t all_mask; /* a bit for each header */
 };
 
 /* While compiling: each variable is written as a unique token instead of its
@@ -365,6 +368,9 @@ static void build(const struct dest *d, struct compile *c, const size_t *cut, si
 		h->nslots = (i + 1 < t->nhdr ? c->hdr[i + 1].slot0 : t->nslots) - ch->slot0;
 		h->fixed = (ch->tend - ch->tstart) - (ch->tok1 - ch->tok0);
 		h->lit = h->fixed > 2 + strlen(d->headers[i].name);
+		t->all_fixed += h->fixed;
+		t->lit_mask |= h->lit ? 1u << i : 0;
+		t->all_mask |= 1u << i;
 	}
 }
 
@@ -442,47 +448,16 @@ static char *splice(char *w, const struct dest_tmpl *t, const struct dest_vars *
 	return w + (to - from);
 }
 
-int dest_tmpl_render(const struct dest_tmpl *t, const struct dest_vars *v, struct buf *out)
+/* The slow way, when some header is left out: which stay, the lengths, then each kept
+ * header's bytes (the first kept one takes the '?'). */
+static int render_some(const struct dest_tmpl *t, const struct dest_vars *v,
+                       const struct tmpl_val *val, uint32_t keep, size_t sum, struct buf *out)
 {
-	struct tmpl_val val[TMPL_CACHE];
-	size_t hsum[DEST_MAX_HEADERS], sum = 0;
-	for (size_t h = 0; h < t->nhdr; h++)
-		hsum[h] = 0;
-	for (size_t i = 0; i < t->nslots; i++) {
-		const struct tmpl_slot *s = &t->slots[i];
-		const char *p = var_value(v, s->name, s->len);
-		size_t n = strlen(p);
-		if (n > s->var->raw_max)
-			return E2BIG;
-		size_t e = enc_len(p, n);
-		if (e > s->var->enc_max)
-			return E2BIG;
-		if (t->nhdr)
-			hsum[s->hdr] += e;
-		sum += e;
-		if (i < TMPL_CACHE) {
-			val[i].p = p;
-			val[i].n = n;
-		}
-	}
-	if (!t->nhdr) { /* a number: no header part */
-		if (t->base_fixed + sum > TARGET_CAP)
-			return E2BIG;
-		char *w = buf_extend(out, t->lit_len + sum);
-		if (!w)
-			return E2BIG;
-		splice(w, t, v, 0, t->lit_len, 0, t->nslots, val);
-		return 0;
-	}
-	/* which headers stay (a value that renders empty is left out), and the lengths */
-	size_t target = t->base_fixed, len = t->lit_len, first = t->nhdr;
-	uint32_t keep = 0;
+	size_t target = t->base_fixed + sum, len = t->lit_len + sum, first = t->nhdr;
 	for (size_t h = 0; h < t->nhdr; h++) {
 		const struct tmpl_hdr *th = &t->hdr[h];
-		if (th->lit || hsum[h]) {
-			keep |= 1u << h;
-			target += th->fixed + hsum[h];
-			len += hsum[h];
+		if (keep & (1u << h)) {
+			target += th->fixed;
 			if (first == t->nhdr)
 				first = h;
 		} else {
@@ -494,7 +469,7 @@ int dest_tmpl_render(const struct dest_tmpl *t, const struct dest_vars *v, struc
 	if (target > TARGET_CAP)
 		return E2BIG;
 	const struct tmpl_hdr *h0 = &t->hdr[0];
-	if (first > 0 && first < t->nhdr) /* the first kept takes the '?' */
+	if (first > 0 && first < t->nhdr)
 		len = len + (h0->sepend - h0->start) - (t->hdr[first].sepend - t->hdr[first].start);
 	char *w = buf_extend(out, len);
 	if (!w)
@@ -512,5 +487,41 @@ int dest_tmpl_render(const struct dest_tmpl *t, const struct dest_vars *v, struc
 	}
 	const struct tmpl_hdr *last = &t->hdr[t->nhdr - 1];
 	memcpy(w, t->lit + last->end, t->lit_len - last->end);
+	return 0;
+}
+
+int dest_tmpl_render(const struct dest_tmpl *t, const struct dest_vars *v, struct buf *out)
+{
+	struct tmpl_val val[TMPL_CACHE];
+	size_t sum = 0;
+	uint32_t keep = t->lit_mask; /* the headers that render non-empty */
+	for (size_t i = 0; i < t->nslots; i++) {
+		const struct tmpl_slot *s = &t->slots[i];
+		const char *p = var_value(v, s->name, s->len);
+		size_t n = strlen(p);
+		if (n > s->var->raw_max)
+			return E2BIG;
+		size_t e = enc_len(p, n);
+		if (e > s->var->enc_max)
+			return E2BIG;
+		if (n)
+			keep |= 1u << s->hdr;
+		sum += e;
+		if (i < TMPL_CACHE) {
+			val[i].p = p;
+			val[i].n = n;
+		}
+	}
+	if (keep != t->all_mask)
+		return render_some(t, v, val, keep, sum, out);
+	/* every header stays (or there are none): the literal bytes with the values in */
+	if (t->nhdr && t->all_fixed + sum - 1 > DEST_HEADERS_PART_MAX)
+		return E2BIG;
+	if (t->base_fixed + t->all_fixed + sum > TARGET_CAP)
+		return E2BIG;
+	char *w = buf_extend(out, t->lit_len + sum);
+	if (!w)
+		return E2BIG;
+	splice(w, t, v, 0, t->lit_len, 0, t->nslots, val);
 	return 0;
 }
