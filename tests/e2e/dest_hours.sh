@@ -156,4 +156,14 @@ expect_match "shut-desk answers itself now" "$(cat "$T/body")" '<Number>\+141555
 stop_server
 expect_eq "the server stopped cleanly" "$STOP_RC" "0"
 
+# a zone that went missing from the system after it was saved: said at load, and the
+# destination answers as if it had no hours
+sqlite3 "$HANDOFF_DB" "UPDATE hours SET tz = 'Mars/Olympus_Mons' WHERE dest = 'open-desk'"
+start_server --agent sip:agent@pbx.example.com || { finish; exit 1; }
+expect_match "the server says which zone it could not read" "$(server_log)" \
+	'WARNING: live: a time zone could not be read: open-desk: unknown time zone Mars/Olympus_Mons'
+hook POST /refer From=+14155550100 'ReferTransferTarget=<sip:open-desk@agent.example.com>'
+expect_match "open-desk answers itself" "$(cat "$T/body")" '<Number>\+14155550125</Number>'
+stop_server
+
 finish
