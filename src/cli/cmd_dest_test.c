@@ -201,7 +201,7 @@ static void quoted(const char *v, char *out, size_t cap)
 {
 	size_t o = 0;
 	out[o++] = '"';
-	for (size_t i = 0; v[i] && i < 60 && o + 6 < cap; i++) {
+	for (size_t i = 0; i < 60 && v[i] && o + 6 < cap; i++) {
 		unsigned char c = (unsigned char)v[i];
 		if (c < 0x20 || c == '"' || c == 0x7f)
 			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
