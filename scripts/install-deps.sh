@@ -11,6 +11,7 @@ pkgs=(
   libssl-dev               # HMAC-SHA1, SHA-256
   libsqlite3-dev sqlite3   # destinations store
   libjansson-dev           # JSON
+  tzdata                   # the IANA zones destinations' opening hours are read in
   clang libclang-rt-14-dev # libFuzzer, sanitizers
   clang-format cppcheck    # make lint
   curl wrk                 # end-to-end tests, make bench

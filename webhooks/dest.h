@@ -8,6 +8,7 @@
 
 #include "util/buf.h"
 #include "util/str.h"
+#include "webhooks/hours.h"
 
 #define DEST_NAME_MAX         64
 #define DEST_DESCRIPTION_MAX  256
@@ -44,12 +45,14 @@ struct dest {
 	 * the headers); NULL/0 = none */
 	char **failover;
 	size_t nfailover;
+	struct dest_hours hours; /* opening hours; hours.tz NULL: none (always answers) */
 };
 
 /* What a refusal names: the field, the rule and a fix. Caller-owned. */
 struct dest_error {
 	char field[32];
-	char msg[512]; /* e.g. 'route "4155550100" is not E.164: write + and ...' */
+	char msg[512];  /* e.g. 'route "4155550100" is not E.164: write + and ...' */
+	char hint[128]; /* "" or a suggestion, e.g. "did you mean +14155550100?" */
 };
 
 /* A name/value pair: a Refer-To URI header, already percent-decoded. */
@@ -83,8 +86,10 @@ extern const struct dest_var dest_vars_table[];
 /* Checks every rule of a destination. Returns 0, or EINVAL with err filled. */
 int dest_validate(const struct dest *d, struct dest_error *err);
 
-/* Checks a set: every destination, and names unique (case-insensitively).
- * Returns 0, or EINVAL with err naming the first bad destination. */
+/* Checks a set: every destination, names unique (case-insensitively), and each
+ * --otherwise naming a destination of the set without a cycle (a -> b -> a). Whether
+ * each zone exists is the store's check (it reads the zone files). Returns 0, or
+ * EINVAL with err naming the first bad destination. */
 int dest_validate_set(const struct dest *d, size_t n, struct dest_error *err);
 
 /* Renders the TwiML the server answers for d with these variables:

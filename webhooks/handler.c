@@ -258,10 +258,15 @@ static int refer(struct webhook *w, const struct handler_snap *snap, struct hand
 	const struct dest_set *set = w->route->sandbox ? snap->sandbox : snap->live;
 	const char *env = w->route->sandbox ? "sandbox" : "live";
 	log->version = set ? set->version : -1;
-	const struct dest *d = set && t->user[0] ? dest_set_find(set, str_c(t->user)) : NULL;
+	/* the destination named, or the one that answers for it at this time */
+	struct dest_pick pick;
+	const struct dest *d =
+	    set && t->user[0] ? dest_set_pick(set, str_c(t->user), w->req->now, &pick) : NULL;
 	struct dest direct = {0};
 	if (d) {
 		copy_field(log->dest, sizeof(log->dest), d->name);
+		if (pick.asked != d)
+			copy_field(log->asked, sizeof(log->asked), pick.asked->name);
 	} else if (direct_allowed(w->s->allow_direct, t)) {
 		direct.name = (char *)"direct";
 		/* a phone number (tel:, ;user=phone) is dialled as a <Number> */
@@ -312,7 +317,7 @@ int handler_handle(const struct handler_settings *s, const struct handler_snap *
 	/* the fields, not the whole struct: memset would write (and keep resident
 	 * in every worker thread) the 2 KiB of why for each request */
 	log->route = NULL;
-	log->call_sid[0] = log->target[0] = log->dest[0] = log->why[0] = '\0';
+	log->call_sid[0] = log->target[0] = log->dest[0] = log->asked[0] = log->why[0] = '\0';
 	log->sig_failed = false;
 	log->version = -1;
 	resp->allow = NULL;

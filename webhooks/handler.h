@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "webhooks/dest_set.h"
 #include "util/buf.h"
@@ -51,6 +52,10 @@ struct handler_req {
 	const char *signature;    /* X-Twilio-Signature, NULL when absent */
 	char *body;
 	size_t body_len;
+	/* the time of the request (Unix seconds, UTC): which destination answers a
+	 * destination with opening hours depends on it. The server passes its clock's;
+	 * tests and `dest test --at` pass the instant they mean. */
+	int64_t now;
 };
 
 /* The destination sets a request may read (held by the caller for the call). */
@@ -64,8 +69,9 @@ struct handler_log {
 	const struct handler_route *route; /* NULL when no route matched */
 	char call_sid[64];
 	char target[TARGET_MAX + 1];
-	char dest[DEST_NAME_MAX + 1]; /* the destination answered, or "direct" */
-	int version;                  /* the set used: live N, 0 sandbox, -1 none */
+	char dest[DEST_NAME_MAX + 1];  /* the destination that answered, or "direct" */
+	char asked[DEST_NAME_MAX + 1]; /* the one named, when another answered for it */
+	int version;                   /* the set used: live N, 0 sandbox, -1 none */
 	bool sig_failed;
 	char why[HANDLER_MAX_WHY]; /* for a refusal: the reason, with the URL variants tried */
 };

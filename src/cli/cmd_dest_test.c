@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "emulator/app.h"
@@ -15,6 +16,7 @@
 #include "net/httpc.h"
 #include "util/mem.h"
 #include "webhooks/dest.h"
+#include "webhooks/hours.h"
 
 #define DT_MAX_HOOKS   8   /* webhooks remembered for the report */
 #define DT_MAX_RHDRS   8   /* --refer-header options */
@@ -28,11 +30,13 @@ struct dt_hook {
 	char *method, *url;
 	int status, error;
 	char *content_type, *body;
+	char *dest, *asked; /* in-process: the destination that answered, the one named */
 };
 
 /* A fetcher that remembers every exchange of the one call under test. */
 struct dt_capture {
 	struct emu_fetcher inner;
+	struct emu_app *app; /* the in-process server, or NULL */
 	struct dt_hook v[DT_MAX_HOOKS];
 	size_t n;
 };
@@ -49,6 +53,10 @@ static int capture_fetch(void *ctx, const struct emu_fetch_req *req, struct emu_
 		h->error = rc ? 11200 : res->error;
 		h->content_type = res->content_type ? xstrdup(res->content_type) : NULL;
 		h->body = res->body ? xstrndup(res->body, res->body_len) : NULL;
+		const char *asked = "";
+		const char *dest = c->app ? emu_app_last_dest(c->app, &asked) : "";
+		h->dest = *dest ? xstrdup(dest) : NULL;
+		h->asked = *asked ? xstrdup(asked) : NULL;
 	}
 	return rc;
 }
@@ -60,6 +68,8 @@ static void capture_free(struct dt_capture *c)
 		free(c->v[i].url);
 		free(c->v[i].content_type);
 		free(c->v[i].body);
+		free(c->v[i].dest);
+		free(c->v[i].asked);
 	}
 }
 
@@ -133,6 +143,8 @@ struct dt_result {
 	size_t nt;
 	const struct dt_target *final; /* the one bridged, or the last tried; NULL: none */
 	const char *hint;              /* printed after the error line, or NULL */
+	json_t *warnings;              /* ["..."]: values that arrive other than the answer meant */
+	char at[96];                   /* --at as a local time of the destination ("" without) */
 };
 
 /* Adds the headers of an INVITE event to h: "INVITE URI with headers A: x; B: y" (the
@@ -214,13 +226,99 @@ static const char *hook_problem(const struct dt_hook *h, char *out, size_t cap)
 	return out;
 }
 
+static int unhex(int c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+	                              : -1;
+}
+
+/* s[0..n) percent-decoded by RFC 3986 alone ('+' stays '+'): what the URI means. */
+static char *uri_decode(const char *s, size_t n)
+{
+	char *o = xmalloc(n + 1);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		int h, l;
+		if (s[i] == '%' && i + 2 < n && (h = unhex((unsigned char)s[i + 1])) >= 0 &&
+		    (l = unhex((unsigned char)s[i + 2])) >= 0) {
+			o[k++] = (char)(h * 16 + l);
+			i += 2;
+		} else {
+			o[k++] = s[i];
+		}
+	}
+	o[k] = '\0';
+	return o;
+}
+
+/* A value for a message: quoted, control bytes as \xNN, cut at 60 bytes. */
+static void quoted(const char *v, char *out, size_t cap)
+{
+	size_t o = 0;
+	out[o++] = '"';
+	for (size_t i = 0; i < 60 && v[i] && o + 6 < cap; i++) {
+		unsigned char c = (unsigned char)v[i];
+		if (c < 0x20 || c == '"' || c == 0x7f)
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
+		else
+			out[o++] = (char)c;
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+}
+
+/* Compares each URI header of a target's address (the <Sip> or <Uri> the answer dialled),
+ * as RFC 3986 reads it, with what its INVITE carried: one warning each that differs (a
+ * '+' that arrived as a space, most likely). */
+static void check_target(const struct dt_target *t, json_t *warnings)
+{
+	const char *q = strchr(t->to, '?');
+	for (const char *p = q ? q + 1 : ""; *p;) {
+		size_t n = strcspn(p, "&");
+		const char *eq = memchr(p, '=', n);
+		if (eq) {
+			char *name = uri_decode(p, (size_t)(eq - p));
+			char *meant = uri_decode(eq + 1, n - (size_t)(eq - p) - 1);
+			const char *got = json_string_value(json_object_get(t->headers, name));
+			if (got && strcmp(got, meant) != 0) {
+				char qg[128], qm[128];
+				quoted(got, qg, sizeof(qg));
+				quoted(meant, qm, sizeof(qm));
+				bool plus = strchr(meant, '+') != NULL;
+				json_array_append_new(
+				    warnings,
+				    json_sprintf(
+				        "%s reaches the target as %s, but the answer's URI "
+				        "means %s%s",
+				        name, qg, qm,
+				        plus ? ": Twilio reads '+' in a <Sip> header value as "
+				               "a space, so the server must write it %2B"
+				             : ""));
+			}
+			free(name);
+			free(meant);
+		}
+		p += n + (p[n] == '&');
+	}
+}
+
+static void check_values(struct dt_result *r)
+{
+	r->warnings = json_array();
+	for (size_t i = 0; i < r->nt; i++)
+		check_target(&r->t[i], r->warnings);
+}
+
 const char cmd_dest_test_help[] =
     "Calls the sandbox number and has the agent REFER the caller to NAME, the way the\n"
     "emulator does (virtual clock: no wall time is spent ringing): the engine fetches\n"
     "/sandbox/voice (or /voice with --env live), the agent answers, sends REFER\n"
     "Refer-To: <sip:NAME@" DT_REFER_HOST ">, the engine posts the referUrl webhook and runs\n"
     "its TwiML. Prints what each leg did, the TwiML answered and the SIP headers the\n"
-    "target would receive.\n"
+    "target would receive, decoded as Twilio delivers them (a '+' in a URI header value\n"
+    "arrives as a space: a warning when a value arrives other than the answer meant).\n"
     "\n"
     "  --server URL       a running 'handoff serve' (its base URL; it needs --agent);\n"
     "                     webhooks are signed with the token in TWILIO_AUTH_TOKEN\n"
@@ -234,6 +332,9 @@ const char cmd_dest_test_help[] =
     "  --from NUMBER      the caller (default +14155550100)\n"
     "  --refer-header 'X-Name: value'  a header carried inside the Refer-To URI (it feeds\n"
     "                     $refer.X-Name); up to 8\n"
+    "  --at TIME          the in-process server answers as at that moment (ISO 8601 with\n"
+    "                     an offset, or a local time in NAME's zone): which destination\n"
+    "                     answers for one with opening hours\n"
     "  --json             one JSON document\n"
     "\n"
     "Exit 0 when the server answered the destination's TwiML and the caller ended where\n"
@@ -241,7 +342,7 @@ const char cmd_dest_test_help[] =
     "otherwise); 1 when the transfer would fail, with the reason; 2 usage.\n";
 
 struct dt_opts {
-	const char *name, *server, *token_env, *db, *from;
+	const char *name, *server, *token_env, *db, *from, *at;
 	const char *rhdr[DT_MAX_RHDRS]; /* "X-Name: value" */
 	size_t nrhdr;
 	bool live, json;
@@ -261,6 +362,7 @@ static int parse(int argc, char **argv, struct dt_opts *o)
 	    {"db", required_argument, NULL, 'd'},
 	    {"from", required_argument, NULL, 'f'},
 	    {"refer-header", required_argument, NULL, 'r'},
+	    {"at", required_argument, NULL, 'a'},
 	    {NULL, 0, NULL, 0},
 	};
 	memset(o, 0, sizeof(*o));
@@ -296,6 +398,9 @@ static int parse(int argc, char **argv, struct dt_opts *o)
 		case 'k':
 			o->token_env = optarg;
 			break;
+		case 'a':
+			o->at = optarg;
+			break;
 		case 'd':
 			o->db = optarg;
 			break;
@@ -324,6 +429,9 @@ static int parse(int argc, char **argv, struct dt_opts *o)
 	if (!slug_ok(o->name))
 		return cli_usage("'%s' is not a destination name ([a-z0-9][a-z0-9-]*, at most %d)",
 		                 o->name, DEST_NAME_MAX);
+	if (o->server && o->at)
+		return cli_usage("--at is for the in-process server; a running server answers by "
+		                 "its own clock (try 'handoff dest preview NAME --at TIME')");
 	if (o->server && o->db)
 		return cli_usage("--db is for the in-process server; with --server the running "
 		                 "server reads its own database");
@@ -370,9 +478,10 @@ static json_t *hook_json(const struct dt_hook *h)
 {
 	if (!h)
 		return json_null();
-	return json_pack("{s:s, s:s, s:i, s:i, s:s?, s:s?}", "method", h->method, "url", h->url,
-	                 "status", h->status, "error", h->error, "content_type", h->content_type,
-	                 "twiml", h->body);
+	return json_pack("{s:s, s:s, s:i, s:i, s:s?, s:s?, s:s?, s:s?}", "method", h->method, "url",
+	                 h->url, "status", h->status, "error", h->error, "content_type",
+	                 h->content_type, "twiml", h->body, "destination", h->dest, "asked",
+	                 h->asked);
 }
 
 static void report(const struct dt_opts *o, const char *where, const struct dt_capture *cap,
@@ -393,7 +502,7 @@ static void report(const struct dt_opts *o, const char *where, const struct dt_c
 		json_t *doc = json_pack(
 		    "{s:s, s:s, s:s, s:s, s:s, s:b, s:s?, s:o, s:{s:s, s:O?, s:O?, s:o}, s:{s:s?, "
 		    "s:O}, s:o, "
-		    "s:O?, s:O?}",
+		    "s:O?, s:O?, s:O?, s:s?}",
 		    "name", o->name, "env", o->live ? "live" : "sandbox", "server", where, "target",
 		    o->target_arg, "call_sid", str_of(call, "sid"), "ok", r->ok, "reason",
 		    r->reason, "voice", hook_json(vh), "refer", "refer_to", refer_to,
@@ -401,7 +510,8 @@ static void report(const struct dt_opts *o, const char *where, const struct dt_c
 		    json_object_get(refer, "notify"), "webhook", hook_json(rh), "target_invite",
 		    "invite", fin ? fin->invite : NULL, "headers", fin ? fin->headers : empty,
 		    "targets", tried, "legs", json_object_get(call, "legs"), "connected",
-		    json_object_get(call, "connected"));
+		    json_object_get(call, "connected"), "warnings", r->warnings, "at",
+		    r->at[0] ? r->at : NULL);
 		json_decref(empty);
 		if (doc) {
 			json_dumpf(doc, stdout, JSON_INDENT(2));
@@ -418,6 +528,11 @@ static void report(const struct dt_opts *o, const char *where, const struct dt_c
 		printf("REFER on the agent leg, Refer-To: %s -> %lld\n", refer_to,
 		       (long long)json_integer_value(json_object_get(refer, "sip_response")));
 		print_hook("referUrl", rh);
+		if (rh && rh->dest && rh->asked)
+			printf("    answered by %s: %s is closed%s%s\n", rh->dest, rh->asked,
+			       r->at[0] ? " at " : "", r->at);
+		else if (rh && rh->dest && r->at[0])
+			printf("    answered by %s at %s\n", rh->dest, r->at);
 		size_t i;
 		json_t *v;
 		json_array_foreach(json_object_get(refer, "notify"), i, v)
@@ -436,6 +551,11 @@ static void report(const struct dt_opts *o, const char *where, const struct dt_c
 		json_object_foreach(fin->headers, k, v)
 		{
 			printf("  %s: %s\n", k, json_string_value(v));
+		}
+		size_t wi;
+		json_array_foreach(r->warnings, wi, v)
+		{
+			printf("  warning: %s\n", json_string_value(v));
 		}
 	}
 	printf("legs:\n");
@@ -460,7 +580,8 @@ static void report(const struct dt_opts *o, const char *where, const struct dt_c
 
 /* With the parties dialled known: each route did as --target said (the last outcome given
  * repeats), and the caller ended bridged to the one that answered, or back with the agent. */
-static void judge_targets(const struct dt_opts *o, json_t *call, struct dt_result *r)
+static void judge_targets(const struct dt_opts *o, const struct dt_hook *rh, json_t *call,
+                          struct dt_result *r)
 {
 	static const char *const want_status[] = {"in-progress", "busy", "no-answer", "failed"};
 	char *end = r->reason;
@@ -473,10 +594,13 @@ static void judge_targets(const struct dt_opts *o, json_t *call, struct dt_resul
 			char pair[16];
 			snprintf(pair, sizeof(pair), "%s<->caller", t->label);
 			r->ok = connected_has(call, pair);
+			/* opening hours: another destination may answer for the one named */
+			bool other = rh->dest && rh->asked;
 			snprintf(end, cap,
-			         r->ok ? "the caller is bridged to %s (%s)"
-			               : "the caller is not bridged to %s (%s)",
-			         o->name, t->to);
+			         r->ok ? "the caller is bridged to %s%s%s (%s)"
+			               : "the caller is not bridged to %s%s%s (%s)",
+			         other ? rh->dest : o->name, other ? ", which answers for " : "",
+			         other ? o->name : "", t->to);
 			if (!r->ok)
 				snprintf(end + strlen(end), cap - strlen(end), "; its leg is %s",
 				         t->status);
@@ -572,7 +696,7 @@ static void judge(const struct dt_opts *o, const char *set, const struct dt_capt
 		         "the server's answer dialled no target (see its TwiML above)");
 		return;
 	}
-	judge_targets(o, call, r);
+	judge_targets(o, rh, call, r);
 }
 
 int cmd_dest_test(int argc, char **argv)
@@ -619,8 +743,25 @@ int cmd_dest_test(int argc, char **argv)
 		snprintf(base, sizeof(base), "%s", EMU_APP_BASE);
 		snprintf(where, sizeof(where), "in-process server over %s", db);
 	}
+	struct dt_result res = {0};
+	if (o.at) {
+		int64_t t;
+		bool twice;
+		char why[300];
+		const struct tz *z = emu_app_zone(app, o.name, o.live);
+		if (hours_parse_instant(o.at, z, (int64_t)time(NULL), &t, &twice, why,
+		                        sizeof(why))) {
+			emu_app_free(app);
+			xwipe(token, strlen(token));
+			free(token);
+			return cli_fail("dest test: --at %s", why);
+		}
+		emu_app_at(app, t);
+		hours_format_instant(z, t, res.at, sizeof(res.at));
+	}
 	struct emu_live live = {token};
 	struct dt_capture cap = {0};
+	cap.app = app;
 	cap.inner = app ? (struct emu_fetcher){app, emu_app_fetch}
 	                : (struct emu_fetcher){&live, emu_live_fetch};
 	struct emu_config cfg;
@@ -629,7 +770,6 @@ int cmd_dest_test(int argc, char **argv)
 	cfg.signer = (struct emu_signer){&live, emu_live_sign};
 	struct emu_engine *eng = NULL;
 	json_t *call = NULL, *refer = NULL, *events = NULL;
-	struct dt_result res = {0};
 	const char *voice_path = o.live ? "/voice" : "/sandbox/voice";
 	char voice_url[DT_MAX_URL + 32];
 	snprintf(voice_url, sizeof(voice_url), "%s%s", base, voice_path);
@@ -674,6 +814,7 @@ int cmd_dest_test(int argc, char **argv)
 	}
 	emu_events_json(eng, psid, &events);
 	read_targets(call, events, &res);
+	check_values(&res);
 	judge(&o, o.live ? "live set" : "sandbox", &cap, voice_path,
 	      app ? emu_app_last_why(app) : "", refer, call, &res);
 	report(&o, where, &cap, voice_path, refer_to, refer, call, &res);
@@ -685,6 +826,7 @@ out:
 	json_decref(refer);
 	json_decref(events);
 	result_free(&res);
+	json_decref(res.warnings);
 	buf_free(&rt);
 	emu_engine_free(eng);
 	capture_free(&cap);

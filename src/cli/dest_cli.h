@@ -24,6 +24,12 @@ enum {
 	OPT_OUTPUT,
 	OPT_FAILOVER,
 	OPT_CLEAR_FAILOVER,
+	OPT_TZ,
+	OPT_OPEN,
+	OPT_CLOSED,
+	OPT_OTHERWISE,
+	OPT_CLEAR_HOURS,
+	OPT_AT,
 };
 
 struct dest_cli_opts {
@@ -37,6 +43,10 @@ struct dest_cli_opts {
 	const char *failover[DEST_MAX_FAILOVER + 1]; /* --failover ROUTE, in order */
 	size_t nfailover;
 	bool clear_failover;
+	const char *tz, *otherwise, *at;
+	const char *open[HOURS_OPEN_MAX + 1], *closed[HOURS_CLOSED_MAX + 1];
+	size_t nopen, nclosed;
+	bool clear_hours;
 	char **args; /* positional arguments */
 	int nargs;
 };
@@ -53,6 +63,9 @@ int dest_cli_open_db(const struct dest_cli_opts *o, bool create, struct store **
                      const char *what);
 /* The set of --env (sandbox unless told) from the database; 0 or EXIT_FAIL (reported). */
 int dest_cli_load_env(const struct dest_cli_opts *o, const char *what, struct dest_set **set);
+/* Prints "handoff: what: <first line of err>" and, when err has a second line (a store
+ * refusal's suggestion), "hint: <it>"; returns EXIT_FAIL. */
+int dest_cli_fail(const char *what, const char *err);
 /* Prints text (taken over and freed) with a final newline. */
 void dest_cli_print_json_text(char *text);
 /* Prints j (taken over) as one indented JSON document. */

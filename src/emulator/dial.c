@@ -88,13 +88,15 @@ static enum noun noun_kind(const char *name)
 	return (enum noun) - 1;
 }
 
-/* A <Sip> URI's ?name=value&... part becomes headers on the INVITE (values
- * percent-decoded); the timeline shows them as sent. */
+/* A <Sip> URI's ?name=value&... part becomes headers on the INVITE, decoded as the
+ * target receives them: %XX, and '+' as a space (the modelled rule
+ * sip.uri-header-plus-is-space); the timeline shows them as sent. */
 static void invite_headers(struct call *c, const struct leg *l)
 {
 	const char *q = l->kind == N_SIP ? strchr(l->to, '?') : NULL;
 	if (!q)
 		return;
+	int plus = strchr(q, '+') ? emu_rule_use(c, EMU_R_SIP_PLUS_SPACE, l) : 0;
 	struct buf b;
 	buf_init(&b, 4096);
 	int rc = 0;
@@ -103,6 +105,8 @@ static void invite_headers(struct call *c, const struct leg *l)
 			rc = buf_adds(&b, "; ");
 		else if (*p == '=')
 			rc = buf_adds(&b, ": ");
+		else if (*p == '+' && plus)
+			rc = buf_addc(&b, ' ');
 		else if (*p == '%' && isxdigit((unsigned char)p[1]) &&
 		         isxdigit((unsigned char)p[2])) {
 			char hex[3] = {p[1], p[2], 0};

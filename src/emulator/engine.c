@@ -63,6 +63,9 @@ const struct emu_rule emu_rules[EMU_R__COUNT] = {
     [EMU_R_SIP_URI_BUSY_NEXT] = {"voice.sip-uri-busy-next", 1,
                                  "a busy <Uri> moves on to the next one (1) or ends the <Sip> "
                                  "busy (0)"},
+    [EMU_R_SIP_PLUS_SPACE] = {"sip.uri-header-plus-is-space", 1,
+                              "a '+' in a <Sip> URI header value reaches the target as a space "
+                              "(1), as in Twilio's X-Name=Agent%2C+A example, or as '+' (0)"},
 };
 
 int emu_rule_find(const char *name)

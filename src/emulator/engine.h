@@ -113,6 +113,7 @@ enum emu_rule_id {
 	EMU_R_SIP_URI_OVER_TEXT, /* <Sip> with text and <Uri> children: 1 dials the <Uri>s */
 	EMU_R_SIP_URI_ORDER,     /* <Uri> order: 1 priority then weight (seeded), 0 as written */
 	EMU_R_SIP_URI_BUSY_NEXT, /* a busy <Uri>: 1 the next is tried, 0 the <Sip> ends busy */
+	EMU_R_SIP_PLUS_SPACE,    /* a '+' in a <Sip> URI header value arrives as a space (1/0) */
 	EMU_R__COUNT
 };
 struct emu_rule {

@@ -33,8 +33,20 @@ static const int status_codes[] = {200, 400, 403, 404, 405, 413, 500, 0}; /* 0: 
 static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1};
 #define NBUCKETS (sizeof(buckets) / sizeof(buckets[0]))
 
+/* Transfers by (env, destination that answered): open addressing, filled under tmu and
+ * read without it (a slot's name is written before its state turns ready). */
+#define TRANSFER_SLOTS 1024 /* per env; more destinations are counted as "other" */
+struct transfer_slot {
+	int state; /* 0 empty, 1 ready */
+	char name[DEST_NAME_MAX + 1];
+	uint64_t n;
+};
+
 struct metrics {
 	uint64_t requests[NROUTES][NSTATUS];
+	struct transfer_slot transfers[2][TRANSFER_SLOTS]; /* [0] live, [1] sandbox */
+	uint64_t transfers_other[2];
+	pthread_mutex_t tmu;
 	uint64_t sig_failures;
 	uint64_t latency[NBUCKETS + 1]; /* non-cumulative; the last is +Inf */
 	uint64_t latency_sum_ns;
@@ -63,6 +75,42 @@ static size_t route_index(const struct handler_route *r)
 	return r ? (size_t)(r - handler_routes) : NROUTES - 1;
 }
 
+/* Counts one transfer answered by destination name in env e (0 live, 1 sandbox). */
+static void count_transfer(struct metrics *m, int e, const char *name)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	for (const char *p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	struct transfer_slot *tab = m->transfers[e];
+	for (size_t k = 0; k < TRANSFER_SLOTS; k++) { /* a name seen before: no lock */
+		struct transfer_slot *t = &tab[(h + k) % TRANSFER_SLOTS];
+		if (!__atomic_load_n(&t->state, __ATOMIC_ACQUIRE))
+			break;
+		if (strcmp(t->name, name) == 0) {
+			count(&t->n, 1);
+			return;
+		}
+	}
+	pthread_mutex_lock(&m->tmu);
+	for (size_t k = 0; k < TRANSFER_SLOTS; k++) {
+		struct transfer_slot *t = &tab[(h + k) % TRANSFER_SLOTS];
+		if (t->state && strcmp(t->name, name) == 0) {
+			count(&t->n, 1);
+			pthread_mutex_unlock(&m->tmu);
+			return;
+		}
+		if (!t->state) {
+			snprintf(t->name, sizeof(t->name), "%s", name);
+			__atomic_store_n(&t->n, 1, __ATOMIC_RELAXED);
+			__atomic_store_n(&t->state, 1, __ATOMIC_RELEASE);
+			pthread_mutex_unlock(&m->tmu);
+			return;
+		}
+	}
+	count(&m->transfers_other[e], 1);
+	pthread_mutex_unlock(&m->tmu);
+}
+
 static void record(struct server *sv, const struct handler_log *log, int status, uint64_t ns)
 {
 	size_t si = NSTATUS - 1;
@@ -70,6 +118,9 @@ static void record(struct server *sv, const struct handler_log *log, int status,
 		if (status_codes[i] == status)
 			si = i;
 	count(&sv->m.requests[route_index(log->route)][si], 1);
+	/* a transfer answered: /refer (and any route that answers a destination) */
+	if (status == 200 && log->route && log->route->kind != ROUTE_VOICE && log->dest[0])
+		count_transfer(&sv->m, log->route->sandbox ? 1 : 0, log->dest);
 	if (log->sig_failed)
 		count(&sv->m.sig_failures, 1);
 	size_t b = 0;
@@ -117,6 +168,24 @@ static void metrics_text(void *ctx, struct buf *out)
 	           "handoff_request_duration_seconds_count %llu\n",
 	           (unsigned long long)cum, (double)load(&sv->m.latency_sum_ns) / 1e9,
 	           (unsigned long long)load(&sv->m.latency_count));
+	buf_adds(out, "# HELP handoff_transfers_total Transfers answered, by environment and the "
+	              "destination that answered (after opening hours).\n"
+	              "# TYPE handoff_transfers_total counter\n");
+	for (int e = 0; e < 2; e++) {
+		const char *env = e ? "sandbox" : "live";
+		for (size_t k = 0; k < TRANSFER_SLOTS; k++) {
+			const struct transfer_slot *t = &sv->m.transfers[e][k];
+			if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE))
+				buf_printf(out,
+				           "handoff_transfers_total{env=\"%s\",destination=\"%s\"} "
+				           "%llu\n",
+				           env, t->name, (unsigned long long)load(&t->n));
+		}
+		if (load(&sv->m.transfers_other[e]))
+			buf_printf(
+			    out, "handoff_transfers_total{env=\"%s\",destination=\"other\"} %llu\n",
+			    env, (unsigned long long)load(&sv->m.transfers_other[e]));
+	}
 	struct dest_set *live = store_watch_get(sv->watch, DEST_LIVE);
 	struct dest_set *sand = store_watch_get(sv->watch, DEST_SANDBOX);
 	buf_printf(out,
@@ -217,6 +286,10 @@ static void access_log(struct srv_line *l, const struct http_req *req,
 		srv_line_puts(l, " dest=");
 		srv_line_puts(l, log->dest);
 	}
+	if (log->asked[0]) { /* another destination answered for the one named */
+		srv_line_puts(l, " asked=");
+		srv_line_puts(l, log->asked);
+	}
 	if (log->version >= 0) {
 		srv_line_puts(l, " version=");
 		srv_line_putu(l, (unsigned)log->version, 0);
@@ -247,8 +320,9 @@ static struct scratch *scratch(void)
 static void handle(void *ctx, const struct http_req *req, struct http_resp *resp)
 {
 	struct server *sv = ctx;
-	struct timespec t0, t1;
+	struct timespec t0, t1, wall;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_REALTIME, &wall); /* the request's time: opening hours */
 	char base[300] = "";
 	if (!sv->cfg->public_url) /* only needed when the URL is rebuilt from the request */
 		base_url(sv, req, base, sizeof(base));
@@ -267,6 +341,7 @@ static void handle(void *ctx, const struct http_req *req, struct http_resp *resp
 	    .signature = http_req_header(req, "X-Twilio-Signature"),
 	    .body = body,
 	    .body_len = req->body_len,
+	    .now = (int64_t)wall.tv_sec,
 	};
 	struct handler_snap snap = {
 	    .live = store_watch_get(sv->watch, DEST_LIVE),
@@ -308,6 +383,21 @@ static void note(const char *fmt, ...)
 	srv_log_write(line, (size_t)n);
 }
 
+/* Says once per load when a snapshot's zone could not be read (its destinations then
+ * answer as if they had no hours). */
+static void zone_warnings(struct store_watch *w)
+{
+	for (int e = 0; e < 2; e++) {
+		struct dest_set *set = store_watch_get(w, e ? DEST_SANDBOX : DEST_LIVE);
+		if (set->zone_error[0])
+			note("serve: WARNING: %s: a time zone could not be read: %s; that "
+			     "destination "
+			     "answers as if it had no opening hours",
+			     e ? "sandbox" : "live", set->zone_error);
+		dest_set_release(set);
+	}
+}
+
 static void versions(struct store_watch *w, int *live, int64_t *sandbox, size_t *nlive,
                      size_t *nsand)
 {
@@ -325,6 +415,7 @@ int server_run(const struct server_config *cfg)
 {
 	struct server *sv = xcalloc(1, sizeof(*sv));
 	sv->cfg = cfg;
+	pthread_mutex_init(&sv->m.tmu, NULL);
 	sv->hs = (struct handler_settings){
 	    .public_url = cfg->public_url,
 	    .agent_uri = cfg->agent,
@@ -350,6 +441,7 @@ int server_run(const struct server_config *cfg)
 	if (rc) {
 		srv_log_stop();
 		fprintf(stderr, "handoff: serve: %s: %s\n", cfg->db, err);
+		pthread_mutex_destroy(&sv->m.tmu);
 		free(sv);
 		return 1;
 	}
@@ -368,6 +460,7 @@ int server_run(const struct server_config *cfg)
 		                "a free one\n");
 		store_watch_stop(sv->watch);
 		srv_log_stop();
+		pthread_mutex_destroy(&sv->m.tmu);
 		free(sv);
 		return 1;
 	}
@@ -384,6 +477,7 @@ int server_run(const struct server_config *cfg)
 	     cfg->insecure                                 ? "NOT CHECKED (--insecure-no-signature)"
 	     : cfg->keys.secondary && *cfg->keys.secondary ? "checked (primary and secondary token)"
 	                                                   : "checked (primary token)");
+	zone_warnings(sv->watch);
 	if (cfg->insecure)
 		note("serve: WARNING: signature checks are off: anyone who can reach this port "
 		     "can ask for any destination's TwiML");
@@ -417,6 +511,7 @@ int server_run(const struct server_config *cfg)
 			     "%lld "
 			     "(%zu destinations)",
 			     l2, nl2, (long long)s2, ns2);
+			zone_warnings(sv->watch);
 			live = l2;
 			sand = s2;
 		}
@@ -427,6 +522,7 @@ int server_run(const struct server_config *cfg)
 	crypto_thread_done();
 	note("serve: stopped");
 	srv_log_stop();
+	pthread_mutex_destroy(&sv->m.tmu);
 	free(sv);
 	return 0;
 }

@@ -7,7 +7,7 @@
 #include "store/store.h"
 
 #define DEST_JSON_FORMAT      "handoff-destinations"
-#define DEST_JSON_VERSION     2 /* written; 2 added "failover" (1 is still read) */
+#define DEST_JSON_VERSION     2 /* written; 2 added "hours" and "failover" (1 is still read) */
 #define DEST_JSON_VERSION_MIN 1
 #define DEST_JSON_MAX_BYTES   (4 * 1024 * 1024) /* an import file */
 

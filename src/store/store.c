@@ -14,6 +14,7 @@
 
 #include <sqlite3.h>
 
+#include "store/zones.h"
 #include "util/mem.h"
 
 struct store {
@@ -59,6 +60,17 @@ static const char *const migrations[] = {
     "  pos INTEGER NOT NULL,"
     "  route TEXT NOT NULL,"
     "  PRIMARY KEY (version, dest, pos));",
+    /* 2 -> 3: opening hours. A destination with hours has one row: its zone, its
+     * --otherwise, its --open ranges ("mon-fri 08:00-18:00;sat 10:00-14:00") and its
+     * --closed dates ("2026-12-25;2027-01-01") as canonical text; versions as in dests. */
+    "CREATE TABLE hours ("
+    "  version INTEGER NOT NULL,"
+    "  dest TEXT NOT NULL,"
+    "  tz TEXT NOT NULL,"
+    "  otherwise TEXT NOT NULL,"
+    "  open TEXT NOT NULL,"
+    "  closed TEXT NOT NULL,"
+    "  PRIMARY KEY (version, dest));",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA,
@@ -336,25 +348,23 @@ static int by_name(const void *a, const void *b)
 	return strcmp(((const struct dest *)a)->name, ((const struct dest *)b)->name);
 }
 
-/* Adds version v's failover routes to dests (n, sorted by name). */
-static int read_failover(struct store *s, int64_t v, struct dest *dests, size_t n, char *err,
-                         size_t errlen)
+/* Runs sql (one parameter: the version v) and hands each row whose first column names
+ * one of dests (n, sorted by name) to row, inside the caller's transaction. */
+static int each_dest_row(struct store *s, const char *sql, int64_t v, struct dest *dests, size_t n,
+                         void (*row)(struct dest *d, sqlite3_stmt *st), char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
-	int rc =
-	    prep(s, &st, "SELECT dest, route FROM failover WHERE version = ?1 ORDER BY dest, pos",
-	         err, errlen);
+	int rc = prep(s, &st, sql, err, errlen);
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, v);
 	int r;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		/* ORDER BY name is byte order, as by_name's strcmp */
 		struct dest key = {.name = (char *)sqlite3_column_text(st, 0)};
 		struct dest *d = key.name ? bsearch(&key, dests, n, sizeof(*dests), by_name) : NULL;
-		if (!d || d->nfailover >= DEST_MAX_FAILOVER)
-			continue;
-		d->failover = xreallocarray(d->failover, d->nfailover + 1, sizeof(*d->failover));
-		d->failover[d->nfailover++] = col_dup(st, 1);
+		if (d)
+			row(d, st);
 	}
 	if (r != SQLITE_DONE)
 		rc = dberr(s, err, errlen);
@@ -362,8 +372,40 @@ static int read_failover(struct store *s, int64_t v, struct dest *dests, size_t 
 	return rc;
 }
 
-/* Reads version v's destinations (inside the caller's transaction). */
-static int read_set(struct store *s, int64_t v, struct dest_set **out, char *err, size_t errlen)
+/* headers (dest, name, value): in pos order */
+static void header_row(struct dest *d, sqlite3_stmt *st)
+{
+	if (d->nheaders >= DEST_MAX_HEADERS)
+		return;
+	d->headers = xreallocarray(d->headers, d->nheaders + 1, sizeof(*d->headers));
+	d->headers[d->nheaders].name = col_dup(st, 1);
+	d->headers[d->nheaders].value = col_dup(st, 2);
+	d->nheaders++;
+}
+
+/* failover (dest, route): the routes tried in pos order */
+static void failover_row(struct dest *d, sqlite3_stmt *st)
+{
+	if (d->nfailover >= DEST_MAX_FAILOVER)
+		return;
+	d->failover = xreallocarray(d->failover, d->nfailover + 1, sizeof(*d->failover));
+	d->failover[d->nfailover++] = col_dup(st, 1);
+}
+
+/* hours (dest, tz, otherwise, open, closed): a range or date that does not parse is
+ * skipped (only a hand-edited file has one) */
+static void hours_row(struct dest *d, sqlite3_stmt *st)
+{
+	d->hours.tz = col_dup(st, 1);
+	d->hours.otherwise = col_dup(st, 2);
+	hours_parse_lists(&d->hours, (const char *)sqlite3_column_text(st, 3),
+	                  (const char *)sqlite3_column_text(st, 4));
+}
+
+/* Reads version v's destinations (inside the caller's transaction); zones: attach each
+ * destination's zone (what a snapshot that answers needs; a check does not). */
+static int read_set_z(struct store *s, int64_t v, bool zones, struct dest_set **out, char *err,
+                      size_t errlen)
 {
 	sqlite3_stmt *st;
 	int rc = prep(s, &st,
@@ -393,38 +435,34 @@ static int read_set(struct store *s, int64_t v, struct dest_set **out, char *err
 		rc = dberr(s, err, errlen);
 	sqlite3_finalize(st);
 	if (!rc)
-		rc = prep(s, &st,
-		          "SELECT dest, name, value FROM headers WHERE version = ?1 "
-		          "ORDER BY dest, pos",
-		          err, errlen);
-	if (rc) {
-		dest_set_release(dest_set_adopt(dests, n));
-		return rc;
-	}
-	sqlite3_bind_int64(st, 1, v);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		/* ORDER BY name is byte order, as by_name's strcmp */
-		struct dest key = {.name = (char *)sqlite3_column_text(st, 0)};
-		struct dest *d = key.name ? bsearch(&key, dests, n, sizeof(*dests), by_name) : NULL;
-		if (!d || d->nheaders >= DEST_MAX_HEADERS)
-			continue;
-		d->headers = xreallocarray(d->headers, d->nheaders + 1, sizeof(*d->headers));
-		d->headers[d->nheaders].name = col_dup(st, 1);
-		d->headers[d->nheaders].value = col_dup(st, 2);
-		d->nheaders++;
-	}
-	if (r != SQLITE_DONE)
-		rc = dberr(s, err, errlen);
-	sqlite3_finalize(st);
+		rc = each_dest_row(s,
+		                   "SELECT dest, name, value FROM headers WHERE version = ?1 "
+		                   "ORDER BY dest, pos",
+		                   v, dests, n, header_row, err, errlen);
 	if (!rc)
-		rc = read_failover(s, v, dests, n, err, errlen);
+		rc = each_dest_row(s,
+		                   "SELECT dest, route FROM failover WHERE version = ?1 ORDER BY "
+		                   "dest, pos",
+		                   v, dests, n, failover_row, err, errlen);
+	if (!rc)
+		rc = each_dest_row(s,
+		                   "SELECT dest, tz, otherwise, open, closed FROM hours WHERE "
+		                   "version = ?1",
+		                   v, dests, n, hours_row, err, errlen);
 	struct dest_set *set = dest_set_adopt(dests, n);
 	if (rc) {
 		dest_set_release(set);
 		return rc;
 	}
+	if (zones)
+		dest_set_load_zones(set, zone_load); /* each zone read once per snapshot */
 	*out = set;
 	return 0;
+}
+
+static int read_set(struct store *s, int64_t v, struct dest_set **out, char *err, size_t errlen)
+{
+	return read_set_z(s, v, true, out, err, errlen);
 }
 
 /* Reads an environment inside the caller's transaction. */
@@ -483,6 +521,30 @@ int store_load_version(struct store *s, int n, struct dest_set **out, char *err,
 
 /* --- sandbox edits --- */
 
+/* d's opening hours as a row of version v. */
+static int insert_hours(struct store *s, int64_t v, const struct dest *d, char *err, size_t errlen)
+{
+	const struct dest_hours *h = &d->hours;
+	if (!h->tz)
+		return 0;
+	sqlite3_stmt *st;
+	int rc = prep(s, &st,
+	              "INSERT INTO hours (version, dest, tz, otherwise, open, closed) "
+	              "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	              err, errlen);
+	if (rc)
+		return rc;
+	char open[HOURS_LIST_MAX], closed[HOURS_LIST_MAX];
+	hours_format_lists(h, open, closed);
+	sqlite3_bind_int64(st, 1, v);
+	sqlite3_bind_text(st, 2, d->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, h->tz, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, h->otherwise ? h->otherwise : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, open, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, closed, -1, SQLITE_STATIC);
+	return step_done(s, st, err, errlen);
+}
+
 static int insert_dest(struct store *s, int64_t v, const struct dest *d, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
@@ -528,7 +590,7 @@ static int insert_dest(struct store *s, int64_t v, const struct dest *d, char *e
 		if ((rc = step_done(s, st, err, errlen)))
 			return rc;
 	}
-	return 0;
+	return insert_hours(s, v, d, err, errlen);
 }
 
 static int delete_dest(struct store *s, const char *name, char *err, size_t errlen)
@@ -540,16 +602,17 @@ static int delete_dest(struct store *s, const char *name, char *err, size_t errl
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	if ((rc = step_done(s, st, err, errlen)))
 		return rc;
-	if ((rc = prep(s, &st, "DELETE FROM headers WHERE version = 0 AND dest = ?1", err, errlen)))
-		return rc;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	if ((rc = step_done(s, st, err, errlen)))
-		return rc;
-	if ((rc =
-	         prep(s, &st, "DELETE FROM failover WHERE version = 0 AND dest = ?1", err, errlen)))
-		return rc;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	return step_done(s, st, err, errlen);
+	static const char *const more[] = {"DELETE FROM headers WHERE version = 0 AND dest = ?1",
+	                                   "DELETE FROM failover WHERE version = 0 AND dest = ?1",
+	                                   "DELETE FROM hours WHERE version = 0 AND dest = ?1"};
+	for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
+		if ((rc = prep(s, &st, more[i], err, errlen)))
+			return rc;
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		if ((rc = step_done(s, st, err, errlen)))
+			return rc;
+	}
+	return 0;
 }
 
 static int sandbox_has(struct store *s, const char *name, bool *has, char *err, size_t errlen)
@@ -568,14 +631,48 @@ static int sandbox_has(struct store *s, const char *name, bool *has, char *err, 
 	return rc;
 }
 
+/* A refusal as one line, and its hint (if any) on a second. */
+static int refused(const struct dest_error *e, const char *prefix, char *err, size_t errlen)
+{
+	seterr(err, errlen, "%s%s%s%s", prefix, e->msg, e->hint[0] ? "\n" : "", e->hint);
+	return EINVAL;
+}
+
 static int validate(const struct dest *d, char *err, size_t errlen)
 {
 	struct dest_error e;
-	if (dest_validate(d, &e)) {
-		seterr(err, errlen, "%s", e.msg);
-		return EINVAL;
-	}
+	if (dest_validate(d, &e))
+		return refused(&e, "", err, errlen);
 	return 0;
+}
+
+/* The sandbox checked as a set (inside the caller's transaction), with d put in place
+ * of the destination of its name (d NULL: as it is); zones too when d is NULL, else d's. */
+static int check_sandbox(struct store *s, const struct dest *d, const char *prefix, char *err,
+                         size_t errlen)
+{
+	struct dest_set *cur;
+	int rc = read_set_z(s, 0, false, &cur, err, errlen);
+	if (rc)
+		return rc;
+	struct dest *all = xcalloc(cur->n + 1, sizeof(*all));
+	size_t n = 0;
+	for (size_t i = 0; i < cur->n; i++)
+		if (!d || strcasecmp(cur->dests[i].name, d->name) != 0)
+			all[n++] = cur->dests[i]; /* shallow: cur owns the strings */
+	if (d)
+		all[n++] = *d;
+	struct dest_error e;
+	if (dest_validate_set(all, n, &e))
+		rc = refused(&e, prefix, err, errlen);
+	else
+		rc = zone_check_all(d ? d : all, d ? 1 : n, prefix, err, errlen);
+	size_t nl = d ? strlen(d->name) : 0;
+	if (rc && d && err && strncmp(err, d->name, nl) == 0 && strncmp(err + nl, ": ", 2) == 0)
+		memmove(err, err + nl + 2, strlen(err + nl + 2) + 1); /* the CLI names it */
+	free(all);
+	dest_set_release(cur);
+	return rc;
 }
 
 /* if_changed >= 0: write only when the sandbox is still at that generation. */
@@ -616,6 +713,8 @@ static int put(struct store *s, const struct dest *d, bool add, int64_t if_chang
 		       STORE_MAX_DESTS);
 		rc = E2BIG;
 	}
+	if (!rc)
+		rc = check_sandbox(s, d, "", err, errlen);
 	if (!rc && !add)
 		rc = delete_dest(s, d->name, err, errlen);
 	if (!rc) {
@@ -655,6 +754,23 @@ int store_remove(struct store *s, const char *name, char *err, size_t errlen)
 		       name);
 		rc = ENOENT;
 	}
+	sqlite3_stmt *st;
+	if (!rc && !(rc = prep(s, &st,
+	                       "SELECT dest FROM hours WHERE version = 0 AND otherwise = ?1 "
+	                       "COLLATE NOCASE AND dest <> ?1 COLLATE NOCASE",
+	                       err, errlen))) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			seterr(err, errlen,
+			       "%s takes the calls of %s outside its opening hours (--otherwise): "
+			       "change that first\nhandoff dest set %s --otherwise NAME (or "
+			       "--clear-hours)",
+			       name, (const char *)sqlite3_column_text(st, 0),
+			       (const char *)sqlite3_column_text(st, 0));
+			rc = EINVAL;
+		}
+		sqlite3_finalize(st);
+	}
 	if (!rc)
 		rc = delete_dest(s, name, err, errlen);
 	if (!rc)
@@ -669,16 +785,16 @@ int store_replace_sandbox(struct store *s, const struct dest *d, size_t n, char 
 		seterr(err, errlen, "%zu destinations, over the limit of %d", n, STORE_MAX_DESTS);
 		return E2BIG;
 	}
-	if (dest_validate_set(d, n, &e)) {
-		seterr(err, errlen, "%s", e.msg);
+	if (dest_validate_set(d, n, &e))
+		return refused(&e, "", err, errlen);
+	if (zone_check_all(d, n, "", err, errlen))
 		return EINVAL;
-	}
 	int rc = begin_write(s, err, errlen);
 	if (rc)
 		return rc;
 	rc = exec(s,
 	          "DELETE FROM dests WHERE version = 0; DELETE FROM headers WHERE version = 0;"
-	          "DELETE FROM failover WHERE version = 0",
+	          "DELETE FROM failover WHERE version = 0; DELETE FROM hours WHERE version = 0",
 	          err, errlen);
 	for (size_t i = 0; !rc && i < n; i++) {
 		if (i == n / 2)
@@ -699,7 +815,9 @@ int store_promote(struct store *s, const char *message, const char *author, int 
 	if (rc)
 		return rc;
 	int64_t n = 0;
-	rc = query_int(s, "SELECT max(number) FROM versions", 0, 0, &n, err, errlen);
+	rc = check_sandbox(s, NULL, "the sandbox cannot be promoted: ", err, errlen);
+	if (!rc)
+		rc = query_int(s, "SELECT max(number) FROM versions", 0, 0, &n, err, errlen);
 	n++;
 	if (!rc && n > STORE_MAX_VERSIONS) {
 		seterr(err, errlen, "%d versions, the limit", STORE_MAX_VERSIONS);
@@ -726,6 +844,14 @@ int store_promote(struct store *s, const char *message, const char *author, int 
 	if (!rc && !(rc = prep(s, &st,
 	                       "INSERT INTO failover (version, dest, pos, route) "
 	                       "SELECT ?1, dest, pos, route FROM failover WHERE version = 0",
+	                       err, errlen))) {
+		sqlite3_bind_int64(st, 1, n);
+		rc = step_done(s, st, err, errlen);
+	}
+	if (!rc && !(rc = prep(s, &st,
+	                       "INSERT INTO hours (version, dest, tz, otherwise, open, closed) "
+	                       "SELECT ?1, dest, tz, otherwise, open, closed FROM hours "
+	                       "WHERE version = 0",
 	                       err, errlen))) {
 		sqlite3_bind_int64(st, 1, n);
 		rc = step_done(s, st, err, errlen);

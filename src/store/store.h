@@ -13,7 +13,7 @@
 #define STORE_MESSAGE_MAX  512
 #define STORE_AUTHOR_MAX   64
 #define STORE_POLL_MS      100 /* how often a watcher polls for changes */
-#define STORE_SCHEMA       2   /* the schema version this build writes */
+#define STORE_SCHEMA       3   /* the schema version this build writes */
 
 /* An open database: one connection, used by one thread at a time. */
 struct store;
@@ -27,14 +27,18 @@ enum { STORE_CREATE = 1 }; /* store_open flags: create the file when absent */
 int store_open(struct store **sp, const char *path, int flags, char *err, size_t errlen);
 void store_close(struct store *s);
 
-/* A snapshot of an environment (or of promoted version n): the caller
- * releases it with dest_set_release. ENOENT when version n does not exist. */
+/* A snapshot of an environment (or of promoted version n), each destination's zone
+ * attached (read once; one that cannot be read is noted in the set's zone_error): the
+ * caller releases it with dest_set_release. ENOENT when version n does not exist. */
 int store_load(struct store *s, enum dest_env env, struct dest_set **out, char *err, size_t errlen);
 int store_load_version(struct store *s, int n, struct dest_set **out, char *err, size_t errlen);
 
-/* Sandbox edits. Each validates first (EINVAL, err = dest_validate's message),
- * then writes in one transaction. store_add: EEXIST when the name is taken;
- * store_update: ENOENT when absent; store_remove: ENOENT when absent. */
+/* Sandbox edits. Each validates first (EINVAL, err = dest_validate's message; then the
+ * sandbox as a set with d in it: --otherwise names one of the set, no cycle, d's zone
+ * is in the tz database), then writes in one transaction. store_add: EEXIST when the
+ * name is taken; store_update: ENOENT when absent; store_remove: ENOENT when absent,
+ * EINVAL when another destination's --otherwise names it. A refusal's err may hold a
+ * second line after '\n': a suggestion (the CLI prints it as its hint). */
 int store_add(struct store *s, const struct dest *d, char *err, size_t errlen);
 int store_update(struct store *s, const struct dest *d, char *err, size_t errlen);
 int store_remove(struct store *s, const char *name, char *err, size_t errlen);
@@ -44,12 +48,14 @@ int store_remove(struct store *s, const char *name, char *err, size_t errlen);
 int store_update_if(struct store *s, const struct dest *d, int64_t changed, char *err,
                     size_t errlen);
 /* Replaces the whole sandbox with these n destinations, all or nothing:
- * EINVAL naming the first bad one, before anything is written. */
+ * EINVAL naming the first bad one (dest_validate_set, then the zones), before
+ * anything is written. */
 int store_replace_sandbox(struct store *s, const struct dest *d, size_t n, char *err,
                           size_t errlen);
 
 /* Snapshots the sandbox as version N (written to *version) and makes it live,
- * in one transaction. message and author are copied (cut to their limits). */
+ * in one transaction, once the sandbox passes dest_validate_set and its zones load
+ * (EINVAL otherwise). message and author are copied (cut to their limits). */
 int store_promote(struct store *s, const char *message, const char *author, int *version, char *err,
                   size_t errlen);
 /* Makes version n live; n = 0 means the one before the live one. Writes the

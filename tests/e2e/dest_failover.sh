@@ -56,9 +56,9 @@ expect_eq "show --json has them" "$(jget "$T/out" 'j["failover"]')" \
 expect_exit "preview" 0 "$HANDOFF" dest preview billing 'ReferTransferTarget=<sip:billing@a.example.com?X-Reason=up+sell>'
 cp "$T/out" "$T/answer.xml"
 expect_eq "three <Uri>, in order, each with the headers" "$(grep -o '<Uri .*</Uri>' "$T/answer.xml")" \
-	'<Uri priority="1">sip:billing@pbx1.example.com?X-Caller=+14155550100&amp;X-Reason=up+sell</Uri>
-<Uri priority="2">sip:billing@pbx2.example.com?X-Caller=+14155550100&amp;X-Reason=up+sell</Uri>
-<Uri priority="3">sips:billing@pbx3.example.com;transport=tls?X-Caller=+14155550100&amp;X-Reason=up+sell</Uri>'
+	'<Uri priority="1">sip:billing@pbx1.example.com?X-Caller=%2B14155550100&amp;X-Reason=up%2Bsell</Uri>
+<Uri priority="2">sip:billing@pbx2.example.com?X-Caller=%2B14155550100&amp;X-Reason=up%2Bsell</Uri>
+<Uri priority="3">sips:billing@pbx3.example.com;transport=tls?X-Caller=%2B14155550100&amp;X-Reason=up%2Bsell</Uri>'
 expect_exit "the answer lints clean (--strict)" 0 "$HANDOFF" twiml lint --strict "$T/answer.xml"
 
 # --- export / import ---
@@ -117,7 +117,7 @@ SQL
 [ "$(sqlite3 "$T/old.db" 'PRAGMA user_version')" = 1 ] && ok || not_ok "the schema-1 database was made"
 expect_exit "a schema-1 database opens" 0 env HANDOFF_DB="$T/old.db" "$HANDOFF" dest show sales
 expect_match "with its destination" "$(cat "$T/out")" 'route:       sip:sales@pbx1.example.com'
-expect_eq "migrated to schema 2" "$(sqlite3 "$T/old.db" 'PRAGMA user_version')" 2
+expect_eq "migrated to schema 3" "$(sqlite3 "$T/old.db" 'PRAGMA user_version')" 3
 expect_exit "and takes failover routes" 0 env HANDOFF_DB="$T/old.db" "$HANDOFF" dest set sales --failover sip:sales@pbx2.example.com
 expect_exit "promote" 0 env HANDOFF_DB="$T/old.db" "$HANDOFF" promote -m failover
 expect_eq "promoted with the route" "$(sqlite3 "$T/old.db" "SELECT route FROM failover WHERE version = 1 AND dest = 'sales'")" sip:sales@pbx2.example.com
@@ -127,7 +127,7 @@ expect_eq "promoted with the route" "$(sqlite3 "$T/old.db" "SELECT route FROM fa
 expect_exit "dest test --target busy,answer" 0 "$HANDOFF" dest test billing --target busy,answer --refer-header 'X-Reason: upsell'
 out=$(cat "$T/out")
 expect_match "the answer's two <Uri>" "$out" '<Uri priority="2">sip:billing@pbx2.example.com\?X-Caller='
-expect_match "the route was tried and busy" "$out" 'tried B: sip:billing@pbx1.example.com\?X-Caller=\+14155550100&X-Reason=upsell -> busy'
+expect_match "the route was tried and busy" "$out" 'tried B: sip:billing@pbx1.example.com\?X-Caller=%2B14155550100&X-Reason=upsell -> busy'
 expect_lines "the failover route got the INVITE with the headers" "$out" \
 	$'target: INVITE sip:billing@pbx2.example.com with headers X-Caller: \\+14155550100; X-Reason: upsell\n  X-Caller: \\+14155550100\n  X-Reason: upsell'
 expect_match "NOTIFY 200" "$out" 'NOTIFY +SIP/2.0 200 OK'

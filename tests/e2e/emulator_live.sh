@@ -58,7 +58,7 @@ expect_eq "caller bridged to billing" "$(jq -c .connected <<<"$J")" '["B<->calle
 expect_eq "agent got BYE" "$(leg A status)" completed
 expect_eq "billing leg answered" "$(leg B status) $(leg B direction)" "in-progress outbound-dial"
 expect_eq "billing leg's route and rendered headers" "$(leg B to)" \
-	"sip:billing@pbx.example.com?X-Caller=+14155550100&X-Reason=upsell"
+	"sip:billing@pbx.example.com?X-Caller=%2B14155550100&X-Reason=upsell"
 expect_eq "billing leg's parent is the caller" "$(leg B parent_call_sid)" "$P"
 expect_eq "caller still in progress" "$(leg P status)" in-progress
 B=$(leg B sid)
@@ -125,16 +125,16 @@ ctl POST "/emulator/calls/$A3/refer" 'ReferTo=<sip:billing-ha@agent.example.com?
 expect_eq "failover: refer answered" "$STATUS $(jq .sip_response <<<"$J")" "200 202"
 expect_eq "failover: NOTIFY 100 then 200" "$(jq -c .notify <<<"$J")" '["SIP/2.0 100 Trying","SIP/2.0 200 OK"]'
 expect_eq "failover: the route's leg busy" "$(leg B status) $(leg B to)" \
-	"busy sip:billing@pbx1.example.com?X-Caller=+14155550100&X-Reason=outage"
+	"busy sip:billing@pbx1.example.com?X-Caller=%2B14155550100&X-Reason=outage"
 expect_eq "failover: the second route's leg answered" "$(leg C status) $(leg C to)" \
-	"in-progress sip:billing@pbx2.example.com?X-Caller=+14155550100&X-Reason=outage"
+	"in-progress sip:billing@pbx2.example.com?X-Caller=%2B14155550100&X-Reason=outage"
 expect_eq "failover: both are child legs of the caller" "$(leg B parent_call_sid) $(leg C parent_call_sid)" "$P3 $P3"
 expect_eq "failover: the caller bridged to the second route" "$(jq -c .connected <<<"$J")" '["C<->caller"]'
 expect_eq "failover: the agent got BYE" "$(leg A status)" completed
 ctl GET "/emulator/calls/$P3/events"
 expect_eq "failover: the order tried" \
 	"$(jq -r '.[] | select(.kind == "dial" and (.text | startswith("<Sip> with"))) | .text' <<<"$J")" \
-	"<Sip> with 2 <Uri>, tried in this order: 1. sip:billing@pbx1.example.com?X-Caller=+14155550100&X-Reason=outage (priority 1, weight 10) 2. sip:billing@pbx2.example.com?X-Caller=+14155550100&X-Reason=outage (priority 2, weight 10)"
+	"<Sip> with 2 <Uri>, tried in this order: 1. sip:billing@pbx1.example.com?X-Caller=%2B14155550100&X-Reason=outage (priority 1, weight 10) 2. sip:billing@pbx2.example.com?X-Caller=%2B14155550100&X-Reason=outage (priority 2, weight 10)"
 expect_eq "failover: the INVITEs and their headers" \
 	"$(jq -r '.[] | select(.kind == "sip" and (.leg == "B" or .leg == "C") and (.text | startswith("INVITE"))) | "\(.leg) \(.text)"' <<<"$J")" \
 	"B INVITE sip:billing@pbx1.example.com with headers X-Caller: +14155550100; X-Reason: outage
@@ -153,8 +153,8 @@ for a in "${args[@]}"; do form+=(--data-urlencode "$a"); done
 curl -s -o "$T/ha.xml" --max-time 10 -H "X-Twilio-Signature: $sig" "${form[@]}" "$SBASE/refer"
 expect_eq "failover: the server answers one <Uri> per route, each with the headers" \
 	"$(grep -o '<Uri .*</Uri>' "$T/ha.xml")" \
-	'<Uri priority="1">sip:billing@pbx1.example.com?X-Caller=+14155550100&amp;X-Reason=outage</Uri>
-<Uri priority="2">sip:billing@pbx2.example.com?X-Caller=+14155550100&amp;X-Reason=outage</Uri>'
+	'<Uri priority="1">sip:billing@pbx1.example.com?X-Caller=%2B14155550100&amp;X-Reason=outage</Uri>
+<Uri priority="2">sip:billing@pbx2.example.com?X-Caller=%2B14155550100&amp;X-Reason=outage</Uri>'
 
 # --- every route busy: NOTIFY 486, the caller back with the agent ---
 ctl POST /emulator/calls From=+14155550100 To=+14155550199

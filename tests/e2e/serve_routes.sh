@@ -24,7 +24,7 @@ hook POST /refer CallSid=CA101 From=+14155550100 To=+18005551212 AccountSid=AC1 
 	'ReferTransferTarget=<sip:billing@agent.example.com?X-Account=42%2C7&User-to-User=abc>'
 expect_eq "POST /refer live" "$STATUS" 200
 expect_match "live billing with variables" "$(cat "$T/body")" \
-	'<Sip>sip:billing@pbx.example.com\?X-Caller=\+14155550100&amp;X-Account=42%2C7&amp;X-Call=CA101</Sip>'
+	'<Sip>sip:billing@pbx.example.com\?X-Caller=%2B14155550100&amp;X-Account=42%2C7&amp;X-Call=CA101</Sip>'
 lint_twiml "$T/body" && ok || not_ok "the /refer answer lints clean" "$(cat "$T/body")"
 hook POST /sandbox/refer CallSid=CA102 'ReferTransferTarget=sip:billing@agent.example.com'
 expect_match "sandbox billing is v2" "$(cat "$T/body")" 'sip:billing-v2@pbx.example.com'
@@ -68,7 +68,7 @@ while IFS= read -r line; do
 	if [ "$STATUS" = 200 ]; then
 		b=$(cat "$T/body")
 		expect_eq "injection $inj: one Dial" "$(grep -o '<Dial' "$T/body" | wc -l)" 1
-		expect_eq "injection $inj: one Sip to billing" "$(grep -o '<Sip>sip:billing@pbx.example.com?X-Caller=' "$T/body" | wc -l)" 1
+		expect_eq "injection $inj: one Sip to billing" "$(grep -oE '<Sip>sip:billing@pbx.example.com[?<]' "$T/body" | wc -l)" 1
 		expect_no_match "injection $inj: no Hangup" "$b" '<Hangup|<Redirect|<Say'
 		expect_no_match "injection $inj: no injected SIP header" "$b" '[?;]X-Evil=|&amp;X-Evil='
 		expect_eq "injection $inj: the Sip URI is one line" "$(grep -c '</Sip>' "$T/body")" 1

@@ -78,7 +78,7 @@ static void routes(void)
 	CHECK(strstr(r.body, "referUrl=\"" EMU_APP_BASE "/sandbox/refer\"") != NULL);
 	res_free(&r);
 	CHECK_INT(fetch("/refer", "<sip:billing@x.example.com>", TOKEN, &r), 200);
-	CHECK(strstr(r.body, "sip:billing@pbx.example.com?X-Caller=+14155550100") != NULL);
+	CHECK(strstr(r.body, "sip:billing@pbx.example.com?X-Caller=%2B14155550100") != NULL);
 	res_free(&r);
 	/* support is in the sandbox only */
 	CHECK_INT(fetch("/refer", "<sip:support@x.example.com>", TOKEN, &r), 404);

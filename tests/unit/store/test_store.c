@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "store/dest_json.h"
 #include "store/store.h"
 #include "test.h"
@@ -287,6 +289,177 @@ static void foreign_file(void)
 	free(path);
 }
 
+/* --- opening hours --- */
+
+static struct dest with_hours(const char *name, const char *route, const char *tz, const char *open,
+                              const char *closed, const char *otherwise)
+{
+	struct dest d = mk(name, route, NULL);
+	d.hours.tz = (char *)tz;
+	d.hours.otherwise = (char *)otherwise;
+	hours_parse_lists(&d.hours, open, closed);
+	return d;
+}
+
+/* A database of schema 1 (before hours), made with SQLite directly, opens and migrates
+ * to the current schema with its destinations intact. */
+static void migrate_from_1(void)
+{
+	char *path = db_path("v1.db");
+	sqlite3 *db;
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	const char *v1 =
+	    "CREATE TABLE dests (version INTEGER NOT NULL, name TEXT NOT NULL, description TEXT,"
+	    "  route TEXT NOT NULL, caller_id TEXT, timeout INTEGER NOT NULL DEFAULT 0,"
+	    "  PRIMARY KEY (version, name));"
+	    "CREATE TABLE headers (version INTEGER NOT NULL, dest TEXT NOT NULL, pos INTEGER NOT "
+	    "  NULL, name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (version, dest, pos));"
+	    "CREATE TABLE versions (number INTEGER PRIMARY KEY, created INTEGER NOT NULL,"
+	    "  message TEXT NOT NULL, author TEXT NOT NULL);"
+	    "CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+	    "INSERT INTO state VALUES ('live', 1), ('gen', 2), ('sandbox_changed', 1),"
+	    "  ('live_changed', 2);"
+	    "INSERT INTO dests VALUES (0, 'billing', NULL, 'sip:billing@pbx.example.com', NULL, 0),"
+	    "  (1, 'billing', NULL, 'sip:billing@pbx.example.com', NULL, 0);"
+	    "INSERT INTO headers VALUES (0, 'billing', 0, 'X-Caller', '$caller_id'),"
+	    "  (1, 'billing', 0, 'X-Caller', '$caller_id');"
+	    "INSERT INTO versions VALUES (1, 1700000000, 'first', 'alice');"
+	    "PRAGMA user_version = 1;";
+	CHECK_INT(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	char err[512];
+	struct store *s = NULL;
+	CHECK_INT(store_open(&s, path, 0, err, sizeof(err)), 0);
+	struct dest_set *live = NULL;
+	CHECK_INT(store_load(s, DEST_LIVE, &live, err, sizeof(err)), 0);
+	CHECK_INT(live->version, 1);
+	CHECK_INT(live->n, 1);
+	CHECK_STR(live->dests[0].headers[0].value, "$caller_id");
+	CHECK(live->dests[0].hours.tz == NULL);
+	dest_set_release(live);
+	/* and it takes hours now */
+	struct dest a = mk("after-hours", "+14155550199", NULL);
+	struct dest f = with_hours("front-desk", "+14155550123", "America/Los_Angeles",
+	                           "mon-fri 08:00-18:00", "", "after-hours");
+	CHECK_INT(store_add(s, &a, err, sizeof(err)), 0);
+	CHECK_INT(store_add(s, &f, err, sizeof(err)), 0);
+	store_close(s);
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_stmt *st;
+	CHECK_INT(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+	CHECK_INT(sqlite3_column_int(st, 0), STORE_SCHEMA);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(path);
+}
+
+static void hours_stored(void)
+{
+	char *path = db_path("h.db");
+	char err[512];
+	struct store *s;
+	CHECK_INT(store_open(&s, path, STORE_CREATE, err, sizeof(err)), 0);
+	struct dest a = mk("after-hours", "sip:oncall@pbx.example.com", NULL);
+	struct dest f = with_hours("front-desk", "+14155550123", "America/Los_Angeles",
+	                           "mon-fri 08:00-18:00;sat 10:00-14:00", "2026-12-25;2027-01-01",
+	                           "after-hours");
+	/* --otherwise must name a destination of the sandbox */
+	CHECK_INT(store_add(s, &f, err, sizeof(err)), EINVAL);
+	CHECK_STR(err, "--otherwise after-hours names no destination of the set: add it first, or "
+	               "name another");
+	CHECK_INT(store_add(s, &a, err, sizeof(err)), 0);
+	CHECK_INT(store_add(s, &f, err, sizeof(err)), 0);
+	/* a zone that the tz database does not hold */
+	struct dest z = with_hours("z", "+14155550124", "America/Los_Angles", "daily 08:00-09:00",
+	                           "", "after-hours");
+	CHECK_INT(store_add(s, &z, err, sizeof(err)), EINVAL);
+	CHECK(strncmp(err, "unknown time zone America/Los_Angles", 36) == 0);
+	/* a cycle, made by a change */
+	struct dest a2 = with_hours("after-hours", "sip:oncall@pbx.example.com", "UTC",
+	                            "daily 00:00-01:00", "", "front-desk");
+	CHECK_INT(store_update(s, &a2, err, sizeof(err)), EINVAL);
+	CHECK(strstr(err, "--otherwise makes a cycle (front-desk -> after-hours -> front-desk)") !=
+	      NULL);
+	/* the one front-desk sends its calls to cannot be removed */
+	CHECK_INT(store_remove(s, "after-hours", err, sizeof(err)), EINVAL);
+	CHECK(strstr(err, "after-hours takes the calls of front-desk") != NULL);
+	CHECK(strchr(err, '\n') != NULL); /* with a hint line */
+	/* what was saved comes back, with its zone; and it goes live as it is */
+	int v = 0;
+	CHECK_INT(store_promote(s, "hours", "test", &v, err, sizeof(err)), 0);
+	struct dest_set *sets[2];
+	CHECK_INT(store_load_both(s, sets, err, sizeof(err)), 0);
+	for (int e = 0; e < 2; e++) {
+		const struct dest *d = dest_set_find(sets[e], str_c("front-desk"));
+		CHECK(d != NULL);
+		if (!d)
+			continue;
+		CHECK_STR(d->hours.tz, "America/Los_Angeles");
+		CHECK_STR(d->hours.otherwise, "after-hours");
+		CHECK_INT(d->hours.nopen, 2);
+		CHECK_INT(d->hours.nclosed, 2);
+		CHECK(memcmp(d->hours.open, f.hours.open, sizeof(f.hours.open[0]) * 2) == 0);
+		CHECK(memcmp(d->hours.closed, f.hours.closed, sizeof(f.hours.closed[0]) * 2) == 0);
+		CHECK(dest_set_zone(sets[e], d) != NULL);
+		CHECK_STR(sets[e]->zone_error, "");
+		/* 2026-12-25 10:00 PST: closed, after-hours answers */
+		CHECK_STR(dest_set_pick(sets[e], str_c("front-desk"), 1798221600, NULL)->name,
+		          "after-hours");
+		CHECK_STR(dest_set_pick(sets[e], str_c("front-desk"), 1798135200, NULL)->name,
+		          "front-desk");
+	}
+	/* the file format keeps them */
+	char *text = dest_json_set(sets[0], "sandbox");
+	CHECK(strstr(text, "\"format_version\": 2") != NULL);
+	struct dest *back;
+	size_t n;
+	CHECK_INT(dest_json_parse(text, strlen(text), &back, &n, err, sizeof(err)), 0);
+	CHECK_INT(n, 2);
+	CHECK_STR(back[1].hours.tz, "America/Los_Angeles");
+	CHECK_INT(back[1].hours.nopen, 2);
+	CHECK(memcmp(back[1].hours.closed, f.hours.closed, sizeof(f.hours.closed[0]) * 2) == 0);
+	dest_json_free(back, n);
+	free(text);
+	dest_set_release(sets[0]);
+	dest_set_release(sets[1]);
+	/* clearing the hours lets after-hours go */
+	struct dest plain = mk("front-desk", "+14155550123", NULL);
+	CHECK_INT(store_update(s, &plain, err, sizeof(err)), 0);
+	CHECK_INT(store_remove(s, "after-hours", err, sizeof(err)), 0);
+	/* import: the set's rules and the zones, all or nothing */
+	struct dest set[2] = {with_hours("a", "+14155550100", "UTC", "daily 09:00-17:00", "", "b"),
+	                      with_hours("b", "+14155550101", "UTC", "daily 17:00-18:00", "", "a")};
+	CHECK_INT(store_replace_sandbox(s, set, 2, err, sizeof(err)), EINVAL);
+	CHECK(strstr(err, "makes a cycle") != NULL);
+	set[1] = with_hours("b", "+14155550101", "Europe/Londn", "daily 17:00-18:00", "", "c");
+	CHECK_INT(store_replace_sandbox(s, set, 2, err, sizeof(err)), EINVAL);
+	CHECK(strstr(err, "no destination of the set") != NULL);
+	set[1] = mk("b", "+14155550101", NULL);
+	set[0].hours.tz = (char *)"Europe/Londn";
+	CHECK_INT(store_replace_sandbox(s, set, 2, err, sizeof(err)), EINVAL);
+	CHECK(strstr(err, "a: unknown time zone Europe/Londn") != NULL);
+	struct dest_set *sb;
+	CHECK_INT(store_load(s, DEST_SANDBOX, &sb, err, sizeof(err)), 0);
+	CHECK_INT(sb->n, 1); /* unchanged */
+	dest_set_release(sb);
+	store_close(s);
+	/* promote checks the sandbox as a set: a hand-made row naming nobody is refused */
+	sqlite3 *db;
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db,
+	                       "INSERT INTO hours VALUES (0, 'front-desk', 'UTC', 'gone', "
+	                       "'daily 09:00-17:00', '')",
+	                       NULL, NULL, NULL),
+	          SQLITE_OK);
+	sqlite3_close(db);
+	CHECK_INT(store_open(&s, path, 0, err, sizeof(err)), 0);
+	CHECK_INT(store_promote(s, "bad", "test", &v, err, sizeof(err)), EINVAL);
+	CHECK(strstr(err, "the sandbox cannot be promoted: front-desk: --otherwise gone") != NULL);
+	store_close(s);
+	free(path);
+}
+
 static void json_format(void)
 {
 	struct dest_header hs[] = {{(char *)"X-A", (char *)"$from \"q\""},
@@ -352,6 +525,27 @@ static void json_format(void)
 	     "\"name\":\"a\",\"route\":\"sip:a@x\",\"failover\":[\"sip:1@y\",\"sip:2@y\","
 	     "\"sip:3@y\",\"sip:4@y\",\"sip:5@y\"]}]}",
 	     "5 routes, over the limit of 4"},
+	    /* hours came with version 2 */
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":1,\"destinations\":[{"
+	     "\"name\":\"a\",\"route\":\"+14155550100\",\"hours\":{\"tz\":\"UTC\","
+	     "\"open\":[\"daily 00:00-24:00\"],\"otherwise\":\"b\"}}]}",
+	     "\"hours\" needs \"format_version\": 2"},
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":2,\"destinations\":[{"
+	     "\"name\":\"a\",\"route\":\"+14155550100\",\"hours\":{\"tz\":\"UTC\","
+	     "\"open\":[\"mon-fry 08:00-18:00\"],\"otherwise\":\"b\"}}]}",
+	     "destinations[0].hours.open[0]: opening hours \"mon-fry 08:00-18:00\": \"fry\""},
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":2,\"destinations\":[{"
+	     "\"name\":\"a\",\"route\":\"+14155550100\",\"hours\":{\"tz\":\"UTC\","
+	     "\"closed\":[\"2026-02-30\"],\"otherwise\":\"b\"}}]}",
+	     "destinations[0].hours.closed[0]: closed date \"2026-02-30\" is not a date"},
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":2,\"destinations\":[{"
+	     "\"name\":\"a\",\"route\":\"+14155550100\",\"hours\":{\"tz\":\"UTC\","
+	     "\"otherwise\":\"b\",\"weekends\":true}}]}",
+	     "unknown key \"weekends\""},
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":2,\"destinations\":[{"
+	     "\"name\":\"a\",\"route\":\"+14155550100\",\"hours\":{\"open\":[],"
+	     "\"otherwise\":\"b\"}}]}",
+	     "destinations[0].hours: \"tz\" is missing"},
 	    {"{\"format\":\"handoff-destinations\",\"destinations\":[]}", "format_version"},
 	    {"{\"format\":\"handoff-destinations\",\"format_version\":1}", "must be an array"},
 	    {"{\"format\":\"handoff-destinations\",\"format_version\":1,\"destinations\":[],\"x\":"
@@ -660,6 +854,8 @@ int main(void)
 	    {"failover_rows", failover_rows},
 	    {"foreign_file", foreign_file},
 	    {"json_format", json_format},
+	    {"migrate_from_1", migrate_from_1},
+	    {"hours_stored", hours_stored},
 	    {"watcher_consistency", watcher_consistency},
 	    {"watcher_cross_process", watcher_cross_process},
 	    {"watcher_latency_and_poke", watcher_latency_and_poke},

@@ -223,7 +223,7 @@ static void unit_destinations(void)
 	struct dest_vars v = {"+1415&5550100", NULL, NULL, NULL, NULL, 0};
 	CHECK_INT(dest_set_render(s, &s->dests[0], &v, &a), 0);
 	CHECK(strstr(buf_str(&a),
-	             "hoffVarQz%20hoffSlotJx%20zqHandoffVk%20xVarWqK9%20+1415%265550100"
+	             "hoffVarQz%20hoffSlotJx%20zqHandoffVk%20xVarWqK9%20%2B1415%265550100"
 	             "</Sip>") != NULL);
 	buf_free(&a);
 	dest_set_release(s);
@@ -381,6 +381,87 @@ static void failover(void)
 	dest_tmpl_free(tl);
 }
 
+/* A header whose whole value renders empty is left out of the URI, in both renderers:
+ * every subset of three headers empty, the first kept one taking the '?'. */
+static void empty_left_out(void)
+{
+	struct dest_header h[] = {
+	    {(char *)"X-Caller", (char *)"$caller_id"},
+	    {(char *)"User-to-User", (char *)"$refer.User-to-User"},
+	    {(char *)"X-To", (char *)"$to$refer.X-Empty"},
+	};
+	struct dest d = {.name = (char *)"desk",
+	                 .route = (char *)"sip:desk@pbx.example.com",
+	                 .headers = h,
+	                 .nheaders = 3};
+	struct dest_tmpl *t = dest_compile(&d);
+	CHECK(t != NULL);
+	static const char *const want[8] = {
+	    "sip:desk@pbx.example.com",
+	    "sip:desk@pbx.example.com?X-Caller=%2B14155550100",
+	    "sip:desk@pbx.example.com?User-to-User=42%3Bencoding%3Dhex",
+	    "sip:desk@pbx.example.com?X-Caller=%2B14155550100&amp;User-to-User=42%3Bencoding%3Dhex",
+	    "sip:desk@pbx.example.com?X-To=%2B18005551212",
+	    "sip:desk@pbx.example.com?X-Caller=%2B14155550100&amp;X-To=%2B18005551212",
+	    "sip:desk@pbx.example.com?User-to-User=42%3Bencoding%3Dhex&amp;X-To=%2B18005551212",
+	    "sip:desk@pbx.example.com?X-Caller=%2B14155550100&amp;User-to-User=42%3Bencoding%3Dhex"
+	    "&amp;X-To=%2B18005551212",
+	};
+	for (int m = 0; m < 8; m++) {
+		struct dest_kv kv[] = {{"User-to-User", m & 2 ? "42;encoding=hex" : ""},
+		                       {"X-Empty", ""}};
+		struct dest_vars v = {
+		    m & 1 ? "+14155550100" : NULL, m & 4 ? "+18005551212" : "", NULL, NULL, kv, 2};
+		struct buf a;
+		buf_init(&a, TWIML_MAX_BYTES);
+		CHECK_INT(dest_render(&d, &v, &a), 0);
+		char sip[400];
+		snprintf(sip, sizeof(sip), "<Sip>%s</Sip>", want[m]);
+		if (!CHECK(strstr(buf_str(&a), sip) != NULL))
+			fprintf(stderr, "  mask %d: %s\n", m, buf_str(&a));
+		buf_free(&a);
+		same(&d, t, &v, TWIML_MAX_BYTES);
+	}
+	dest_tmpl_free(t);
+	/* a literal keeps a header, even when its variables are empty */
+	struct dest_header lit[] = {{(char *)"X-A", (char *)"$from"},
+	                            {(char *)"X-B", (char *)"n/a"},
+	                            {(char *)"X-C", (char *)"$$$to"}};
+	struct dest dl = {.name = (char *)"lit",
+	                  .route = (char *)"sip:l@example.com",
+	                  .headers = lit,
+	                  .nheaders = 3};
+	struct buf b;
+	buf_init(&b, 2048);
+	CHECK_INT(dest_render_target(&dl, NULL, &b), 0);
+	CHECK_STR(buf_str(&b), "sip:l@example.com?X-B=n/a&X-C=$");
+	buf_free(&b);
+	agree_over_values(&dl, TWIML_MAX_BYTES);
+	agree_over_values(&d, TWIML_MAX_BYTES);
+}
+
+/* '+' is written %2B in a header value (Twilio reads a '+' there as a space), by both
+ * renderers, in literal text and in values; the other marks stay as they are. */
+static void plus_encoded(void)
+{
+	struct dest_header h[] = {{(char *)"X-N", (char *)"+1 $from"},
+	                          {(char *)"X-M", (char *)"-_.!~*'()[]/?:$$"}};
+	struct dest d = {.name = (char *)"p",
+	                 .route = (char *)"sip:+14155550100@gw.example.com;user=phone",
+	                 .headers = h,
+	                 .nheaders = 2};
+	struct dest_error e;
+	CHECK_INT(dest_validate(&d, &e), 0);
+	struct dest_vars v = {"+44 20 7946 0000", NULL, NULL, NULL, NULL, 0};
+	struct buf b;
+	buf_init(&b, 2048);
+	CHECK_INT(dest_render_target(&d, &v, &b), 0);
+	CHECK_STR(buf_str(&b), "sip:+14155550100@gw.example.com;user=phone"
+	                       "?X-N=%2B1%20%2B44%2020%207946%200000&X-M=-_.!~*'()[]/?:$");
+	buf_free(&b);
+	agree_over_values(&d, TWIML_MAX_BYTES);
+}
+
 static void totals(void)
 {
 	/* the comparisons above did run, and both outcomes were seen */
@@ -398,6 +479,8 @@ int main(void)
 	    {"unit_destinations", unit_destinations},
 	    {"unvalidated", unvalidated},
 	    {"failover", failover},
+	    {"empty_left_out", empty_left_out},
+	    {"plus_encoded", plus_encoded},
 	    {"totals", totals},
 	    {NULL, NULL},
 	};

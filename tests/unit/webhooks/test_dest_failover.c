@@ -107,11 +107,11 @@ static void render_failover(void)
 	             "  <Dial timeout=\"20\" answerOnBridge=\"true\">\n"
 	             "    <Sip>\n"
 	             "      <Uri priority=\"1\">sip:billing@pbx1.example.com;transport=tls"
-	             "?X-Caller=+14155550100&amp;X-Reason=up%20sell%26more</Uri>\n"
+	             "?X-Caller=%2B14155550100&amp;X-Reason=up%20sell%26more</Uri>\n"
 	             "      <Uri priority=\"2\">sip:billing@pbx2.example.com"
-	             "?X-Caller=+14155550100&amp;X-Reason=up%20sell%26more</Uri>\n"
+	             "?X-Caller=%2B14155550100&amp;X-Reason=up%20sell%26more</Uri>\n"
 	             "      <Uri priority=\"3\">sips:billing@pbx3.example.com"
-	             "?X-Caller=+14155550100&amp;X-Reason=up%20sell%26more</Uri>\n"
+	             "?X-Caller=%2B14155550100&amp;X-Reason=up%20sell%26more</Uri>\n"
 	             "    </Sip>\n"
 	             "  </Dial>\n"
 	             "</Response>\n");
@@ -127,7 +127,7 @@ static void render_failover(void)
 	struct buf t;
 	buf_init(&t, 4096);
 	CHECK_INT(dest_render_target(&d, &v, &t), 0);
-	CHECK_STR(buf_str(&t), "sip:billing@pbx1.example.com;transport=tls?X-Caller=+14155550100"
+	CHECK_STR(buf_str(&t), "sip:billing@pbx1.example.com;transport=tls?X-Caller=%2B14155550100"
 	                       "&X-Reason=up%20sell%26more");
 	buf_free(&t);
 	/* no failover: the one <Sip> URI, as before */

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "store/zones.h"
 #include "webhooks/dest_set.h"
 #include "test.h"
 #include "twiml/twiml.h"
@@ -12,6 +13,7 @@
 #define BASE  "https://agent.example.com"
 
 static struct dest_set *live, *sandbox;
+static int64_t test_now; /* the time each request is handled at */
 
 static void sets(void)
 {
@@ -61,9 +63,15 @@ static struct answer *call(const struct handler_settings *hs, const char *method
 		sig = sigbuf;
 		free(f);
 	}
-	struct handler_req req = {
-	    method, path, query, "http://127.0.0.1:8080", "application/x-www-form-urlencoded",
-	    sig,    b2,   blen};
+	struct handler_req req = {method,
+	                          path,
+	                          query,
+	                          "http://127.0.0.1:8080",
+	                          "application/x-www-form-urlencoded",
+	                          sig,
+	                          b2,
+	                          blen,
+	                          test_now};
 	struct handler_snap snap = {live, sandbox};
 	struct buf out;
 	buf_init(&out, TWIML_MAX_BYTES);
@@ -108,7 +116,7 @@ static void routes(void)
 	     "3F"
 	     "X-Account%3D42%3E",
 	     NULL, 200,
-	     "<Sip>sip:billing@pbx.example.com?X-Caller=+14155550100&amp;X-Acc=42</Sip>"},
+	     "<Sip>sip:billing@pbx.example.com?X-Caller=%2B14155550100&amp;X-Acc=42</Sip>"},
 	    {"POST", "/sandbox/refer", NULL, "ReferTransferTarget=sip%3Abilling%40a", NULL, 200,
 	     "sip:billing-v2@pbx.example.com"},
 	    {"GET", "/refer", "CallSid=CA2&ReferTransferTarget=tel%3Afront-desk", NULL, NULL, 404,
@@ -207,7 +215,7 @@ static void injection(void)
 		struct answer *a = call(&HS, "POST", "/refer", NULL, bodies[i], NULL);
 		CHECK_INT(a->status, 200);
 		CHECK_INT(count(a->body, "<Dial"), 1);
-		CHECK_INT(count(a->body, "<Sip>sip:billing@pbx.example.com?X-Caller="), 1);
+		CHECK_INT(count(a->body, "<Sip>sip:billing@pbx.example.com?"), 1);
 		CHECK_INT(count(a->body, "<Hangup"), 0);
 		CHECK_INT(count(a->body, "</Sip>"), 1);
 		CHECK(strchr(strstr(a->body, "<Sip>"), '\r') == NULL);
@@ -228,9 +236,15 @@ static void rebuilt_url_and_limits(void)
 	char sig[SIG_LEN + 1];
 	sig_sign(TOKEN, url, NULL, 0, sig);
 	char body[] = "";
-	struct handler_req req = {
-	    "POST", "/voice", NULL, "http://127.0.0.1:8080", "application/x-www-form-urlencoded",
-	    sig,    body,     0};
+	struct handler_req req = {"POST",
+	                          "/voice",
+	                          NULL,
+	                          "http://127.0.0.1:8080",
+	                          "application/x-www-form-urlencoded",
+	                          sig,
+	                          body,
+	                          0,
+	                          test_now};
 	struct handler_snap snap = {live, sandbox};
 	struct buf out;
 	buf_init(&out, TWIML_MAX_BYTES);
@@ -269,6 +283,71 @@ static void rebuilt_url_and_limits(void)
 	buf_free(&out);
 }
 
+/* The handler answers by the time it is given: open hours, otherwise, a closed date,
+ * and both sides of a DST change (New York, 2026-03-08 and 2026-11-01). */
+static void opening_hours(void)
+{
+	struct dest d[3] = {{0}};
+	d[0].name = (char *)"front-desk";
+	d[0].route = (char *)"+14155550123";
+	d[1].name = (char *)"after-hours";
+	d[1].route = (char *)"sip:oncall@pbx.example.com";
+	d[2].name = (char *)"early";
+	d[2].route = (char *)"+14155550124";
+	d[0].hours.tz = (char *)"America/New_York";
+	d[0].hours.otherwise = (char *)"after-hours";
+	hours_parse_lists(&d[0].hours, "mon-fri 09:00-17:00;sat 10:00-14:00", "2026-12-25");
+	d[2].hours.tz = (char *)"America/New_York";
+	d[2].hours.otherwise = (char *)"after-hours";
+	hours_parse_lists(&d[2].hours, "daily 08:00-09:00", "");
+	struct dest_error e;
+	CHECK_INT(dest_validate_set(d, 3, &e), 0);
+	struct dest_set *saved = live;
+	live = dest_set_new(d, 3);
+	CHECK_INT(dest_set_load_zones(live, zone_load), 0);
+	static const struct {
+		const char *name;
+		long long now;
+		const char *dest, *asked, *dials;
+	} t[] = {
+	    /* Wednesday 2026-07-01 12:00 and 18:00 EDT (open mon-fri 09:00-17:00) */
+	    {"front-desk", 1782921600, "front-desk", "", "<Number>+14155550123</Number>"},
+	    {"front-desk", 1782943200, "after-hours", "front-desk", "sip:oncall@pbx.example.com"},
+	    /* Saturday 11:00 and 15:00 EDT (open 10:00-14:00) */
+	    {"front-desk", 1783177200, "front-desk", "", "<Number>+14155550123</Number>"},
+	    {"front-desk", 1783191600, "after-hours", "front-desk", "sip:oncall@pbx.example.com"},
+	    /* 2026-12-25 is a closed date; the 24th is open (11:00 EST both) */
+	    {"front-desk", 1798214400, "after-hours", "front-desk", "sip:oncall@pbx.example.com"},
+	    {"front-desk", 1798128000, "front-desk", "", "<Number>+14155550123</Number>"},
+	    /* 12:30Z: 07:30 EST the day before clocks go forward, 08:30 EDT on the day */
+	    {"early", 1772886600, "after-hours", "early", "sip:oncall@pbx.example.com"},
+	    {"early", 1772973000, "early", "", "<Number>+14155550124</Number>"},
+	    /* 13:30Z: 09:30 EDT the day before clocks go back, 08:30 EST on the day */
+	    {"early", 1793453400, "after-hours", "early", "sip:oncall@pbx.example.com"},
+	    {"early", 1793539800, "early", "", "<Number>+14155550124</Number>"},
+	    {"after-hours", 1782943200, "after-hours", "", "sip:oncall@pbx.example.com"},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char body[256], name[64];
+		snprintf(
+		    body, sizeof(body),
+		    "CallSid=CA1&From=%%2B14155550100&ReferTransferTarget=%%3Csip%%3A%s%%40a%%3E",
+		    t[i].name);
+		snprintf(name, sizeof(name), "hours %s at %lld", t[i].name, t[i].now);
+		test_current = name;
+		test_now = t[i].now;
+		struct answer *a = call(&HS, "POST", "/refer", NULL, body, NULL);
+		CHECK_INT(a->status, 200);
+		CHECK_STR(a->log.dest, t[i].dest);
+		CHECK_STR(a->log.asked, t[i].asked);
+		if (!CHECK(strstr(a->body, t[i].dials) != NULL))
+			fprintf(stderr, "  body: %s\n", a->body);
+	}
+	test_now = 0;
+	dest_set_release(live);
+	live = saved;
+}
+
 int main(void)
 {
 	sets();
@@ -278,6 +357,7 @@ int main(void)
 	    {"allow_direct", allow_direct},
 	    {"injection", injection},
 	    {"rebuilt_url_and_limits", rebuilt_url_and_limits},
+	    {"opening_hours", opening_hours},
 	    {NULL, NULL},
 	};
 	int rc = test_run(cases);
