@@ -8,8 +8,10 @@
 #include "emulator/engine.h"
 #include "emulator/rest.h"
 
-#define EMU_CONTROL_MAX_PATH    256 /* longest control path handled */
-#define EMU_CONTROL_MAX_RUNNING 64  /* Calls.json calls running on their own threads at once */
+#define EMU_CONTROL_MAX_PATH      256 /* longest control path handled */
+#define EMU_CONTROL_MAX_RUNNING   64  /* Calls.json calls running on their own threads at once */
+#define EMU_CONTROL_BUSY_TRIES    250 /* an update waits for a webhook in flight: tries, */
+#define EMU_CONTROL_BUSY_SLEEP_MS 20  /* this far apart (5 s in all) */
 
 struct emu_control;
 
