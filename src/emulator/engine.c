@@ -712,7 +712,8 @@ int emu_call_create(struct emu_engine *e, const struct emu_call_spec *spec, char
 			goto out;
 		}
 		const char *du = NULL;
-		emu_set_frame(c, emu_keep_doc(c, root, url, &du), du);
+		const struct twiml_node *doc = emu_keep_doc(c, root, url, &du);
+		emu_set_frame(c, doc, du); /* du is set by emu_keep_doc: two statements */
 	} else {
 		struct emu_params prm = {0};
 		emu_std_params(c, p, &prm);

@@ -71,7 +71,8 @@ static void run_source(struct call *c)
 			return;
 		}
 		const char *du = NULL;
-		emu_set_frame(c, emu_keep_doc(c, root, url, &du), du);
+		const struct twiml_node *doc = emu_keep_doc(c, root, url, &du);
+		emu_set_frame(c, doc, du); /* du is set by emu_keep_doc: two statements */
 	} else {
 		struct emu_params prm = {0};
 		emu_std_params(c, p, &prm);

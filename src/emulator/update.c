@@ -89,7 +89,8 @@ static int redirect(struct call *c, const struct emu_update *u, struct emu_updat
 	c->refer_outcome = u->target;
 	if (root) {
 		const char *du = NULL;
-		emu_set_frame(c, emu_keep_doc(c, root, "", &du), du);
+		const struct twiml_node *doc = emu_keep_doc(c, root, "", &du);
+		emu_set_frame(c, doc, du); /* du is set by emu_keep_doc: two statements */
 		emu_run(c);
 	} else {
 		struct emu_params prm = {0};
