@@ -115,7 +115,7 @@ static const struct handler_route *find_route(const struct handler_settings *s, 
 	*rest = path;
 	for (const struct handler_route *r = handler_routes; r->path; r++)
 		if (strcmp(r->path, path) == 0)
-			return r;
+			return r->prefix ? NULL : r; /* "/transfer/" names nobody */
 	/* then the prefix routes (/transfer/NAME): /voice and /refer never get here */
 	for (const struct handler_route *r = handler_routes; r->path; r++) {
 		size_t n = r->prefix ? strlen(r->path) : 0;

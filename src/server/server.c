@@ -194,10 +194,14 @@ static void access_log(struct srv_line *l, const struct http_req *req,
 	srv_line_puts(l, "serve: ");
 	srv_line_puts(l, req->method);
 	srv_line_puts(l, " ");
-	if (log->route && !log->route->prefix)
+	if (log->route && log->route->prefix && log->name[0]) { /* /transfer/NAME */
 		srv_line_puts(l, log->route->path);
-	else /* no route, or /transfer/NAME: the path as asked */
+		srv_line_puts(l, log->name);
+	} else if (log->route && !log->route->prefix) {
+		srv_line_puts(l, log->route->path);
+	} else { /* no route, or a /transfer/ refused before its name was read */
 		srv_line_putq(l, req->path, 64);
+	}
 	srv_line_puts(l, " ");
 	srv_line_putu(l, (unsigned)status, 0);
 	srv_line_puts(l, " ");
