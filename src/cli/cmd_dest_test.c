@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/dest_test_api.h"
 #include "emulator/app.h"
 #include "emulator/engine.h"
 #include "emulator/live.h"
@@ -189,6 +190,10 @@ const char cmd_dest_test_help[] =
     "  --refer-header 'X-Name: value'  a header carried inside the Refer-To URI (it feeds\n"
     "                     $refer.X-Name); up to 8\n"
     "  --json             one JSON document\n"
+    "  --via api          the Voice API transfer instead of a REFER: the agent answers with\n"
+    "                     <Connect><Stream>, and the REST API updates the live call to\n"
+    "                     /sandbox/transfer/NAME (--env live: /transfer/NAME); the server\n"
+    "                     needs no --agent. --via refer is the default\n"
     "\n"
     "Exit 0 when the server answered the destination's TwiML and the caller ended where\n"
     "that outcome should leave it (bridged to the target on answer; back with the agent\n"
@@ -200,6 +205,7 @@ struct dt_opts {
 	size_t nrhdr;
 	bool live, json;
 	enum emu_outcome target;
+	bool via_api; /* --via api: cmd_dest_test_api.c runs the test */
 };
 
 static int parse(int argc, char **argv, struct dt_opts *o)
@@ -213,6 +219,7 @@ static int parse(int argc, char **argv, struct dt_opts *o)
 	    {"db", required_argument, NULL, 'd'},
 	    {"from", required_argument, NULL, 'f'},
 	    {"refer-header", required_argument, NULL, 'r'},
+	    {"via", required_argument, NULL, 'v'},
 	    {NULL, 0, NULL, 0},
 	};
 	memset(o, 0, sizeof(*o));
@@ -256,6 +263,11 @@ static int parse(int argc, char **argv, struct dt_opts *o)
 				                 optarg);
 			o->rhdr[o->nrhdr++] = optarg;
 			break;
+		case 'v':
+			if (strcmp(optarg, "api") && strcmp(optarg, "refer"))
+				return cli_usage("--via must be refer or api, not '%s'", optarg);
+			o->via_api = strcmp(optarg, "api") == 0;
+			break;
 		case ':':
 			return cli_usage("option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -270,6 +282,9 @@ static int parse(int argc, char **argv, struct dt_opts *o)
 	if (!slug_ok(o->name))
 		return cli_usage("'%s' is not a destination name ([a-z0-9][a-z0-9-]*, at most %d)",
 		                 o->name, DEST_NAME_MAX);
+	if (o->via_api && o->nrhdr)
+		return cli_usage("--refer-header goes inside a REFER's Refer-To: the Voice API "
+		                 "transfer (--via api) has none");
 	if (o->server && o->db)
 		return cli_usage("--db is for the in-process server; with --server the running "
 		                 "server reads its own database");
@@ -476,6 +491,11 @@ int cmd_dest_test(int argc, char **argv)
 	int rc = parse(argc, argv, &o);
 	if (rc)
 		return rc;
+	if (o.via_api) {
+		struct dt_api_opts ao = {o.name, o.server, o.token_env, o.db,
+		                         o.from, o.live,   o.json,      o.target};
+		return dest_test_api(&ao);
+	}
 	char *token = NULL;
 	struct emu_app *app = NULL;
 	char err[512], base[DT_MAX_URL + 1], where[DT_MAX_URL + 64];
