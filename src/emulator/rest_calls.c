@@ -285,10 +285,11 @@ static int call_delete(struct ctx *c, const char *sid)
 	json_t *o = emu_rest_call_get(r, sid);
 	if (!o)
 		return rest_not_found(c);
-	const char *st = json_string_value(json_object_get(o, "status"));
-	bool ended =
-	    st && strcmp(st, "queued") && strcmp(st, "ringing") && strcmp(st, "in-progress");
+	char st[16]; /* a copy: o goes now */
+	snprintf(st, sizeof(st), "%s", json_string_value(json_object_get(o, "status")) ?: "");
 	json_decref(o);
+	bool ended =
+	    *st && strcmp(st, "queued") && strcmp(st, "ringing") && strcmp(st, "in-progress");
 	struct emu_rest_err err = {0};
 	/* the engine decides (and records why); a call it does not know, the record does */
 	int rc = r->hooks.call_delete ? r->hooks.call_delete(r->hooks.ctx, sid, &err) : ENOENT;
