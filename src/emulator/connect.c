@@ -25,7 +25,8 @@ void emu_streams_free(struct call *c)
 }
 
 /* The stream's statusCallback, as Twilio sends it: AccountSid, CallSid, StreamSid,
- * StreamName (the name, else the StreamSid), StreamEvent, Timestamp (ISO 8601). */
+ * StreamName (the name, else the StreamSid), StreamEvent, Timestamp (the
+ * stream.timestamp-iso8601 rule: ISO 8601). */
 static void stream_callback(struct call *c, const struct stream *s, const char *event)
 {
 	if (!s->sc_url)
@@ -42,8 +43,12 @@ static void stream_callback(struct call *c, const struct stream *s, const char *
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	char ts[40], full[48];
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(full, sizeof(full), "%s.%03dZ", ts, (int)(ms % 1000));
+	if (emu_rule_use(c, EMU_R_STREAM_TS, p)) {
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(full, sizeof(full), "%s.%03dZ", ts, (int)(ms % 1000));
+	} else {
+		strftime(full, sizeof(full), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	}
 	emu_params_add(&prm, "Timestamp", full);
 	const char *m = s->sc_method && strcasecmp(s->sc_method, "GET") == 0 ? "GET" : "POST";
 	(void)emu_webhook(c, p, "Stream statusCallback", m, s->sc_url, &prm, NULL, NULL);

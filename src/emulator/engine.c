@@ -67,6 +67,14 @@ const struct emu_rule emu_rules[EMU_R__COUNT] = {
     [EMU_R_STOP_UNNAMED] = {"voice.stop-unnamed-stops-all", 1,
                             "<Stop><Stream> without a name stops every <Start><Stream> (0: "
                             "none)"},
+    [EMU_R_API_DONE_RINGING] = {"api.completed-ringing-canceled", 1,
+                                "Status=completed on a queued or ringing call ends it canceled "
+                                "(0: completed)"},
+    [EMU_R_API_BAD_TWIML] = {"api.invalid-twiml-refused", 1,
+                             "an update whose Twiml does not parse is refused with its TwiML "
+                             "code and the call goes on (0: accepted, the call fails)"},
+    [EMU_R_STREAM_TS] = {"stream.timestamp-iso8601", 1,
+                         "a <Stream> statusCallback's Timestamp is ISO 8601 (0: RFC 2822)"},
 };
 
 int emu_rule_find(const char *name)

@@ -113,6 +113,9 @@ enum emu_rule_id {
 	EMU_R_API_RINGING,       /* Url/Twiml on a ringing call: runs when it answers (1/0) */
 	EMU_R_API_DELETE_LIVE,   /* Twilio code for DELETE of a call that has not ended */
 	EMU_R_STOP_UNNAMED,      /* <Stop><Stream> without a name stops every <Start> stream */
+	EMU_R_API_DONE_RINGING,  /* Status=completed on a ringing call: 1 canceled, 0 completed */
+	EMU_R_API_BAD_TWIML,     /* an update's Twiml that does not parse: 1 refused, 0 fails */
+	EMU_R_STREAM_TS,         /* a stream callback's Timestamp: 1 ISO 8601, 0 RFC 2822 */
 	EMU_R__COUNT
 };
 struct emu_rule {

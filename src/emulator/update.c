@@ -76,12 +76,18 @@ static int redirect(struct call *c, const struct emu_update *u, struct emu_updat
 	struct leg *p = &c->legs[0];
 	struct twiml_node *root = NULL;
 	if (u->twiml) {
-		/* read first: TwiML that does not parse leaves the call as it is */
+		/* read first: refused, TwiML that does not parse leaves the call as it is */
 		char why[TWIML_MAX_MSG + 16] = "";
 		int code = emu_parse_doc(c, p, u->twiml, strlen(u->twiml), &root, why, sizeof(why));
-		if (code) {
+		if (code && emu_rule_use(c, EMU_R_API_BAD_TWIML, p)) {
 			emu_ev(c, "error", p, code, "update refused: Twiml: %s", why);
 			return refuse(err, 400, code, "Twiml is not valid TwiML: %s", why);
+		}
+		if (code) {
+			leave_twiml(c);
+			emu_ev(c, "error", p, code, "the update's Twiml: %s; the call fails", why);
+			emu_end_call(c, ST_FAILED);
+			return 0;
 		}
 	}
 	leave_twiml(c);
@@ -123,8 +129,13 @@ static int set_status(struct call *c, int li, const char *status, struct emu_upd
 	}
 	if (li == 0) {
 		emu_ev(c, "hangup", l, 0, "Status=%s: Twilio hangs up the call", status);
+		/* in progress: completed; queued or ringing: canceled, or what the rule says */
+		enum st end = ST_CANCELED;
+		if (!live && strcmp(status, "completed") == 0 &&
+		    !emu_rule_use(c, EMU_R_API_DONE_RINGING, l))
+			end = ST_COMPLETED;
 		c->ob.pending = false;
-		emu_end_call(c, ST_CANCELED); /* in progress: completed; ringing: canceled */
+		emu_end_call(c, end);
 	} else {
 		emu_hangup_leg(c, li, "Status=completed");
 	}

@@ -456,6 +456,46 @@ static void test_stream_callbacks(void)
 	emu_engine_free(e);
 }
 
+/* The modelled rules of an update: what Status=completed does to a ringing call, what a
+ * Twiml that does not parse does, and a stream callback's Timestamp. */
+static void rules(void)
+{
+	static const char *const answers[] = {"/st", "<Response/>", NULL};
+	for (int rule = 1; rule >= 0; rule--) {
+		struct app a = {.answers = answers};
+		const int r[] = {EMU_R_API_DONE_RINGING,
+		                 rule,
+		                 EMU_R_API_BAD_TWIML,
+		                 rule,
+		                 EMU_R_STREAM_TS,
+		                 rule,
+		                 -1};
+		struct emu_engine *e = engine(&a, r);
+		char sid[EMU_SID_LEN + 1], st[16];
+		struct emu_update_err err;
+		struct emu_call_spec s = outbound(EMU_ANSWER, true);
+		CHECK_INT(emu_call_create(e, &s, sid), 0);
+		struct emu_update u = {.status = "completed"};
+		CHECK_INT(emu_call_update(e, sid, &u, &err), 0);
+		CHECK_INT(emu_leg_status(e, sid, st), 0);
+		CHECK_STR(st, rule ? "canceled" : "completed");
+
+		s = inbound("<Response><Connect><Stream url=\"wss://a\" statusCallback=\"/st\"/>"
+		            "</Connect></Response>");
+		CHECK_INT(emu_call_create(e, &s, sid), 0);
+		CHECK(strstr(a.last_params, rule ? "Timestamp=2026-01-01T00:00:00.000Z&"
+		                                 : "Timestamp=Thu, 01 Jan 2026 00:00:00 +0000&") !=
+		      NULL);
+		u = (struct emu_update){.twiml = "<Response><Say>"};
+		CHECK_INT(emu_call_update(e, sid, &u, &err), rule ? EINVAL : 0);
+		CHECK_INT(err.code, rule ? 12100 : 0);
+		CHECK_INT(emu_leg_status(e, sid, st), 0);
+		CHECK_STR(st, rule ? "in-progress" : "completed");
+		CHECK_INT(count_events(e, sid, "modelled", "api.invalid-twiml-refused"), 1);
+		emu_engine_free(e);
+	}
+}
+
 /* Two threads: one keeps updating while another hangs up; the engine stays consistent. */
 struct race {
 	struct emu_engine *e;
@@ -504,6 +544,7 @@ int main(void)
 	    {"redirect in a dial", test_redirect_in_dial},
 	    {"target and delete", test_target_and_delete},
 	    {"stream callbacks", test_stream_callbacks},
+	    {"rules", rules},
 	    {"concurrent updates", test_concurrent},
 	    {NULL, NULL},
 	};
