@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/dest_test_api.h"
 #include "emulator/app.h"
 #include "emulator/engine.h"
 #include "emulator/live.h"
@@ -336,6 +337,10 @@ const char cmd_dest_test_help[] =
     "                     an offset, or a local time in NAME's zone): which destination\n"
     "                     answers for one with opening hours\n"
     "  --json             one JSON document\n"
+    "  --via api          the Voice API transfer instead of a REFER: the agent answers with\n"
+    "                     <Connect><Stream>, and the REST API updates the live call to\n"
+    "                     /sandbox/transfer/NAME (--env live: /transfer/NAME); the server\n"
+    "                     needs no --agent. --via refer is the default\n"
     "\n"
     "Exit 0 when the server answered the destination's TwiML and the caller ended where\n"
     "that outcome should leave it (bridged to the route that answers; back with the agent\n"
@@ -349,6 +354,7 @@ struct dt_opts {
 	enum emu_outcome target[1 + DEST_MAX_FAILOVER]; /* one per route, in order */
 	size_t ntarget;
 	const char *target_arg; /* as given, for the report */
+	bool via_api;           /* --via api: cmd_dest_test_api.c runs the test */
 };
 
 static int parse(int argc, char **argv, struct dt_opts *o)
@@ -363,6 +369,7 @@ static int parse(int argc, char **argv, struct dt_opts *o)
 	    {"from", required_argument, NULL, 'f'},
 	    {"refer-header", required_argument, NULL, 'r'},
 	    {"at", required_argument, NULL, 'a'},
+	    {"via", required_argument, NULL, 'v'},
 	    {NULL, 0, NULL, 0},
 	};
 	memset(o, 0, sizeof(*o));
@@ -415,6 +422,11 @@ static int parse(int argc, char **argv, struct dt_opts *o)
 				                 optarg);
 			o->rhdr[o->nrhdr++] = optarg;
 			break;
+		case 'v':
+			if (strcmp(optarg, "api") && strcmp(optarg, "refer"))
+				return cli_usage("--via must be refer or api, not '%s'", optarg);
+			o->via_api = strcmp(optarg, "api") == 0;
+			break;
 		case ':':
 			return cli_usage("option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -432,6 +444,13 @@ static int parse(int argc, char **argv, struct dt_opts *o)
 	if (o->server && o->at)
 		return cli_usage("--at is for the in-process server; a running server answers by "
 		                 "its own clock (try 'handoff dest preview NAME --at TIME')");
+	if (o->via_api && (o->ntarget > 1 || o->at))
+		return cli_usage(
+		    "--via api tests one route at the time of the run: give one --target "
+		    "and no --at");
+	if (o->via_api && o->nrhdr)
+		return cli_usage("--refer-header goes inside a REFER's Refer-To: the Voice API "
+		                 "transfer (--via api) has none");
 	if (o->server && o->db)
 		return cli_usage("--db is for the in-process server; with --server the running "
 		                 "server reads its own database");
@@ -705,6 +724,17 @@ int cmd_dest_test(int argc, char **argv)
 	int rc = parse(argc, argv, &o);
 	if (rc)
 		return rc;
+	if (o.via_api) {
+		struct dt_api_opts ao = {.name = o.name,
+		                         .server = o.server,
+		                         .token_env = o.token_env,
+		                         .db = o.db,
+		                         .from = o.from,
+		                         .live = o.live,
+		                         .json = o.json,
+		                         .target = o.target[0]};
+		return dest_test_api(&ao);
+	}
 	char *token = NULL;
 	struct emu_app *app = NULL;
 	char err[512], base[DT_MAX_URL + 1], where[DT_MAX_URL + 64];

@@ -8,8 +8,10 @@
 #include "emulator/engine.h"
 #include "emulator/rest.h"
 
-#define EMU_CONTROL_MAX_PATH    256 /* longest control path handled */
-#define EMU_CONTROL_MAX_RUNNING 64  /* Calls.json calls running on their own threads at once */
+#define EMU_CONTROL_MAX_PATH      256 /* longest control path handled */
+#define EMU_CONTROL_MAX_RUNNING   64  /* Calls.json calls running on their own threads at once */
+#define EMU_CONTROL_BUSY_TRIES    250 /* an update waits for a webhook in flight: tries, */
+#define EMU_CONTROL_BUSY_SLEEP_MS 20  /* this far apart (5 s in all) */
 
 struct emu_control;
 
@@ -35,10 +37,16 @@ struct emu_engine *emu_control_engine(struct emu_control *c);
  *                                         "legs", "connected"}
  *   POST /emulator/calls/{CA}/hangup     the party on that leg hangs up: the call's JSON
  *   GET  /emulator/calls/{CA}/events     the timeline
+ *   POST /emulator/parties               Address, Answer (answer|busy|no-answer|fail),
+ *                                         AfterMs: what a called party does (GET lists,
+ *                                         DELETE forgets); default: it answers at once
  *
  * A Calls.json POST is answered "queued" (as Twilio does) and the call then runs on its
- * own thread; emu_control_free waits for those. Every leg is also published as a Call
- * resource of the twin (Calls.json). */
+ * own thread: it rings its To for the party's AfterMs (Timeout for no-answer) in real
+ * time, so an update can cancel it meanwhile, and only an answer runs its TwiML;
+ * emu_control_free stops those waits and waits for the threads. POST and DELETE
+ * .../Calls/{CA}.json reach the engine (emu_call_update, emu_call_deletable). Every leg
+ * is also published as a Call resource of the twin (Calls.json). */
 void emu_control_attach(struct emu_control *c, struct emu_rest *rest);
 
 #endif

@@ -21,6 +21,11 @@ enum emu_outcome emu_outcome_for(struct call *c, const char *addr)
 	for (size_t i = 0; i < c->noutcomes; i++)
 		if (strcmp(c->outcomes[i].addr, addr) == 0)
 			return c->outcomes[i].o;
+	/* then the same URI without its ?headers (a destination's <Sip> carries them) */
+	size_t n = strcspn(addr, "?");
+	for (size_t i = 0; addr[n] && i < c->noutcomes; i++)
+		if (strlen(c->outcomes[i].addr) == n && strncmp(c->outcomes[i].addr, addr, n) == 0)
+			return c->outcomes[i].o;
 	return EMU_ANSWER;
 }
 

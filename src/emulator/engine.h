@@ -22,6 +22,9 @@
 #define EMU_ENG_MAX_STEPS_VERBS 1000 /* verbs executed per call (loop guard) */
 #define EMU_ENG_MAX_URIS        10   /* <Uri> children dialled by one <Sip> (more: 13250) */
 #define EMU_ENG_MAX_TARGETS     10   /* outcomes one REFER scripts (failover: one per party) */
+#define EMU_ENG_MAX_STREAMS     8    /* media streams (<Connect>/<Start><Stream>) per call */
+#define EMU_ENG_MAX_TIMEOUT_S   600  /* Calls.json Timeout (seconds of ringing) */
+#define EMU_ENG_DEF_TIMEOUT_S   60   /* its default */
 #define EMU_FETCH_TIMEOUT_MS    15000
 #define EMU_FETCH_MAX_BODY      (64 * 1024)
 
@@ -114,6 +117,14 @@ enum emu_rule_id {
 	EMU_R_SIP_URI_ORDER,     /* <Uri> order: 1 priority then weight (seeded), 0 as written */
 	EMU_R_SIP_URI_BUSY_NEXT, /* a busy <Uri>: 1 the next is tried, 0 the <Sip> ends busy */
 	EMU_R_SIP_PLUS_SPACE,    /* a '+' in a <Sip> URI header value arrives as a space (1/0) */
+	EMU_R_API_SKIP_ACTION,   /* a REST update leaves a <Dial>/<Connect> without its action */
+	EMU_R_API_CANCEL_LIVE,   /* Twilio code for Status=canceled on a call in progress */
+	EMU_R_API_RINGING,       /* Url/Twiml on a ringing call: runs when it answers (1/0) */
+	EMU_R_API_DELETE_LIVE,   /* Twilio code for DELETE of a call that has not ended */
+	EMU_R_STOP_UNNAMED,      /* <Stop><Stream> without a name stops every <Start> stream */
+	EMU_R_API_DONE_RINGING,  /* Status=completed on a ringing call: 1 canceled, 0 completed */
+	EMU_R_API_BAD_TWIML,     /* an update's Twiml that does not parse: 1 refused, 0 fails */
+	EMU_R_STREAM_TS,         /* a stream callback's Timestamp: 1 ISO 8601, 0 RFC 2822 */
 	EMU_R__COUNT
 };
 struct emu_rule {
@@ -181,6 +192,15 @@ struct emu_call_spec {
 	/* the call's own status callback (Calls.json StatusCallback, StatusCallbackMethod,
 	 * StatusCallbackEvent: space-separated, default "completed"), or NULL */
 	const char *status_callback, *status_callback_method, *status_callback_event;
+	/* An outbound-api call (Calls.json): the parent leg rings `to` first, and voice_url
+	 * (Twilio's Url, fetched with CallStatus=in-progress) or twiml runs only when the
+	 * called party answers; busy, no answer (after timeout_s) and failure end the call
+	 * with that status and no TwiML. */
+	bool outbound;
+	enum emu_outcome answer;  /* what the called party does */
+	unsigned answer_after_ms; /* how long it rings first; 0: the clock.ring-ms rule */
+	unsigned timeout_s;       /* Timeout; 0: EMU_ENG_DEF_TIMEOUT_S */
+	bool hold_ringing;        /* leave it ringing: emu_call_ring_end decides (real clock) */
 };
 
 /* Replaces the fetcher (e.g. an inline one in tests); takes the lock. */
@@ -190,6 +210,40 @@ void emu_engine_set_fetcher(struct emu_engine *e, const struct emu_fetcher *f);
  * leg's SID to sid_out (EMU_SID_LEN + 1 bytes). 0, EINVAL (bad spec), E2BIG (too
  * many calls). */
 int emu_call_create(struct emu_engine *e, const struct emu_call_spec *spec, char *sid_out);
+
+/* The called party of an outbound call created with hold_ringing does o now (answer: the
+ * TwiML runs until the call waits). 0; ENOENT (no such call); EALREADY (it is not ringing
+ * any more: canceled or hung up meanwhile); EBUSY (serving a webhook). */
+int emu_call_ring_end(struct emu_engine *e, const char *sid, enum emu_outcome o);
+
+/* The status of leg sid as Twilio writes it ("ringing", "in-progress", ...) into out
+ * (16 bytes). 0 or ENOENT. */
+int emu_leg_status(struct emu_engine *e, const char *sid, char out[16]);
+
+/* A change to a live call through the REST API (POST .../Calls/{CA}.json). */
+struct emu_update {
+	const char *url, *method; /* new TwiML fetched from url (method: GET or POST) */
+	const char *twiml;        /* or inline TwiML (wins over url) */
+	const char *status;       /* "completed" or "canceled" (wins over both), or NULL */
+	bool target_set;          /* what every party the new TwiML dials does */
+	enum emu_outcome target;
+};
+/* Why an update or a delete was refused: Twilio's HTTP status, code and message. */
+struct emu_update_err {
+	int status, code;
+	char msg[256];
+};
+/* Changes the call of leg sid: Status=completed hangs it up (a ringing call ends
+ * canceled), Status=canceled ends a queued or ringing one, Url/Twiml make the call leave
+ * the TwiML it runs (a <Dial> ends its child legs, a <Connect><Stream> stops) and run the
+ * new document on the parent leg until it waits. 0; ENOENT (no such leg); EBUSY; EINVAL
+ * when refused, with err filled (21220 for a call that is not in progress, ...). */
+int emu_call_update(struct emu_engine *e, const char *sid, const struct emu_update *u,
+                    struct emu_update_err *err);
+/* Whether leg sid's record may be deleted (DELETE .../Calls/{CA}.json): 0 when the leg
+ * has ended; EINVAL with err filled (the api.delete-live-code rule) while it is live;
+ * ENOENT when the engine does not know it. The engine keeps the call's timeline. */
+int emu_call_deletable(struct emu_engine *e, const char *sid, struct emu_update_err *err);
 
 /* A REFER sent by the SIP party on a leg. */
 struct emu_refer_req {

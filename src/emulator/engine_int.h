@@ -121,6 +121,22 @@ struct call {
 	const char *bdial_url;
 	bool in_conf;
 	bool busy; /* an entry point is running it (the lock may be released for a fetch) */
+	/* an outbound-api call: what runs when the called party answers (outbound.c) */
+	struct {
+		bool pending; /* ringing: the party has not done what it does yet */
+		char *url, *method, *twiml;
+	} ob;
+	/* media streams (connect.c); a <Connect><Stream> holds the call while it is open */
+	struct stream {
+		char sid[EMU_SID_LEN + 1]; /* MZ... */
+		char *name, *url, *sc_url, *sc_method;
+		bool bidi, open;
+	} streams[EMU_ENG_MAX_STREAMS];
+	size_t nstreams;
+	bool held; /* the parent is connected to streams[held_at] */
+	size_t held_at;
+	const struct twiml_node *connect; /* that <Connect> (its action) and its document URL */
+	const char *connect_url;
 };
 
 /* The engine: every call alive, behind one lock. */
@@ -153,6 +169,10 @@ extern const struct emu_profile_ops emu_profile_voice, emu_profile_trunk, emu_pr
 /* ---- engine.c: SIDs, the clock, the timeline, legs ---- */
 
 void emu_params_copy(struct emu_params *dst, const struct emu_params *src);
+/* The engine's clock (ms since the epoch; virtual or real). */
+int64_t emu_now(struct emu_engine *e);
+/* A new SID: prefix (two letters) and 32 hex digits from the engine's generator. */
+void emu_new_sid(struct emu_engine *e, const char *prefix, char out[EMU_SID_LEN + 1]);
 /* Simulated waiting: the virtual clock jumps; the real clock is skewed so that
  * times stay ordered without holding the lock for the wait. */
 void emu_advance(struct emu_engine *e, int64_t ms);
@@ -191,6 +211,12 @@ void emu_bye(struct call *c, struct leg *l, const char *who);
 void emu_link_peers(struct call *c, struct leg *a, const char *pa, struct leg *b, const char *pb);
 /* Ends the whole call: P and every live child. */
 void emu_end_call(struct call *c, enum st pstatus);
+/* The same with a given SID (copied when sid is a CA SID no leg has yet). */
+int emu_new_leg_sid(struct call *c, int parent, const char *dir, const char *from, const char *to,
+                    const char *sid);
+/* The party on leg li hangs up, or Twilio hangs it up (why: NULL, or the reason for the
+ * timeline). The call is claimed by the caller. */
+void emu_hangup_leg(struct call *c, int li, const char *why);
 /* The call holding leg sid (and the leg's index), or NULL. */
 struct call *emu_find(struct emu_engine *e, const char *sid, int *li);
 /* The call that has leg sid, marked busy for the caller's change (which clears busy
@@ -272,6 +298,29 @@ bool emu_ends_with_ci(const char *s, const char *suf);
 /* Trunk and Plivo: the provider dials the target itself and reports by NOTIFY. */
 void emu_sip_transfer(struct call *c, int li, const struct emu_refer_req *req, const char *from,
                       const char *to);
+
+/* ---- outbound.c: outbound-api calls ---- */
+
+/* Rings the parent of a new outbound call (spec->outbound); unless spec->hold_ringing,
+ * the called party then does what spec->answer says. */
+void emu_outbound_start(struct call *c, const struct emu_call_spec *spec);
+/* The called party does o: answer runs the call's TwiML; otherwise the call ends. */
+void emu_outbound_resolve(struct call *c, enum emu_outcome o);
+/* A queued or ringing outbound call takes u's Url or Twiml for its answer; ENOENT when
+ * it is not ringing. */
+int emu_outbound_replace(struct call *c, const struct emu_update *u);
+void emu_outbound_free(struct call *c);
+
+/* ---- connect.c: <Connect>, <Start>, <Stop> and media streams ---- */
+
+int emu_do_connect(struct call *c, const struct twiml_node *v);
+int emu_do_start(struct call *c, const struct twiml_node *v);
+int emu_do_stop(struct call *c, const struct twiml_node *v);
+/* Stops every open stream (why for the timeline), with their status callbacks. */
+void emu_streams_stop(struct call *c, const char *why);
+/* Leaves a <Connect><Stream> the call is held in (the stream stops; no action). */
+void emu_connect_leave(struct call *c, const char *why);
+void emu_streams_free(struct call *c);
 
 /* ---- json.c ---- */
 

@@ -29,7 +29,7 @@
 
 static const int status_codes[] = {200, 400, 403, 404, 405, 413, 500, 0}; /* 0: other */
 #define NSTATUS (sizeof(status_codes) / sizeof(status_codes[0]))
-#define NROUTES 7 /* the route table's rows, and one for "none" */
+#define NROUTES (HANDLER_NROUTES + 1) /* the route table's rows, and one for "none" */
 static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1};
 #define NBUCKETS (sizeof(buckets) / sizeof(buckets[0]))
 
@@ -263,10 +263,14 @@ static void access_log(struct srv_line *l, const struct http_req *req,
 	srv_line_puts(l, "serve: ");
 	srv_line_puts(l, req->method);
 	srv_line_puts(l, " ");
-	if (log->route)
+	if (log->route && log->route->prefix && log->name[0]) { /* /transfer/NAME */
 		srv_line_puts(l, log->route->path);
-	else
+		srv_line_puts(l, log->name);
+	} else if (log->route && !log->route->prefix) {
+		srv_line_puts(l, log->route->path);
+	} else { /* no route, or a /transfer/ refused before its name was read */
 		srv_line_putq(l, req->path, 64);
+	}
 	srv_line_puts(l, " ");
 	srv_line_putu(l, (unsigned)status, 0);
 	srv_line_puts(l, " ");

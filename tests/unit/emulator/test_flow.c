@@ -84,7 +84,23 @@ static void malformed_flows(void)
 	     "seed"},
 	    {"{\"profile\": \"plivo\", \"call\": {\"from\": \"+1\", \"to\": \"+2\"},"
 	     " \"steps\": [{\"wait\": 1}]}",
-	     "needs \"refer\" or \"hangup\""},
+	     "needs \"refer\", \"hangup\" or \"update\""},
+	    {"{\"profile\": \"twilio-voice\", \"call\": {\"from\": \"+1\", \"to\": \"+2\","
+	     " \"twiml\": \"<Response/>\"}, \"steps\": [{\"update\": \"P\"}]}",
+	     "an update needs"},
+	    {"{\"profile\": \"twilio-voice\", \"call\": {\"from\": \"+1\", \"to\": \"+2\","
+	     " \"twiml\": \"<Response/>\"}, \"steps\": [{\"update\": \"P\", \"url\": \"/x\","
+	     " \"target\": \"maybe\"}]}",
+	     "target"},
+	    {"{\"profile\": \"twilio-voice\", \"call\": {\"from\": \"+1\", \"to\": \"+2\","
+	     " \"twiml\": \"<Response/>\", \"answer\": \"busy\"}}",
+	     "needs \"outbound\": true"},
+	    {"{\"profile\": \"twilio-voice\", \"call\": {\"from\": \"+1\", \"to\": \"+2\","
+	     " \"twiml\": \"<Response/>\", \"outbound\": true, \"timeout\": 601}}",
+	     "call.timeout"},
+	    {"{\"profile\": \"twilio-voice\", \"call\": {\"from\": \"+1\", \"to\": \"+2\","
+	     " \"twiml\": \"<Response/>\", \"outbound\": true, \"answer_after_ms\": 0}}",
+	     "answer_after_ms"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		json_t *f = json_loads(cases[i].flow, 0, NULL);
@@ -244,6 +260,45 @@ static void uri_weights_over_seeds(void)
 	}
 }
 
+/* Update steps: a refusal nobody expected fails the flow; an expected code that does not
+ * come, too; a path is taken relative to the voice_url. */
+static void update_steps(void)
+{
+	json_t *f = json_loads(
+	    "{\"profile\": \"twilio-voice\", \"call\": {\"from\": \"+14155550100\", \"to\": "
+	    "\"+14155550199\", \"voice_url\": \"https://a.example.com/v/voice\"},"
+	    " \"app\": {\"/v/voice\": \"<Response><Connect><Stream url='wss://x.example.com'/>"
+	    "</Connect></Response>\", \"/v/next\": \"<Response><Say>x</Say></Response>\"},"
+	    " \"steps\": [{\"update\": \"P\", \"status\": \"canceled\"},"
+	    "  {\"update\": \"P\", \"twiml\": \"<Response><Connect><Stream "
+	    "url='wss://y'/></Connect>"
+	    "</Response>\", \"expect\": {\"error\": 21220}},"
+	    "  {\"update\": \"P\", \"url\": \"next\", \"expect\": {\"legs\": {\"P\": "
+	    "\"completed\"}}},"
+	    "  {\"update\": \"Q\", \"status\": \"completed\"}],"
+	    " \"expect\": {\"events\": [{\"kind\": \"webhook\", \"text\": \"Call update POST "
+	    "https://a.example.com/v/next\"}]}}",
+	    0, NULL);
+	CHECK(f != NULL);
+	json_t *res = NULL;
+	char err[256] = "";
+	CHECK_INT(emu_flow_run(f, NULL, &res, err, sizeof(err)), 0);
+	CHECK(json_is_false(json_object_get(res, "ok")));
+	json_t *fails = json_object_get(res, "failures");
+	static const char *const want[] = {
+	    "step 1: update refused (Twilio code): Call is in progress: Status=canceled ends only "
+	    "a queued or ringing call (use Status=completed)",
+	    "step 2: update refused (Twilio code)", "step 4: no leg to update"};
+	CHECK_INT(json_array_size(fails), sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		CHECK_STR(json_string_value(json_object_get(json_array_get(fails, i), "what")),
+		          want[i]);
+	CHECK_INT(json_integer_value(json_object_get(json_array_get(fails, 0), "actual")), 21220);
+	CHECK(json_is_null(json_object_get(json_array_get(fails, 1), "actual")));
+	json_decref(res);
+	json_decref(f);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -251,6 +306,7 @@ int main(void)
 	    {"malformed_flows", malformed_flows},
 	    {"failures_name_expected_and_actual", failures_name_expected_and_actual},
 	    {"uri_weights_over_seeds", uri_weights_over_seeds},
+	    {"update_steps", update_steps},
 	    {NULL, NULL},
 	};
 	return test_run(cases);

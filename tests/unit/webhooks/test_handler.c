@@ -348,6 +348,78 @@ static void opening_hours(void)
 	live = saved;
 }
 
+/* /transfer/{name}: the destination's TwiML from the path's name (same lookup as /refer:
+ * case-insensitive), variables from the request, $refer.* empty, signed over the full path. */
+static void transfer_route(void)
+{
+	static const struct {
+		const char *method, *path, *query, *body, *sig;
+		int status;
+		const char *contains, *dest, *name;
+	} t[] = {
+	    {"POST", "/transfer/billing", NULL, "CallSid=CA7&From=%2B14155550100&To=%2B1415", NULL,
+	     200, "<Sip>sip:billing@pbx.example.com?X-Caller=%2B14155550100</Sip>",
+	     "billing", "billing"},
+	    {"GET", "/transfer/Billing", "CallSid=CA7&From=%2B14155550100", NULL, NULL, 200,
+	     "X-Caller=%2B14155550100", "billing", "Billing"},
+	    {"POST", "/sandbox/transfer/billing", NULL, "CallSid=CA7", NULL, 200,
+	     "sip:billing-v2@pbx.example.com", "billing", "billing"},
+	    {"POST", "/transfer/front-desk", NULL, "CallSid=CA7", NULL, 200,
+	     "<Dial timeout=\"20\" answerOnBridge=\"true\">", "front-desk", "front-desk"},
+	    {"POST", "/sandbox/transfer/front-desk", NULL, "CallSid=CA7", NULL, 404, NULL, "",
+	     "front-desk"},
+	    {"POST", "/transfer/nobody", NULL, "CallSid=CA7", NULL, 404, "no such destination", "",
+	     "nobody"},
+	    {"POST", "/transfer/billing", NULL, "CallSid=CA7", "bad", 403, NULL, "", ""},
+	    {"PUT", "/transfer/billing", NULL, "", NULL, 405, NULL, "", ""},
+	    {"POST", "/transfer/", NULL, "CallSid=CA7", NULL, 404, NULL, "", ""},
+	    {"POST", "/transfer/billing/x", NULL, "CallSid=CA7", NULL, 404, NULL, "", ""},
+	    {"POST", "/transfer", NULL, "CallSid=CA7", NULL, 404, NULL, "", ""},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char name[80];
+		snprintf(name, sizeof(name), "transfer %zu %s %s", i, t[i].method, t[i].path);
+		test_current = name;
+		struct answer *a =
+		    call(&HS, t[i].method, t[i].path, t[i].query, t[i].body, t[i].sig);
+		CHECK_INT(a->status, t[i].status);
+		if (t[i].contains && !CHECK(strstr(a->body, t[i].contains) != NULL))
+			fprintf(stderr, "  body: %s\n", a->body);
+		CHECK_STR(a->log.dest, t[i].dest);
+		CHECK_STR(a->log.name, t[i].name);
+		if (t[i].status == 404 && t[i].name[0])
+			CHECK(strstr(a->log.why, "no destination named") != NULL);
+	}
+	struct answer *a = call(&HS, "POST", "/transfer/nobody", NULL, "CallSid=CA7", NULL);
+	CHECK_STR(a->log.why, "no destination named \"nobody\" in the live set");
+	CHECK_STR(a->log.route->name, "transfer");
+	CHECK_INT(a->log.version, 7);
+	a = call(&HS, "POST", "/sandbox/transfer/billing", NULL, "CallSid=CA7", NULL);
+	CHECK_STR(a->log.route->name, "sandbox_transfer");
+	CHECK_INT(a->log.version, 0);
+	/* behind a proxy that keeps a path: the signature covers the whole path */
+	struct handler_settings hs = HS;
+	hs.public_url = BASE "/hooks";
+	char sig[SIG_LEN + 1], body[] = "CallSid=CA7", copy[] = "CallSid=CA7";
+	struct form f;
+	CHECK_INT(form_parse(copy, strlen(copy), &f), 0);
+	sig_sign(TOKEN, BASE "/hooks/transfer/billing", f.p, f.n, sig);
+	struct handler_req req = {.method = "POST",
+	                          .path = "/hooks/transfer/billing",
+	                          .content_type = "application/x-www-form-urlencoded",
+	                          .signature = sig,
+	                          .body = body,
+	                          .body_len = strlen(body)};
+	struct handler_snap snap = {live, sandbox};
+	struct buf out;
+	buf_init(&out, TWIML_MAX_BYTES);
+	struct handler_resp resp = {.body = &out};
+	struct handler_log log;
+	CHECK_INT(handler_handle(&hs, &snap, &req, &resp, &log), 200);
+	CHECK_STR(log.dest, "billing");
+	buf_free(&out);
+}
+
 int main(void)
 {
 	sets();
@@ -358,6 +430,7 @@ int main(void)
 	    {"injection", injection},
 	    {"rebuilt_url_and_limits", rebuilt_url_and_limits},
 	    {"opening_hours", opening_hours},
+	    {"transfer_route", transfer_route},
 	    {NULL, NULL},
 	};
 	int rc = test_run(cases);
