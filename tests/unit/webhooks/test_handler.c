@@ -358,8 +358,8 @@ static void transfer_route(void)
 		const char *contains, *dest, *name;
 	} t[] = {
 	    {"POST", "/transfer/billing", NULL, "CallSid=CA7&From=%2B14155550100&To=%2B1415", NULL,
-	     200, "<Sip>sip:billing@pbx.example.com?X-Caller=%2B14155550100</Sip>",
-	     "billing", "billing"},
+	     200, "<Sip>sip:billing@pbx.example.com?X-Caller=%2B14155550100</Sip>", "billing",
+	     "billing"},
 	    {"GET", "/transfer/Billing", "CallSid=CA7&From=%2B14155550100", NULL, NULL, 200,
 	     "X-Caller=%2B14155550100", "billing", "Billing"},
 	    {"POST", "/sandbox/transfer/billing", NULL, "CallSid=CA7", NULL, 200,
