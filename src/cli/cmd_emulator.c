@@ -16,7 +16,7 @@
 #include "util/mem.h"
 
 #define EMULATOR_MAX_SECRET_FILE 256
-#define EMULATOR_THREADS         8
+#define EMULATOR_MAX_CONNS       256 /* one thread each: handlers wait for webhooks */
 
 /* Reads the first line of a secret file (at most EMULATOR_MAX_SECRET_FILE bytes)
  * into a new string the caller wipes and frees; NULL on failure (reported). */
@@ -199,7 +199,8 @@ int cmd_emulator(int argc, char **argv)
 
 	struct httpd_config hc = {
 	    .listen = listen,
-	    .threads = EMULATOR_THREADS,
+	    .blocking = true, /* a control request runs the app's webhooks (up to 15 s each) */
+	    .max_conns = EMULATOR_MAX_CONNS,
 	    .max_body = HTTPD_MAX_BODY_DEFAULT,
 	    .handler = emu_rest_handle,
 	    .ctx = rest,
