@@ -1,6 +1,6 @@
 /* ceiling: the fastest libmicrohttpd answers the bench's request here, configured as
  * src/net/httpd.c configures it (epoll event loops, a pool of THREADS, no Date header,
- * keep-alive): a fixed TwiML body, sent with its head in one sendmsg. Not part of handoff. */
+ * keep-alive, an 8 KiB per-connection buffer): a fixed TwiML body, sent with its head in one sendmsg. Not part of handoff. */
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -63,6 +63,7 @@ int main(int argc, char **argv)
 	    NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&a,
 	    MHD_OPTION_THREAD_POOL_SIZE, threads < 2 ? 0u : threads, MHD_OPTION_CONNECTION_LIMIT,
 	    4096u, MHD_OPTION_CONNECTION_TIMEOUT, 12u, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(8 * 1024), /* as HTTPD_CONN_MEMORY */
 	    MHD_OPTION_END);
 	if (!d)
 		return 1;

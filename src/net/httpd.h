@@ -13,8 +13,7 @@
 
 #define HTTPD_MAX_BODY_DEFAULT (64 * 1024)
 #define HTTPD_MAX_HEADERS      100          /* request headers; more: 431 */
-#define HTTPD_CONN_MEMORY      (36 * 1024)  /* per connection: the head must fit (else 431); over
-                                             * 32 KiB, so it is mmap-ed and given back on close */
+#define HTTPD_CONN_MEMORY      (8 * 1024) /* per connection: the head must fit (else 431) */
 #define HTTPD_MAX_TARGET       4096         /* the request target */
 #define HTTPD_HEAD_MS_DEFAULT  5000         /* connection open -> request head complete */
 #define HTTPD_BODY_MS_DEFAULT  10000        /* head complete -> body read, answer sent */
