@@ -453,6 +453,10 @@ int server_run(const struct server_config *cfg)
 	     "(none past %d%% of the connections)",
 	     st.max_conns, per, st.head_ms / 1000.0, st.body_ms / 1000.0, st.idle_ms / 1000.0,
 	     HTTPD_BUSY_PERCENT);
+	if (!store_watch_has_db(sv->watch))
+		note("serve: no database at %s yet: no destinations are served until one is "
+		     "created there (handoff import FILE, or handoff dest add)",
+		     cfg->db);
 	if (cfg->insecure)
 		note("serve: WARNING: signature checks are off: anyone who can reach this port "
 		     "can ask for any destination's TwiML");

@@ -19,6 +19,8 @@
 struct store {
 	sqlite3 *db;
 	char *path;
+	bool created;        /* this handle made the file (store_discard may remove it) */
+	struct stat file;    /* the file as opened: device, inode, size, mtime */
 };
 
 /* The schema, one migration per version: migrations[i] takes the database
@@ -264,13 +266,16 @@ static int migrate(struct store *s, char *err, size_t errlen)
 int store_open(struct store **sp, const char *path, int flags, char *err, size_t errlen)
 {
 	struct stat sb;
-	if (!(flags & STORE_CREATE) && stat(path, &sb) != 0) {
-		seterr(err, errlen, "no database at %s: add a destination or import a file first",
+	bool existed = stat(path, &sb) == 0;
+	if (!(flags & STORE_CREATE) && !existed) {
+		seterr(err, errlen,
+		       "no database at %s: create one with 'handoff import FILE' or 'handoff dest add'",
 		       path);
 		return ENOENT;
 	}
 	struct store *s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
+	s->created = !existed;
 	int rc = 0;
 	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX |
 	             ((flags & STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
@@ -301,11 +306,52 @@ int store_open(struct store **sp, const char *path, int flags, char *err, size_t
 	if ((rc = exec(s, "PRAGMA synchronous = FULL", err, errlen)) ||
 	    (rc = migrate(s, err, errlen)))
 		goto out;
+	stat(path, &s->file);
 	*sp = s;
 	return 0;
 out:
-	store_close(s);
+	if (s->created)
+		store_discard(s); /* a failed open leaves no new file behind */
+	else
+		store_close(s);
 	return rc;
+}
+
+void store_discard(struct store *s)
+{
+	if (!s)
+		return;
+	bool created = s->created;
+	char *path = s->path;
+	s->path = NULL;
+	sqlite3_close(s->db);
+	free(s);
+	if (created) { /* the database and the files SQLite keeps beside it */
+		static const char *const ext[] = {"", "-wal", "-shm", "-journal"};
+		for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+			char *f = xasprintf("%s%s", path, ext[i]);
+			unlink(f);
+			free(f);
+		}
+	}
+	free(path);
+}
+
+bool store_created(const struct store *s)
+{
+	return s && s->created;
+}
+
+enum store_file store_file_state(struct store *s)
+{
+	struct stat now;
+	if (stat(s->path, &now) != 0 || now.st_dev != s->file.st_dev ||
+	    now.st_ino != s->file.st_ino)
+		return STORE_FILE_REPLACED;
+	if (now.st_size != s->file.st_size || now.st_mtim.tv_sec != s->file.st_mtim.tv_sec ||
+	    now.st_mtim.tv_nsec != s->file.st_mtim.tv_nsec)
+		return STORE_FILE_TOUCHED;
+	return STORE_FILE_SAME;
 }
 
 void store_close(struct store *s)
