@@ -127,6 +127,14 @@ int dest_cli_open_db(const struct dest_cli_opts *o, bool create, struct store **
 	return 0;
 }
 
+void dest_cli_close_db(struct store *s, int rc)
+{
+	if (rc && store_created(s))
+		store_discard(s); /* a command that fails leaves no new file behind */
+	else
+		store_close(s);
+}
+
 void dest_cli_print_json_text(char *text)
 {
 	fputs(text, stdout);
@@ -249,7 +257,8 @@ static int edit(int argc, char **argv, bool add)
 		return cli_usage("nothing to change: give --route, --description, --header, "
 		                 "--caller-id, --timeout or --clear-headers");
 	struct store *s;
-	if ((rc = dest_cli_open_db(&o, true, &s, what)))
+	/* only dest add may make a new database; dest set on none says so */
+	if ((rc = dest_cli_open_db(&o, add, &s, what)))
 		return rc;
 	char err[600];
 	/* dest set reads, changes and writes back: the write is conditional on
@@ -299,7 +308,7 @@ static int edit(int argc, char **argv, bool add)
 		dest_clear(&d);
 		break;
 	}
-	store_close(s);
+	dest_cli_close_db(s, rc);
 	return rc;
 }
 

@@ -337,6 +337,19 @@ void store_discard(struct store *s)
 	free(path);
 }
 
+void store_let_go(struct store *s)
+{
+	if (!s)
+		return;
+	/* The -wal and -shm beside the path are still this handle's file's: SQLite does not
+	 * checkpoint or remove them on close once that file was unlinked or renamed over, and
+	 * the next opener of the path would read their pages as its own. Fold them into the
+	 * old file and empty the WAL first (no waiting: a busy WAL is someone else's). */
+	sqlite3_busy_timeout(s->db, 0);
+	sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+	store_close(s);
+}
+
 bool store_created(const struct store *s)
 {
 	return s && s->created;

@@ -40,6 +40,10 @@ void store_discard(struct store *s);
  * without a file (a server database) always answers SAME. */
 enum store_file { STORE_FILE_SAME, STORE_FILE_TOUCHED, STORE_FILE_REPLACED };
 enum store_file store_file_state(struct store *s);
+/* Closes s after its path was found REPLACED: what its WAL holds is folded into its own
+ * (old) file and the WAL beside the path emptied, so the file now at the path is never
+ * read through the old file's WAL. */
+void store_let_go(struct store *s);
 
 /* A snapshot of an environment (or of promoted version n): the caller
  * releases it with dest_set_release. ENOENT when version n does not exist. */

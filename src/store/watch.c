@@ -48,9 +48,9 @@ static int poll_once(struct store_watch *w, bool forced, char *err, size_t errle
 {
 	enum store_file fs = w->s ? store_file_state(w->s) : STORE_FILE_REPLACED;
 	if (w->s && fs != STORE_FILE_SAME) {
-		/* closed before the path is opened again: the old file's WAL is checkpointed
-		 * and removed, so it is never read as if it belonged to the new file */
-		store_close(w->s);
+		/* closed before the path is opened again, its WAL emptied, so that WAL is
+		 * never read as if it belonged to the new file */
+		store_let_go(w->s);
 		w->s = NULL;
 	}
 	bool fresh = false;
