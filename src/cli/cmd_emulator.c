@@ -216,6 +216,13 @@ int cmd_emulator(int argc, char **argv)
 	/* the host part of --listen ("127.0.0.1:0", "[::1]:0"); a bare port is every address */
 	const char *colon = strrchr(listen, ':');
 	int hostlen = colon ? (int)(colon - listen) : 0;
+	char self[64];
+	snprintf(self, sizeof(self), "%.*s", hostlen, listen);
+	if (self[0] == '[') { /* [::1] -> ::1 */
+		memmove(self, self + 1, strlen(self));
+		self[strcspn(self, "]")] = '\0';
+	}
+	emu_control_set_listener(ctl, self, httpd_port(h));
 	printf("emulator listening on http://%.*s:%d (account %s)\n", hostlen ? hostlen : 9,
 	       hostlen ? listen : "127.0.0.1", httpd_port(h), account);
 	if (token_path[0])
