@@ -131,7 +131,8 @@ int cmd_serve(int argc, char **argv)
 		case OPT_MAX_CONNS:
 			if (parse_uint(optarg, 1, HTTPD_MAX_CONNS, &cfg.max_conns)) {
 				free(public_url);
-				return cli_usage("--max-connections takes 1 to %d", HTTPD_MAX_CONNS);
+				return cli_usage("--max-connections takes 1 to %d",
+				                 HTTPD_MAX_CONNS);
 			}
 			break;
 		case OPT_MAX_PER_CLIENT:

@@ -803,7 +803,8 @@ static void prune_calls(struct emu_rest *r, time_t now)
 	for (i = 0; i < json_array_size(r->calls);) {
 		o = json_array_get(r->calls, i);
 		json_t *at = json_object_get(o, "_finished_at");
-		bool old = json_is_integer(at) && now - json_integer_value(at) > EMU_ENG_KEEP_FINISHED_S;
+		bool old =
+		    json_is_integer(at) && now - json_integer_value(at) > EMU_ENG_KEEP_FINISHED_S;
 		if (call_finished(o) && (nfin > EMU_ENG_KEEP_FINISHED || old)) {
 			json_array_remove(r->calls, i);
 			nfin--;

@@ -213,7 +213,8 @@ static unsigned addr_key(const struct sockaddr *sa, unsigned char out[16], sockl
 		p = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr;
 		*len = 16;
 	} else {
-		p = (const unsigned char *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+		p = (const unsigned char *)&((const struct sockaddr_in *)(const void *)sa)
+		        ->sin_addr;
 		*len = 4;
 	}
 	memcpy(out, p, *len);
@@ -224,8 +225,7 @@ static unsigned addr_key(const struct sockaddr *sa, unsigned char out[16], sockl
 }
 
 /* With mu held: connections open from this address. */
-static unsigned count_from(const struct httpd *h, unsigned b, const unsigned char *a,
-                           socklen_t len)
+static unsigned count_from(const struct httpd *h, unsigned b, const unsigned char *a, socklen_t len)
 {
 	unsigned n = 0;
 	for (const struct conn *c = h->buckets[b]; c; c = c->hnext)
@@ -242,8 +242,8 @@ static enum MHD_Result accept_policy(void *cls, const struct sockaddr *sa, sockl
 	unsigned b = addr_key(sa, a, &len);
 	pthread_mutex_lock(&h->mu);
 	bool full = h->nconns >= h->cfg.max_conns;
-	bool over = !full && h->cfg.max_per_client &&
-	            count_from(h, b, a, len) >= h->cfg.max_per_client;
+	bool over =
+	    !full && h->cfg.max_per_client && count_from(h, b, a, len) >= h->cfg.max_per_client;
 	pthread_mutex_unlock(&h->mu);
 	if (full)
 		add(&h->refused_full);
@@ -370,13 +370,13 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
 #define T3(c) [c] = 1
 static const unsigned char tchar[256] = {
     T3('!'), T3('#'), T3('$'), T3('%'), T3('&'), T3('\''), T3('*'), T3('+'), T3('-'), T3('.'),
-    T3('^'), T3('_'), T3('`'), T3('|'), T3('~'), T3('0'), T3('1'), T3('2'), T3('3'), T3('4'),
-    T3('5'), T3('6'), T3('7'), T3('8'), T3('9'), T3('A'), T3('B'), T3('C'), T3('D'), T3('E'),
-    T3('F'), T3('G'), T3('H'), T3('I'), T3('J'), T3('K'), T3('L'), T3('M'), T3('N'), T3('O'),
-    T3('P'), T3('Q'), T3('R'), T3('S'), T3('T'), T3('U'), T3('V'), T3('W'), T3('X'), T3('Y'),
-    T3('Z'), T3('a'), T3('b'), T3('c'), T3('d'), T3('e'), T3('f'), T3('g'), T3('h'), T3('i'),
-    T3('j'), T3('k'), T3('l'), T3('m'), T3('n'), T3('o'), T3('p'), T3('q'), T3('r'), T3('s'),
-    T3('t'), T3('u'), T3('v'), T3('w'), T3('x'), T3('y'), T3('z'),
+    T3('^'), T3('_'), T3('`'), T3('|'), T3('~'), T3('0'),  T3('1'), T3('2'), T3('3'), T3('4'),
+    T3('5'), T3('6'), T3('7'), T3('8'), T3('9'), T3('A'),  T3('B'), T3('C'), T3('D'), T3('E'),
+    T3('F'), T3('G'), T3('H'), T3('I'), T3('J'), T3('K'),  T3('L'), T3('M'), T3('N'), T3('O'),
+    T3('P'), T3('Q'), T3('R'), T3('S'), T3('T'), T3('U'),  T3('V'), T3('W'), T3('X'), T3('Y'),
+    T3('Z'), T3('a'), T3('b'), T3('c'), T3('d'), T3('e'),  T3('f'), T3('g'), T3('h'), T3('i'),
+    T3('j'), T3('k'), T3('l'), T3('m'), T3('n'), T3('o'),  T3('p'), T3('q'), T3('r'), T3('s'),
+    T3('t'), T3('u'), T3('v'), T3('w'), T3('x'), T3('y'),  T3('z'),
 };
 #undef T3
 
@@ -406,8 +406,8 @@ static void scan_fail(struct scan *s, int status, const char *why)
 	}
 }
 
-static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
-                                   size_t klen, const char *value, size_t vlen)
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t klen,
+                                   const char *value, size_t vlen)
 {
 	struct scan *s = cls;
 	(void)kind;
@@ -473,7 +473,8 @@ static const char *split_target(struct rq *rq)
 		if (c <= 0x20 || c == 0x7f)
 			return "a control byte in the path";
 		if (c == '%') {
-			int hi = hexv((unsigned char)p[1]), lo = hi < 0 ? -1 : hexv((unsigned char)p[2]);
+			int hi = hexv((unsigned char)p[1]),
+			    lo = hi < 0 ? -1 : hexv((unsigned char)p[2]);
 			if (hi < 0 || lo < 0)
 				return "a bad %-escape in the path";
 			c = (unsigned char)(hi << 4 | lo);
@@ -497,9 +498,8 @@ static enum MHD_Result send_resp(struct httpd *h, struct MHD_Connection *mc, str
 {
 	size_t len = r->body.len;
 	char *body = buf_steal(&r->body);
-	struct MHD_Response *m =
-	    MHD_create_response_from_buffer(len, body, body ? MHD_RESPMEM_MUST_FREE
-	                                                    : MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *m = MHD_create_response_from_buffer(
+	    len, body, body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	if (!m) {
 		free(body);
 		return MHD_NO;
@@ -527,7 +527,8 @@ static enum MHD_Result send_resp(struct httpd *h, struct MHD_Connection *mc, str
 	}
 	if (!close_after) {
 		unsigned n = __atomic_load_n(&h->nconns, __ATOMIC_RELAXED);
-		if ((unsigned long)n * 100 >= (unsigned long)h->cfg.max_conns * HTTPD_BUSY_PERCENT) {
+		if ((unsigned long)n * 100 >=
+		    (unsigned long)h->cfg.max_conns * HTTPD_BUSY_PERCENT) {
 			close_after = true;
 			add(&h->closed_busy);
 		}
@@ -724,12 +725,14 @@ static unsigned fit_fd_limit(unsigned want)
 		return want;
 	rlim_t need = (rlim_t)want + FD_RESERVE;
 	if (rl.rlim_cur < need) {
-		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+		rl.rlim_cur =
+		    rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
-		return rl.rlim_cur > 2 * FD_RESERVE ? (unsigned)(rl.rlim_cur - FD_RESERVE) : FD_RESERVE;
+		return rl.rlim_cur > 2 * FD_RESERVE ? (unsigned)(rl.rlim_cur - FD_RESERVE)
+		                                    : FD_RESERVE;
 	return want;
 }
 

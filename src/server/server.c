@@ -91,42 +91,43 @@ static void metrics_http(struct server *sv, struct buf *out)
 		return;
 	struct httpd_stats st;
 	httpd_stats(h, &st);
-	buf_printf(out,
-	           "# HELP handoff_http_workers Event-loop worker threads.\n"
-	           "# TYPE handoff_http_workers gauge\nhandoff_http_workers %u\n"
-	           "# HELP handoff_http_workers_busy Workers running a request handler now.\n"
-	           "# TYPE handoff_http_workers_busy gauge\nhandoff_http_workers_busy %u\n"
-	           "# HELP handoff_http_connections Open client connections.\n"
-	           "# TYPE handoff_http_connections gauge\nhandoff_http_connections %u\n"
-	           "# HELP handoff_http_limit The HTTP limits in force (seconds, connections).\n"
-	           "# TYPE handoff_http_limit gauge\n"
-	           "handoff_http_limit{name=\"max_connections\"} %u\n"
-	           "handoff_http_limit{name=\"max_per_client\"} %u\n"
-	           "handoff_http_limit{name=\"head_timeout_seconds\"} %g\n"
-	           "handoff_http_limit{name=\"body_timeout_seconds\"} %g\n"
-	           "handoff_http_limit{name=\"keepalive_timeout_seconds\"} %g\n"
-	           "handoff_http_limit{name=\"keepalive_off_percent\"} %d\n"
-	           "# HELP handoff_http_connections_refused_total Connections refused at accept.\n"
-	           "# TYPE handoff_http_connections_refused_total counter\n"
-	           "handoff_http_connections_refused_total{reason=\"max_connections\"} %lu\n"
-	           "handoff_http_connections_refused_total{reason=\"max_per_client\"} %lu\n"
-	           "# HELP handoff_http_timeouts_total Connections closed at a deadline, by phase.\n"
-	           "# TYPE handoff_http_timeouts_total counter\n"
-	           "handoff_http_timeouts_total{phase=\"head\"} %lu\n"
-	           "handoff_http_timeouts_total{phase=\"body\"} %lu\n"
-	           "handoff_http_timeouts_total{phase=\"keepalive\"} %lu\n"
-	           "# HELP handoff_http_framing_refused_total Requests refused for their framing "
-	           "(400, 431), the connection closed.\n"
-	           "# TYPE handoff_http_framing_refused_total counter\n"
-	           "handoff_http_framing_refused_total %lu\n"
-	           "# HELP handoff_http_keepalive_refused_total Answers that closed the connection "
-	           "because most connection slots were taken.\n"
-	           "# TYPE handoff_http_keepalive_refused_total counter\n"
-	           "handoff_http_keepalive_refused_total %lu\n",
-	           st.threads, st.busy, st.conns, st.max_conns, st.max_per_client,
-	           st.head_ms / 1000.0, st.body_ms / 1000.0, st.idle_ms / 1000.0,
-	           HTTPD_BUSY_PERCENT, st.refused_full, st.refused_per_client, st.timeouts_head,
-	           st.timeouts_body, st.timeouts_idle, st.framing, st.closed_busy);
+	buf_printf(
+	    out,
+	    "# HELP handoff_http_workers Event-loop worker threads.\n"
+	    "# TYPE handoff_http_workers gauge\nhandoff_http_workers %u\n"
+	    "# HELP handoff_http_workers_busy Workers running a request handler now.\n"
+	    "# TYPE handoff_http_workers_busy gauge\nhandoff_http_workers_busy %u\n"
+	    "# HELP handoff_http_connections Open client connections.\n"
+	    "# TYPE handoff_http_connections gauge\nhandoff_http_connections %u\n"
+	    "# HELP handoff_http_limit The HTTP limits in force (seconds, connections).\n"
+	    "# TYPE handoff_http_limit gauge\n"
+	    "handoff_http_limit{name=\"max_connections\"} %u\n"
+	    "handoff_http_limit{name=\"max_per_client\"} %u\n"
+	    "handoff_http_limit{name=\"head_timeout_seconds\"} %g\n"
+	    "handoff_http_limit{name=\"body_timeout_seconds\"} %g\n"
+	    "handoff_http_limit{name=\"keepalive_timeout_seconds\"} %g\n"
+	    "handoff_http_limit{name=\"keepalive_off_percent\"} %d\n"
+	    "# HELP handoff_http_connections_refused_total Connections refused at accept.\n"
+	    "# TYPE handoff_http_connections_refused_total counter\n"
+	    "handoff_http_connections_refused_total{reason=\"max_connections\"} %lu\n"
+	    "handoff_http_connections_refused_total{reason=\"max_per_client\"} %lu\n"
+	    "# HELP handoff_http_timeouts_total Connections closed at a deadline, by phase.\n"
+	    "# TYPE handoff_http_timeouts_total counter\n"
+	    "handoff_http_timeouts_total{phase=\"head\"} %lu\n"
+	    "handoff_http_timeouts_total{phase=\"body\"} %lu\n"
+	    "handoff_http_timeouts_total{phase=\"keepalive\"} %lu\n"
+	    "# HELP handoff_http_framing_refused_total Requests refused for their framing "
+	    "(400, 431), the connection closed.\n"
+	    "# TYPE handoff_http_framing_refused_total counter\n"
+	    "handoff_http_framing_refused_total %lu\n"
+	    "# HELP handoff_http_keepalive_refused_total Answers that closed the connection "
+	    "because most connection slots were taken.\n"
+	    "# TYPE handoff_http_keepalive_refused_total counter\n"
+	    "handoff_http_keepalive_refused_total %lu\n",
+	    st.threads, st.busy, st.conns, st.max_conns, st.max_per_client, st.head_ms / 1000.0,
+	    st.body_ms / 1000.0, st.idle_ms / 1000.0, HTTPD_BUSY_PERCENT, st.refused_full,
+	    st.refused_per_client, st.timeouts_head, st.timeouts_body, st.timeouts_idle, st.framing,
+	    st.closed_busy);
 }
 
 static void metrics_text(void *ctx, struct buf *out)

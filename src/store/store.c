@@ -19,8 +19,8 @@
 struct store {
 	sqlite3 *db;
 	char *path;
-	bool created;        /* this handle made the file (store_discard may remove it) */
-	struct stat file;    /* the file as opened: device, inode, size, mtime */
+	bool created;     /* this handle made the file (store_discard may remove it) */
+	struct stat file; /* the file as opened: device, inode, size, mtime */
 };
 
 /* The schema, one migration per version: migrations[i] takes the database
@@ -269,7 +269,8 @@ int store_open(struct store **sp, const char *path, int flags, char *err, size_t
 	bool existed = stat(path, &sb) == 0;
 	if (!(flags & STORE_CREATE) && !existed) {
 		seterr(err, errlen,
-		       "no database at %s: create one with 'handoff import FILE' or 'handoff dest add'",
+		       "no database at %s: create one with 'handoff import FILE' or 'handoff dest "
+		       "add'",
 		       path);
 		return ENOENT;
 	}

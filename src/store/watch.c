@@ -59,7 +59,8 @@ static int poll_once(struct store_watch *w, bool forced, char *err, size_t errle
 		int rc = store_open(&w->s, w->path, 0, why, sizeof(why));
 		if (rc) {
 			w->s = NULL;
-			snprintf(err, errlen, "%s (deleted, replaced or unreadable): %s", w->path, why);
+			snprintf(err, errlen, "%s (deleted, replaced or unreadable): %s", w->path,
+			         why);
 			return rc;
 		}
 		fresh = true;

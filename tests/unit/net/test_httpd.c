@@ -139,7 +139,8 @@ static void framing_is_strict(void)
 		int nanswers;     /* 1: closed after it; 2: the next request was read too */
 		const char *body_has;
 	} cases[] = {
-	    {"101 headers: 431", 101, "POST / HTTP/1.1\r\nHost: x\r\n", "", "HTTP/1.1 431 ", 1, NULL},
+	    {"101 headers: 431", 101, "POST / HTTP/1.1\r\nHost: x\r\n", "", "HTTP/1.1 431 ", 1,
+	     NULL},
 	    {"Content-Length after 70 headers is kept", 70,
 	     "POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n", "hello", "HTTP/1.1 200 ", 2,
 	     "body=hello"},
@@ -162,7 +163,8 @@ static void framing_is_strict(void)
 	    {"Transfer-Encoding gzip: 400", 0,
 	     "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n", "", "HTTP/1.1 400 ", 1,
 	     NULL},
-	    {"chunked alone is read", 0, "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n",
+	    {"chunked alone is read", 0,
+	     "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n",
 	     "5\r\nhello\r\n0\r\n\r\n", "HTTP/1.1 200 ", 2, "body=hello"},
 	    {"two Host headers: 400", 0, "GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n", "",
 	     "HTTP/1.1 400 ", 1, NULL},
@@ -192,7 +194,8 @@ static void framing_is_strict(void)
 		if (strncmp(r, cases[i].want, strlen(cases[i].want)) != 0 ||
 		    second != (cases[i].nanswers == 2) || (second && answers(r) != 2) ||
 		    (cases[i].body_has && !strstr(r, cases[i].body_has))) {
-			printf("  case '%s': got %d answer(s):\n%.300s\n", cases[i].name, answers(r), r);
+			printf("  case '%s': got %d answer(s):\n%.300s\n", cases[i].name,
+			       answers(r), r);
 			CHECK(0);
 		} else {
 			CHECK(1);
@@ -336,7 +339,9 @@ static void caps_refuse_at_accept(void)
 	CHECK_INT(st.refused_per_client, 3);
 	int fill[3];
 	for (int i = 0; i < 3; i++)
-		fill[i] = connect_to(port, i == 0 ? "127.0.0.6" : i == 1 ? "127.0.0.8" : "127.0.0.9");
+		fill[i] = connect_to(port, i == 0   ? "127.0.0.6"
+		                           : i == 1 ? "127.0.0.8"
+		                                    : "127.0.0.9");
 	usleep(100000);
 	httpd_stats(h, &st);
 	CHECK_INT(st.conns, 8);
