@@ -87,7 +87,13 @@ const char cmd_emulator_help[] =
     "  --seed-numbers N          provision N numbers (+14155550100 upward; max 2000)\n"
     "\n"
     "Environment: HANDOFF_EMULATOR_AUTH_TOKEN is the token when no file is given.\n"
-    "With neither, a random token is written to a new 0600 file whose path is printed.\n";
+    "With neither, a random token is written to a new 0600 file whose path is printed.\n"
+    "\n"
+    "Up to 1024 calls alive at once. A finished call stays readable (its JSON, events and\n"
+    "Calls.json record) until 1000 more have finished, or 30 minutes after it ended.\n"
+    "Each connection has its own thread (up to 256), so requests waiting on an app's\n"
+    "webhooks never hold up others. A webhook URL pointing at this emulator's own\n"
+    "listener is refused (error 11200 in the timeline), never fetched.\n";
 
 int cmd_emulator(int argc, char **argv)
 {
