@@ -99,8 +99,9 @@ best() {
 ROUNDS=${BENCH_ROUNDS:-2}
 
 # --- handoff serve and the ceiling, both up, measured in turns ---
+# wrk is one client address with 256 connections: the per-client cap (64) would refuse most
 hport=$(free_port)
-$SRV "$HANDOFF" serve --listen "127.0.0.1:$hport" --public-url "http://127.0.0.1:$hport" \
+$SRV "$HANDOFF" serve --listen "127.0.0.1:$hport" --public-url "http://127.0.0.1:$hport" --max-per-client 0 \
 	--threads "$THREADS" 2>"$T/serve.log" &
 hpid=$!
 PIDS+=("$hpid")
