@@ -9,14 +9,14 @@
 #                   $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall removes them
 
 CC      ?= cc
-PKGS    := libxml-2.0 libcurl openssl sqlite3 jansson
+PKGS    := libxml-2.0 libcurl openssl sqlite3 jansson libmicrohttpd
 WARN    := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wwrite-strings -Wvla -Wpointer-arith -Wno-format-nonliteral
 ifneq ($(filter true 1,$(CI) $(WERROR)),)
 WARN    += -Werror
 endif
 CPPFLAGS += -D_GNU_SOURCE -I. -Isrc $(shell pkg-config --cflags $(PKGS))
-LIBS    := $(shell pkg-config --libs $(PKGS)) -lcivetweb -lpthread -lm
+LIBS    := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 OPT     := -O2 -g
 SAN     := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 

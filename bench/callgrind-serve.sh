@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# callgrind-serve.sh: instructions per request of the whole server (CivetWeb,
-# kernel excluded) under callgrind: `handoff serve` on the bench's /refer
+# callgrind-serve.sh: instructions per request of the whole server (libmicrohttpd
+# included, kernel excluded) under callgrind: `handoff serve` on the bench's /refer
 # request and the ceiling (bench/ceiling.c) on the same request. Counters are
 # zeroed after a warm-up, the server gets N requests over 4 keep-alive
 # connections, then the counts are dumped. Slow (valgrind) but stable.
@@ -14,7 +14,7 @@ T=$(mktemp -d)
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
 mkdir -p build/bench
-cc -O2 -o build/bench/ceiling bench/ceiling.c -lcivetweb -lpthread || exit 1
+cc -O2 -o build/bench/ceiling bench/ceiling.c $(pkg-config --cflags --libs libmicrohttpd) || exit 1
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 wait_up() { for _ in $(seq 1 300); do curl -s -o /dev/null --max-time 1 "$1" && return 0; sleep 0.1; done; return 1; }
 export TWILIO_AUTH_TOKEN="bench-token-$RANDOM"

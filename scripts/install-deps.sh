@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(
   build-essential pkg-config
-  libcivetweb-dev          # HTTP server
+  libmicrohttpd-dev        # HTTP server: event loops, so idle and slow clients hold no thread
   libxml2-dev              # TwiML reader
   libcurl4-openssl-dev     # HTTP client (emulator webhooks, admin CLI)
   libssl-dev               # HMAC-SHA1, SHA-256

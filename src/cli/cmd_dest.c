@@ -176,6 +176,14 @@ int dest_cli_open_db(const struct dest_cli_opts *o, bool create, struct store **
 	return 0;
 }
 
+void dest_cli_close_db(struct store *s, int rc)
+{
+	if (rc && store_created(s))
+		store_discard(s); /* a command that fails leaves no new file behind */
+	else
+		store_close(s);
+}
+
 void dest_cli_print_json_text(char *text)
 {
 	fputs(text, stdout);
@@ -361,7 +369,8 @@ static int edit(int argc, char **argv, bool add)
 		    "--caller-id, --timeout, --failover, --clear-headers, "
 		    "--clear-failover, --tz, --open, --closed, --otherwise or --clear-hours");
 	struct store *s;
-	if ((rc = dest_cli_open_db(&o, true, &s, what)))
+	/* only dest add may make a new database; dest set on none says so */
+	if ((rc = dest_cli_open_db(&o, add, &s, what)))
 		return rc;
 	char err[600];
 	/* dest set reads, changes and writes back: the write is conditional on
@@ -411,7 +420,7 @@ static int edit(int argc, char **argv, bool add)
 		dest_clear(&d);
 		break;
 	}
-	store_close(s);
+	dest_cli_close_db(s, rc);
 	return rc;
 }
 

@@ -789,7 +789,7 @@ int cmd_dest_test(int argc, char **argv)
 		emu_app_at(app, t);
 		hours_format_instant(z, t, res.at, sizeof(res.at));
 	}
-	struct emu_live live = {token};
+	struct emu_live live = {.auth_token = token};
 	struct dt_capture cap = {0};
 	cap.app = app;
 	cap.inner = app ? (struct emu_fetcher){app, emu_app_fetch}

@@ -331,7 +331,7 @@ int dest_test_api(const struct dt_api_opts *o)
 		snprintf(base, sizeof(base), "%s", EMU_APP_BASE);
 		snprintf(where, sizeof(where), "in-process server over %s", db);
 	}
-	struct emu_live live = {token};
+	struct emu_live live = {.auth_token = token};
 	struct dta_capture cap = {0};
 	cap.inner = app ? (struct emu_fetcher){app, emu_app_fetch}
 	                : (struct emu_fetcher){&live, emu_live_fetch};

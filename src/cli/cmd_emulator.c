@@ -16,7 +16,7 @@
 #include "util/mem.h"
 
 #define EMULATOR_MAX_SECRET_FILE 256
-#define EMULATOR_THREADS         8
+#define EMULATOR_MAX_CONNS       256 /* one thread each: handlers wait for webhooks */
 
 /* Reads the first line of a secret file (at most EMULATOR_MAX_SECRET_FILE bytes)
  * into a new string the caller wipes and frees; NULL on failure (reported). */
@@ -90,7 +90,13 @@ const char cmd_emulator_help[] =
     "  --seed-numbers N          provision N numbers (+14155550100 upward; max 2000)\n"
     "\n"
     "Environment: HANDOFF_EMULATOR_AUTH_TOKEN is the token when no file is given.\n"
-    "With neither, a random token is written to a new 0600 file whose path is printed.\n";
+    "With neither, a random token is written to a new 0600 file whose path is printed.\n"
+    "\n"
+    "Up to 1024 calls alive at once. A finished call stays readable (its JSON, events and\n"
+    "Calls.json record) until 1000 more have finished, or 30 minutes after it ended.\n"
+    "Each connection has its own thread (up to 256), so requests waiting on an app's\n"
+    "webhooks never hold up others. A webhook URL pointing at this emulator's own\n"
+    "listener is refused (error 11200 in the timeline), never fetched.\n";
 
 int cmd_emulator(int argc, char **argv)
 {
@@ -202,7 +208,8 @@ int cmd_emulator(int argc, char **argv)
 
 	struct httpd_config hc = {
 	    .listen = listen,
-	    .threads = EMULATOR_THREADS,
+	    .blocking = true, /* a control request runs the app's webhooks (up to 15 s each) */
+	    .max_conns = EMULATOR_MAX_CONNS,
 	    .max_body = HTTPD_MAX_BODY_DEFAULT,
 	    .handler = emu_rest_handle,
 	    .ctx = rest,
@@ -218,6 +225,13 @@ int cmd_emulator(int argc, char **argv)
 	/* the host part of --listen ("127.0.0.1:0", "[::1]:0"); a bare port is every address */
 	const char *colon = strrchr(listen, ':');
 	int hostlen = colon ? (int)(colon - listen) : 0;
+	char self[64];
+	snprintf(self, sizeof(self), "%.*s", hostlen, listen);
+	if (self[0] == '[') { /* [::1] -> ::1 */
+		memmove(self, self + 1, strlen(self));
+		self[strcspn(self, "]")] = '\0';
+	}
+	emu_control_set_listener(ctl, self, httpd_port(h));
 	printf("emulator listening on http://%.*s:%d (account %s)\n", hostlen ? hostlen : 9,
 	       hostlen ? listen : "127.0.0.1", httpd_port(h), account);
 	if (token_path[0])

@@ -41,7 +41,7 @@ int cmd_promote(int argc, char **argv)
 	if (o.message && strlen(o.message) > STORE_MESSAGE_MAX)
 		return cli_usage("--message is over %d characters", STORE_MESSAGE_MAX);
 	struct store *s;
-	if ((rc = dest_cli_open_db(&o, false, &s, "promote")))
+	if ((rc = dest_cli_open_db(&o, true, &s, "promote")))
 		return rc;
 	char err[600];
 	int v;
@@ -55,7 +55,7 @@ int cmd_promote(int argc, char **argv)
 	} else {
 		printf("promoted the sandbox as version %d; it is live\n", v);
 	}
-	store_close(s);
+	dest_cli_close_db(s, rc);
 	return rc;
 }
 
@@ -267,7 +267,7 @@ int cmd_import(int argc, char **argv)
 		printf("imported %zu destination%s into the sandbox; run 'handoff promote' to make "
 		       "them live\n",
 		       n, n == 1 ? "" : "s");
-	store_close(s);
+	dest_cli_close_db(s, rc);
 	dest_json_free(d, n);
 	return rc;
 }

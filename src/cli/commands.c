@@ -20,7 +20,8 @@ const struct cmd cli_commands[] = {
      NULL, cmd_import, NULL},
     {"serve",
      "[--listen ADDR:PORT] [--db PATH] [--public-url URL] [--agent SIP-URI] [--trust-proxy] "
-     "[--allow-direct PATTERN] [--threads N] [--insecure-no-signature]",
+     "[--allow-direct PATTERN] [--threads N] [--max-connections N] [--max-per-client N] "
+     "[--head-timeout S] [--body-timeout S] [--keepalive-timeout S] [--insecure-no-signature]",
      "run the referUrl webhook server",
      "Routes: POST|GET /voice and /sandbox/voice (answer a <Dial referUrl> to --agent),\n"
      "POST|GET /refer and /sandbox/refer (the referUrl webhook: ReferTransferTarget names a\n"
@@ -34,7 +35,21 @@ const struct cmd cli_commands[] = {
      "--allow-direct PATTERN: targets naming no destination are dialled as they are when\n"
      "their number or URI matches the fnmatch(3) PATTERN (e.g. '+1415*', "
      "'sip:*@pbx.example.com').\n"
-     "--threads N: worker threads, at least the concurrent connections (default 128).\n"
+     "\nHolding up under slow and idle clients (an idle socket holds no thread):\n"
+     "--threads N: event-loop worker threads (default 2; 1-64).\n"
+     "--max-connections N: open connections (default 2048, and as many as the open-file\n"
+     "limit allows: the soft limit is raised to fit); more are refused at accept.\n"
+     "--max-per-client N: open connections from one client address (default 64; 0: no\n"
+     "cap). --trust-proxy turns the cap off: behind a proxy every client is the proxy.\n"
+     "--head-timeout S: the request line and headers within S seconds of connecting\n"
+     "(default 5). --body-timeout S: the body read and the answer taken within S seconds\n"
+     "of the head (default 10). --keepalive-timeout S: the next request's head within S\n"
+     "seconds of an answer (default 5); past 75% of --max-connections every answer closes\n"
+     "its connection. Overdue connections are closed; /metrics counts them\n"
+     "(handoff_http_timeouts_total), the refusals, the busy workers and the limits.\n"
+     "Framing is strict: over 100 headers 431; a bad or conflicting Content-Length,\n"
+     "chunked with Content-Length, a target that is not a path (absolute-form), %00 in\n"
+     "the path 400; the connection is closed after each refusal.\n\n"
      "Environment: HANDOFF_LISTEN, HANDOFF_PUBLIC_URL, HANDOFF_AGENT and HANDOFF_DB give\n"
      "the defaults of --listen, --public-url, --agent and --db (a flag wins).\n"
      "SIGHUP reloads the database now (changes are picked up within a second anyway);\n"

@@ -57,10 +57,14 @@ int dest_cli_parse(int argc, char **argv, const int *allowed, const char *shorts
                    struct dest_cli_opts *o);
 /* "sandbox" or "live". */
 const char *dest_cli_env_name(enum dest_env e);
-/* Opens the database of --db / $HANDOFF_DB (create: make it when absent); 0 or EXIT_FAIL
- * (reported as "what: why"). */
+/* Opens the database of --db / $HANDOFF_DB (create: make it when absent; only import,
+ * dest add and promote do); 0 or EXIT_FAIL (reported as "what: why": "no database at
+ * PATH: create one with ..."). */
 int dest_cli_open_db(const struct dest_cli_opts *o, bool create, struct store **s,
                      const char *what);
+/* Closes a database dest_cli_open_db opened: when the command failed (rc != 0) and the
+ * open created the file, the file goes too. */
+void dest_cli_close_db(struct store *s, int rc);
 /* The set of --env (sandbox unless told) from the database; 0 or EXIT_FAIL (reported). */
 int dest_cli_load_env(const struct dest_cli_opts *o, const char *what, struct dest_set **set);
 /* Prints "handoff: what: <first line of err>" and, when err has a second line (a store

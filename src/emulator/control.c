@@ -85,6 +85,12 @@ void emu_control_free(struct emu_control *c)
 	free(c);
 }
 
+void emu_control_set_listener(struct emu_control *c, const char *host, int port)
+{
+	snprintf(c->live.self_host, sizeof(c->live.self_host), "%s", host ? host : "");
+	c->live.self_port = port; /* set before the first request: read without a lock */
+}
+
 struct emu_engine *emu_control_engine(struct emu_control *c)
 {
 	return c->eng;

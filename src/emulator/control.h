@@ -49,4 +49,8 @@ struct emu_engine *emu_control_engine(struct emu_control *c);
  * is also published as a Call resource of the twin (Calls.json). */
 void emu_control_attach(struct emu_control *c, struct emu_rest *rest);
 
+/* Tells the engine's fetcher where the emulator listens (host as in --listen, port as
+ * bound), so a webhook pointing there is refused instead of fetched. */
+void emu_control_set_listener(struct emu_control *c, const char *host, int port);
+
 #endif

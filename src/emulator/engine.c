@@ -253,7 +253,10 @@ int emu_engine_new(const struct emu_config *cfg, struct emu_engine **out)
 		memcpy(e->account, cfg->account_sid, EMU_SID_LEN + 1);
 	else
 		snprintf(e->account, sizeof(e->account), "AC%032d", 0);
-	e->calls = xcalloc(e->cfg.max_calls, sizeof(*e->calls));
+	if (!e->cfg.keep_finished || e->cfg.keep_finished > EMU_ENG_KEEP_FINISHED)
+		e->cfg.keep_finished = EMU_ENG_KEEP_FINISHED;
+	/* room for every call alive and the finished ones kept */
+	e->calls = xcalloc(e->cfg.max_calls + e->cfg.keep_finished + 1, sizeof(*e->calls));
 	pthread_mutex_init(&e->mu, NULL);
 	*out = e;
 	return 0;
@@ -680,6 +683,36 @@ static char **strv_dup(const char *const *v)
 	return out;
 }
 
+static bool finished(const struct call *c)
+{
+	return !c->busy && (c->ended || (c->nlegs && emu_terminal(c->legs[0].status)));
+}
+
+/* With e->mu held: frees the finished calls past the retention (over keep_finished of
+ * them, oldest end first; on the real clock also those ended more than
+ * EMU_ENG_KEEP_FINISHED_S ago). Returns how many calls are still alive. */
+static size_t reap_finished(struct emu_engine *e)
+{
+	int64_t t = now(e);
+	for (;;) {
+		size_t nfin = 0, oldest = SIZE_MAX;
+		for (size_t i = 0; i < e->ncalls; i++) {
+			const struct call *c = e->calls[i];
+			if (!finished(c))
+				continue;
+			nfin++;
+			if (oldest == SIZE_MAX || c->legs[0].end < e->calls[oldest]->legs[0].end)
+				oldest = i;
+		}
+		bool expired = oldest != SIZE_MAX && e->cfg.clock == EMU_CLOCK_REAL &&
+		               t - e->calls[oldest]->legs[0].end > EMU_ENG_KEEP_FINISHED_S * 1000LL;
+		if (oldest == SIZE_MAX || (nfin <= e->cfg.keep_finished && !expired))
+			return e->ncalls - nfin;
+		call_free(e->calls[oldest]);
+		e->calls[oldest] = e->calls[--e->ncalls];
+	}
+}
+
 int emu_call_create(struct emu_engine *e, const struct emu_call_spec *spec, char *sid_out)
 {
 	const struct emu_profile_ops *ops = spec ? profile_ops(spec->profile) : NULL;
@@ -695,7 +728,8 @@ int emu_call_create(struct emu_engine *e, const struct emu_call_spec *spec, char
 	pthread_mutex_lock(&e->mu);
 	int rc = 0;
 	struct call *c = NULL;
-	if (e->ncalls >= e->cfg.max_calls) {
+	if (reap_finished(e) >= e->cfg.max_calls ||
+	    e->ncalls >= e->cfg.max_calls + e->cfg.keep_finished) {
 		rc = E2BIG;
 		goto out;
 	}

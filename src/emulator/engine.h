@@ -9,7 +9,9 @@
 #include <stdint.h>
 
 #define EMU_SID_LEN             34   /* "CA" + 32 hex */
-#define EMU_ENG_MAX_CALLS       1024 /* calls alive in one engine */
+#define EMU_ENG_MAX_CALLS       1024 /* calls alive in one engine (finished ones do not count) */
+#define EMU_ENG_KEEP_FINISHED   1000 /* finished calls kept readable (then the oldest go) */
+#define EMU_ENG_KEEP_FINISHED_S 1800 /* ... for at most 30 minutes (real clock only) */
 #define EMU_ENG_MAX_LEGS        32   /* legs in one call (parent + children) */
 #define EMU_ENG_MAX_EVENTS      512  /* timeline events kept per call (then counted as dropped) */
 #define EMU_ENG_MAX_REDIRECTS   10   /* <Redirect> chain depth */
@@ -76,6 +78,7 @@ struct emu_fetch_res {
 	size_t body_len;
 	int error;
 	unsigned delay_ms;
+	const char *why; /* with error: a static reason for the timeline, or NULL */
 };
 /* The injected HTTP side: an inline table (flow files) or a live client.
  * fetch returns 0, or an errno value (counted as 11200). Called WITHOUT the engine
@@ -144,7 +147,8 @@ struct emu_config {
 	struct emu_fetcher fetcher;
 	struct emu_signer signer; /* sign NULL: webhooks carry no signature */
 	int rules[EMU_R__COUNT];  /* filled from emu_rules by emu_config_init */
-	size_t max_calls;         /* 0: EMU_ENG_MAX_CALLS */
+	size_t max_calls;         /* calls alive; 0: EMU_ENG_MAX_CALLS */
+	size_t keep_finished;     /* 0: EMU_ENG_KEEP_FINISHED */
 };
 /* Fills defaults (virtual clock, default rules). */
 void emu_config_init(struct emu_config *cfg);
@@ -208,7 +212,9 @@ void emu_engine_set_fetcher(struct emu_engine *e, const struct emu_fetcher *f);
 
 /* Creates a call and runs it until it waits (bridged, ended). Writes the parent
  * leg's SID to sid_out (EMU_SID_LEN + 1 bytes). 0, EINVAL (bad spec), E2BIG (too
- * many calls). */
+ * many calls alive). Finished calls stay readable (emu_call_json, emu_events_json) until
+ * more than EMU_ENG_KEEP_FINISHED have finished, or, on the real clock, for
+ * EMU_ENG_KEEP_FINISHED_S after they ended; then they are freed, oldest first. */
 int emu_call_create(struct emu_engine *e, const struct emu_call_spec *spec, char *sid_out);
 
 /* The called party of an outbound call created with hold_ringing does o now (answer: the

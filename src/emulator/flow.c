@@ -655,7 +655,8 @@ int emu_flow_run(json_t *flow, const struct emu_flow_opts *opts, json_t **result
 		loaded_free(&L);
 		return bad(err, errlen, "\"app_url\" must be a URL");
 	}
-	struct mixed mx = {app ? app : empty, app_url != NULL, {opts ? opts->auth_token : NULL}};
+	struct mixed mx = {
+	    app ? app : empty, app_url != NULL, {.auth_token = opts ? opts->auth_token : NULL}};
 	cfg.fetcher.ctx = &mx;
 	cfg.fetcher.fetch = mixed_fetch;
 	if (mx.live && mx.lv.auth_token && *mx.lv.auth_token) {

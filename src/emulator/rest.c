@@ -4,6 +4,8 @@
  * rest_trunks.c. */
 #include "emulator/rest_int.h"
 
+#include "emulator/engine.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -800,6 +802,35 @@ json_t *emu_rest_trunk_get(struct emu_rest *r, const char *trunk_sid)
 	return copy_found(r, r->trunks, "sid", trunk_sid);
 }
 
+static bool call_finished(const json_t *o)
+{
+	const char *st = json_string_value(json_object_get(o, "status"));
+	return st && (!strcmp(st, "completed") || !strcmp(st, "busy") || !strcmp(st, "failed") ||
+	              !strcmp(st, "no-answer") || !strcmp(st, "canceled"));
+}
+
+/* With r->lock held: drops the finished call records past the retention (the engine's:
+ * over EMU_ENG_KEEP_FINISHED of them, oldest first, or finished more than
+ * EMU_ENG_KEEP_FINISHED_S ago), so a long-running emulator's memory stays flat. */
+static void prune_calls(struct emu_rest *r, time_t now)
+{
+	size_t nfin = 0, i;
+	json_t *o;
+	json_array_foreach(r->calls, i, o) nfin += call_finished(o);
+	for (i = 0; i < json_array_size(r->calls);) {
+		o = json_array_get(r->calls, i);
+		json_t *at = json_object_get(o, "_finished_at");
+		bool old =
+		    json_is_integer(at) && now - json_integer_value(at) > EMU_ENG_KEEP_FINISHED_S;
+		if (call_finished(o) && (nfin > EMU_ENG_KEEP_FINISHED || old)) {
+			json_array_remove(r->calls, i);
+			nfin--;
+		} else {
+			i++;
+		}
+	}
+}
+
 int emu_rest_call_put(struct emu_rest *r, const json_t *call)
 {
 	const char *sid = json_string_value(json_object_get(call, "sid"));
@@ -808,8 +839,15 @@ int emu_rest_call_put(struct emu_rest *r, const json_t *call)
 	json_t *copy = json_deep_copy(call);
 	char date[40];
 	emu_rest_date_rfc2822(date);
+	time_t now = time(NULL);
+	if (call_finished(copy) && !json_object_get(copy, "_finished_at"))
+		json_object_set_new(copy, "_finished_at", json_integer((json_int_t)now));
 	int rc = 0;
 	pthread_mutex_lock(&r->lock);
+	/* past the retention by 64 records, and every 64th write (for the age) */
+	if (json_array_size(r->calls) > EMU_ENG_KEEP_FINISHED + 64 ||
+	    json_array_size(r->calls) % 64 == 0)
+		prune_calls(r, now);
 	size_t i;
 	json_t *o;
 	bool done = false;
@@ -817,7 +855,11 @@ int emu_rest_call_put(struct emu_rest *r, const json_t *call)
 	{
 		const char *s = json_string_value(json_object_get(o, "sid"));
 		if (s && strcmp(s, sid) == 0) {
-			/* date_updated moves only when something else did */
+			/* date_updated moves only when something else did; a record keeps the
+			 * time it was first seen finished (its retention counts from then) */
+			json_t *fin = json_object_get(o, "_finished_at");
+			if (fin && call_finished(copy))
+				json_object_set(copy, "_finished_at", fin);
 			json_object_set(copy, "date_updated", json_object_get(o, "date_updated"));
 			if (!json_equal(copy, o))
 				json_object_set_new(copy, "date_updated", json_string(date));

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,6 +58,7 @@ struct server {
 	const struct server_config *cfg;
 	struct handler_settings hs;
 	struct store_watch *watch;
+	struct httpd *httpd; /* set once listening: its counters go into /metrics */
 	struct metrics m;
 };
 
@@ -129,6 +131,54 @@ static void record(struct server *sv, const struct handler_log *log, int status,
 	count(&sv->m.latency[b], 1);
 	count(&sv->m.latency_sum_ns, ns);
 	count(&sv->m.latency_count, 1);
+}
+
+/* The HTTP adapter's limits (so a scrape shows what the server runs with), how busy it is,
+ * and what it refused. */
+static void metrics_http(struct server *sv, struct buf *out)
+{
+	struct httpd *h = __atomic_load_n(&sv->httpd, __ATOMIC_ACQUIRE);
+	if (!h)
+		return;
+	struct httpd_stats st;
+	httpd_stats(h, &st);
+	buf_printf(
+	    out,
+	    "# HELP handoff_http_workers Event-loop worker threads.\n"
+	    "# TYPE handoff_http_workers gauge\nhandoff_http_workers %u\n"
+	    "# HELP handoff_http_workers_busy Workers running a request handler now.\n"
+	    "# TYPE handoff_http_workers_busy gauge\nhandoff_http_workers_busy %u\n"
+	    "# HELP handoff_http_connections Open client connections.\n"
+	    "# TYPE handoff_http_connections gauge\nhandoff_http_connections %u\n"
+	    "# HELP handoff_http_limit The HTTP limits in force (seconds, connections).\n"
+	    "# TYPE handoff_http_limit gauge\n"
+	    "handoff_http_limit{name=\"max_connections\"} %u\n"
+	    "handoff_http_limit{name=\"max_per_client\"} %u\n"
+	    "handoff_http_limit{name=\"head_timeout_seconds\"} %g\n"
+	    "handoff_http_limit{name=\"body_timeout_seconds\"} %g\n"
+	    "handoff_http_limit{name=\"keepalive_timeout_seconds\"} %g\n"
+	    "handoff_http_limit{name=\"keepalive_off_percent\"} %d\n"
+	    "# HELP handoff_http_connections_refused_total Connections refused at accept.\n"
+	    "# TYPE handoff_http_connections_refused_total counter\n"
+	    "handoff_http_connections_refused_total{reason=\"max_connections\"} %lu\n"
+	    "handoff_http_connections_refused_total{reason=\"max_per_client\"} %lu\n"
+	    "# HELP handoff_http_timeouts_total Connections closed at a deadline, by phase.\n"
+	    "# TYPE handoff_http_timeouts_total counter\n"
+	    "handoff_http_timeouts_total{phase=\"head\"} %lu\n"
+	    "handoff_http_timeouts_total{phase=\"body\"} %lu\n"
+	    "handoff_http_timeouts_total{phase=\"keepalive\"} %lu\n"
+	    "# HELP handoff_http_framing_refused_total Requests refused for their framing "
+	    "(400, 431), the connection closed.\n"
+	    "# TYPE handoff_http_framing_refused_total counter\n"
+	    "handoff_http_framing_refused_total %lu\n"
+	    "# HELP handoff_http_keepalive_refused_total Answers that closed the connection "
+	    "because most connection slots were taken.\n"
+	    "# TYPE handoff_http_keepalive_refused_total counter\n"
+	    "handoff_http_keepalive_refused_total %lu\n",
+	    st.threads, st.busy, st.conns, st.max_conns, st.max_per_client, st.head_ms / 1000.0,
+	    st.body_ms / 1000.0, st.idle_ms / 1000.0, HTTPD_BUSY_PERCENT, st.refused_full,
+	    st.refused_per_client, st.timeouts_head, st.timeouts_body, st.timeouts_idle, st.framing,
+	    st.closed_busy);
 }
 
 static void metrics_text(void *ctx, struct buf *out)
@@ -207,6 +257,7 @@ static void metrics_text(void *ctx, struct buf *out)
 	           store_watch_failures(sv->watch, NULL, 0));
 	dest_set_release(live);
 	dest_set_release(sand);
+	metrics_http(sv, out);
 }
 
 /* ---- the request path ---- */
@@ -417,6 +468,8 @@ static void versions(struct store_watch *w, int *live, int64_t *sandbox, size_t 
 
 int server_run(const struct server_config *cfg)
 {
+	/* the auth tokens are in this process's memory: no core dump, no ptrace by peers */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	struct server *sv = xcalloc(1, sizeof(*sv));
 	sv->cfg = cfg;
 	pthread_mutex_init(&sv->m.tmu, NULL);
@@ -453,6 +506,11 @@ int server_run(const struct server_config *cfg)
 	    .listen = cfg->listen,
 	    .threads = cfg->threads,
 	    .max_body = FORM_MAX_BODY,
+	    .max_conns = cfg->max_conns,
+	    .max_per_client = cfg->max_per_client,
+	    .head_ms = cfg->head_ms,
+	    .body_ms = cfg->body_ms,
+	    .idle_ms = cfg->idle_ms,
 	    .handler = handle,
 	    .ctx = sv,
 	};
@@ -468,10 +526,13 @@ int server_run(const struct server_config *cfg)
 		free(sv);
 		return 1;
 	}
+	__atomic_store_n(&sv->httpd, h, __ATOMIC_RELEASE);
 	int live;
 	int64_t sand;
 	size_t nlive, nsand;
 	versions(sv->watch, &live, &sand, &nlive, &nsand);
+	struct httpd_stats st;
+	httpd_stats(h, &st);
 	note("serve: listening on %s (port %d, %d threads); db %s: live version %d (%zu "
 	     "destinations), sandbox %zu destinations; public URL %s; signatures %s",
 	     cfg->listen, httpd_port(h), cfg->threads, cfg->db, live, nlive, nsand,
@@ -482,6 +543,19 @@ int server_run(const struct server_config *cfg)
 	     : cfg->keys.secondary && *cfg->keys.secondary ? "checked (primary and secondary token)"
 	                                                   : "checked (primary token)");
 	zone_warnings(sv->watch);
+	char per[48];
+	if (st.max_per_client)
+		snprintf(per, sizeof(per), "%u per client address", st.max_per_client);
+	else
+		snprintf(per, sizeof(per), "no per-client cap");
+	note("serve: limits: %u connections, %s; deadlines: head %gs, body %gs, keep-alive %gs "
+	     "(none past %d%% of the connections)",
+	     st.max_conns, per, st.head_ms / 1000.0, st.body_ms / 1000.0, st.idle_ms / 1000.0,
+	     HTTPD_BUSY_PERCENT);
+	if (!store_watch_has_db(sv->watch))
+		note("serve: no database at %s yet: no destinations are served until one is "
+		     "created there (handoff import FILE, or handoff dest add)",
+		     cfg->db);
 	if (cfg->insecure)
 		note("serve: WARNING: signature checks are off: anyone who can reach this port "
 		     "can ask for any destination's TwiML");
@@ -521,6 +595,7 @@ int server_run(const struct server_config *cfg)
 		}
 	}
 	note("serve: %s: finishing in-flight requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	__atomic_store_n(&sv->httpd, NULL, __ATOMIC_RELEASE);
 	httpd_stop(h);
 	store_watch_stop(sv->watch);
 	crypto_thread_done();

@@ -14,94 +14,17 @@
 
 #include <sqlite3.h>
 
+#include "store/store_int.h"
 #include "store/zones.h"
 #include "util/mem.h"
 
 struct store {
 	sqlite3 *db;
 	char *path;
+	bool created;     /* this handle made the file (store_discard may remove it) */
+	struct stat file; /* the file as opened: device, inode, size, mtime */
 };
 
-/* The schema, one migration per version: migrations[i] takes the database
- * from user_version i to i + 1. Version 0 of `dests`/`headers`/`failover` rows is the
- * sandbox; N > 0 is promoted version N, which is never modified afterwards. */
-static const char *const migrations[] = {
-    /* 0 -> 1 */
-    "CREATE TABLE dests ("
-    "  version INTEGER NOT NULL,"
-    "  name TEXT NOT NULL,"
-    "  description TEXT,"
-    "  route TEXT NOT NULL,"
-    "  caller_id TEXT,"
-    "  timeout INTEGER NOT NULL DEFAULT 0,"
-    "  PRIMARY KEY (version, name));"
-    "CREATE TABLE headers ("
-    "  version INTEGER NOT NULL,"
-    "  dest TEXT NOT NULL,"
-    "  pos INTEGER NOT NULL,"
-    "  name TEXT NOT NULL,"
-    "  value TEXT NOT NULL,"
-    "  PRIMARY KEY (version, dest, pos));"
-    "CREATE TABLE versions ("
-    "  number INTEGER PRIMARY KEY,"
-    "  created INTEGER NOT NULL,"
-    "  message TEXT NOT NULL,"
-    "  author TEXT NOT NULL);"
-    /* live: the live version (0 = none yet); gen: moves on every write;
-     * sandbox_changed / live_changed: gen at each environment's last change */
-    "CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
-    "INSERT INTO state VALUES ('live', 0), ('gen', 0), ('sandbox_changed', 0),"
-    "  ('live_changed', 0);",
-    /* 1 -> 2: failover routes of a SIP destination, in the order they are tried (rows of
-     * the same version as their destination's, like headers) */
-    "CREATE TABLE failover ("
-    "  version INTEGER NOT NULL,"
-    "  dest TEXT NOT NULL,"
-    "  pos INTEGER NOT NULL,"
-    "  route TEXT NOT NULL,"
-    "  PRIMARY KEY (version, dest, pos));",
-    /* 2 -> 3: opening hours. A destination with hours has one row: its zone, its
-     * --otherwise, its --open ranges ("mon-fri 08:00-18:00;sat 10:00-14:00") and its
-     * --closed dates ("2026-12-25;2027-01-01") as canonical text; versions as in dests. */
-    "CREATE TABLE hours ("
-    "  version INTEGER NOT NULL,"
-    "  dest TEXT NOT NULL,"
-    "  tz TEXT NOT NULL,"
-    "  otherwise TEXT NOT NULL,"
-    "  open TEXT NOT NULL,"
-    "  closed TEXT NOT NULL,"
-    "  PRIMARY KEY (version, dest));",
-};
-#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
-_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA,
-               "STORE_SCHEMA is the number of migrations");
-
-/* A test-only pause inside write transactions, so a test can kill the
- * process in the middle of one (HANDOFF_TEST_STALL_MS). */
-static void test_stall(void)
-{
-	const char *s = getenv("HANDOFF_TEST_STALL_MS");
-	if (s && *s) {
-		long ms = strtol(s, NULL, 10);
-		if (ms > 0 && ms <= 10000) {
-			/* a marker the test waits for, so its kill lands inside the window */
-			fprintf(stderr, "handoff: test stall %ld ms\n", ms);
-			usleep((useconds_t)ms * 1000);
-		}
-	}
-}
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Turns the connection's last SQLite error into an errno and one line. */
 static int dberr(struct store *s, char *err, size_t errlen)
@@ -112,10 +35,10 @@ static int dberr(struct store *s, char *err, size_t errlen)
 	if (prim == SQLITE_READONLY ||
 	    (prim == SQLITE_CANTOPEN && (sys == EACCES || sys == EROFS)) || sys == EROFS ||
 	    (prim == SQLITE_IOERR && sys == EACCES)) {
-		seterr(err, errlen,
-		       "%s is read-only: check the permissions of the file and its directory "
-		       "(nothing was changed)",
-		       s->path);
+		store_seterr(err, errlen,
+		             "%s is read-only: check the permissions of the file and its directory "
+		             "(nothing was changed)",
+		             s->path);
 		return EROFS;
 	}
 	/* SQLite reads errno late (after cleanup calls), so a failed write may
@@ -123,27 +46,29 @@ static int dberr(struct store *s, char *err, size_t errlen)
 	if (prim == SQLITE_FULL || sys == ENOSPC || sys == EFBIG || sys == EDQUOT ||
 	    code == SQLITE_IOERR_WRITE || code == SQLITE_IOERR_TRUNCATE ||
 	    code == SQLITE_IOERR_SHMSIZE) {
-		seterr(err, errlen,
-		       "%s: no space left to write (disk full or file size limit): nothing was "
-		       "changed",
-		       s->path);
+		store_seterr(
+		    err, errlen,
+		    "%s: no space left to write (disk full or file size limit): nothing was "
+		    "changed",
+		    s->path);
 		return ENOSPC;
 	}
 	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED) {
-		seterr(err, errlen, "%s is busy: another process holds a write lock; try again",
-		       s->path);
+		store_seterr(err, errlen,
+		             "%s is busy: another process holds a write lock; try again", s->path);
 		return EBUSY;
 	}
 	if (prim == SQLITE_NOTADB || prim == SQLITE_CORRUPT) {
-		seterr(err, errlen, "%s is not a handoff database (%s)", s->path,
-		       sqlite3_errmsg(s->db));
+		store_seterr(err, errlen, "%s is not a handoff database (%s)", s->path,
+		             sqlite3_errmsg(s->db));
 		return EBADMSG;
 	}
 	if (prim == SQLITE_CANTOPEN) {
-		seterr(err, errlen, "cannot open %s: %s", s->path, sys ? strerror(sys) : "unknown");
+		store_seterr(err, errlen, "cannot open %s: %s", s->path,
+		             sys ? strerror(sys) : "unknown");
 		return sys ? sys : EIO;
 	}
-	seterr(err, errlen, "%s: %s (SQLite code %d)", s->path, sqlite3_errmsg(s->db), code);
+	store_seterr(err, errlen, "%s: %s (SQLite code %d)", s->path, sqlite3_errmsg(s->db), code);
 	return EIO;
 }
 
@@ -258,24 +183,25 @@ static int migrate(struct store *s, char *err, size_t errlen)
 	int rc = query_int(s, "PRAGMA user_version", 0, 0, &v, err, errlen);
 	if (rc)
 		return rc;
-	if (v == NMIGRATIONS)
+	if (v == STORE_SCHEMA)
 		return 0;
-	if (v > NMIGRATIONS) {
-		seterr(err, errlen,
-		       "%s has schema version %lld, newer than this handoff knows (%d): upgrade "
-		       "handoff",
-		       s->path, (long long)v, NMIGRATIONS);
+	if (v > STORE_SCHEMA) {
+		store_seterr(
+		    err, errlen,
+		    "%s has schema version %lld, newer than this handoff knows (%d): upgrade "
+		    "handoff",
+		    s->path, (long long)v, STORE_SCHEMA);
 		return EBADMSG;
 	}
 	if ((rc = begin_write(s, err, errlen)))
 		return rc;
 	/* read again under the write lock: another process may have migrated */
 	rc = query_int(s, "PRAGMA user_version", 0, 0, &v, err, errlen);
-	for (int64_t i = v; !rc && i < NMIGRATIONS; i++)
-		rc = exec(s, migrations[i], err, errlen);
-	if (!rc && v < NMIGRATIONS) {
+	for (int64_t i = v; !rc && i < STORE_SCHEMA; i++)
+		rc = exec(s, store_migrations[i], err, errlen);
+	if (!rc && v < STORE_SCHEMA) {
 		char sql[64];
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", NMIGRATIONS);
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STORE_SCHEMA);
 		rc = exec(s, sql, err, errlen);
 	}
 	return finish(s, rc, err, errlen);
@@ -284,13 +210,18 @@ static int migrate(struct store *s, char *err, size_t errlen)
 int store_open(struct store **sp, const char *path, int flags, char *err, size_t errlen)
 {
 	struct stat sb;
-	if (!(flags & STORE_CREATE) && stat(path, &sb) != 0) {
-		seterr(err, errlen, "no database at %s: add a destination or import a file first",
-		       path);
+	bool existed = stat(path, &sb) == 0;
+	if (!(flags & STORE_CREATE) && !existed) {
+		store_seterr(
+		    err, errlen,
+		    "no database at %s: create one with 'handoff import FILE' or 'handoff dest "
+		    "add'",
+		    path);
 		return ENOENT;
 	}
 	struct store *s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
+	s->created = !existed;
 	int rc = 0;
 	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX |
 	             ((flags & STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
@@ -314,18 +245,72 @@ int store_open(struct store **sp, const char *path, int flags, char *err, size_t
 	if (strcasecmp(mode, "wal") != 0) {
 		rc = dberr(s, err, errlen);
 		if (rc == EIO)
-			seterr(err, errlen, "%s: cannot switch to WAL mode (%s)", path, mode);
+			store_seterr(err, errlen, "%s: cannot switch to WAL mode (%s)", path, mode);
 		goto out;
 	}
 	/* FULL: a promote acknowledged is a promote on disk, even on power loss */
 	if ((rc = exec(s, "PRAGMA synchronous = FULL", err, errlen)) ||
 	    (rc = migrate(s, err, errlen)))
 		goto out;
+	stat(path, &s->file);
 	*sp = s;
 	return 0;
 out:
-	store_close(s);
+	if (s->created)
+		store_discard(s); /* a failed open leaves no new file behind */
+	else
+		store_close(s);
 	return rc;
+}
+
+void store_discard(struct store *s)
+{
+	if (!s)
+		return;
+	bool created = s->created;
+	char *path = s->path;
+	s->path = NULL;
+	sqlite3_close(s->db);
+	free(s);
+	if (created) { /* the database and the files SQLite keeps beside it */
+		static const char *const ext[] = {"", "-wal", "-shm", "-journal"};
+		for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+			char *f = xasprintf("%s%s", path, ext[i]);
+			unlink(f);
+			free(f);
+		}
+	}
+	free(path);
+}
+
+void store_let_go(struct store *s)
+{
+	if (!s)
+		return;
+	/* The -wal and -shm beside the path are still this handle's file's: SQLite does not
+	 * checkpoint or remove them on close once that file was unlinked or renamed over, and
+	 * the next opener of the path would read their pages as its own. Fold them into the
+	 * old file and empty the WAL first (no waiting: a busy WAL is someone else's). */
+	sqlite3_busy_timeout(s->db, 0);
+	sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+	store_close(s);
+}
+
+bool store_created(const struct store *s)
+{
+	return s && s->created;
+}
+
+enum store_file store_file_state(struct store *s)
+{
+	struct stat now;
+	if (stat(s->path, &now) != 0 || now.st_dev != s->file.st_dev ||
+	    now.st_ino != s->file.st_ino)
+		return STORE_FILE_REPLACED;
+	if (now.st_size != s->file.st_size || now.st_mtim.tv_sec != s->file.st_mtim.tv_sec ||
+	    now.st_mtim.tv_nsec != s->file.st_mtim.tv_nsec)
+		return STORE_FILE_TOUCHED;
+	return STORE_FILE_SAME;
 }
 
 void store_close(struct store *s)
@@ -508,7 +493,7 @@ int store_load_version(struct store *s, int n, struct dest_set **out, char *err,
 	rc = query_int(s, "SELECT count(*) FROM versions WHERE number = ?", n, 0, &found, err,
 	               errlen);
 	if (!rc && !found) {
-		seterr(err, errlen, "there is no version %d: see 'handoff versions'", n);
+		store_seterr(err, errlen, "there is no version %d: see 'handoff versions'", n);
 		rc = ENOENT;
 	}
 	if (!rc)
@@ -631,21 +616,6 @@ static int sandbox_has(struct store *s, const char *name, bool *has, char *err, 
 	return rc;
 }
 
-/* A refusal as one line, and its hint (if any) on a second. */
-static int refused(const struct dest_error *e, const char *prefix, char *err, size_t errlen)
-{
-	seterr(err, errlen, "%s%s%s%s", prefix, e->msg, e->hint[0] ? "\n" : "", e->hint);
-	return EINVAL;
-}
-
-static int validate(const struct dest *d, char *err, size_t errlen)
-{
-	struct dest_error e;
-	if (dest_validate(d, &e))
-		return refused(&e, "", err, errlen);
-	return 0;
-}
-
 /* The sandbox checked as a set (inside the caller's transaction), with d put in place
  * of the destination of its name (d NULL: as it is); zones too when d is NULL, else d's. */
 static int check_sandbox(struct store *s, const struct dest *d, const char *prefix, char *err,
@@ -662,14 +632,7 @@ static int check_sandbox(struct store *s, const struct dest *d, const char *pref
 			all[n++] = cur->dests[i]; /* shallow: cur owns the strings */
 	if (d)
 		all[n++] = *d;
-	struct dest_error e;
-	if (dest_validate_set(all, n, &e))
-		rc = refused(&e, prefix, err, errlen);
-	else
-		rc = zone_check_all(d ? d : all, d ? 1 : n, prefix, err, errlen);
-	size_t nl = d ? strlen(d->name) : 0;
-	if (rc && d && err && strncmp(err, d->name, nl) == 0 && strncmp(err + nl, ": ", 2) == 0)
-		memmove(err, err + nl + 2, strlen(err + nl + 2) + 1); /* the CLI names it */
+	rc = store_check_set(all, n, d, prefix, err, errlen);
 	free(all);
 	dest_set_release(cur);
 	return rc;
@@ -679,7 +642,7 @@ static int check_sandbox(struct store *s, const struct dest *d, const char *pref
 static int put(struct store *s, const struct dest *d, bool add, int64_t if_changed, char *err,
                size_t errlen)
 {
-	int rc = validate(d, err, errlen);
+	int rc = store_validate(d, err, errlen);
 	if (rc || (rc = begin_write(s, err, errlen)))
 		return rc;
 	bool has = false;
@@ -687,30 +650,31 @@ static int put(struct store *s, const struct dest *d, bool add, int64_t if_chang
 	if (if_changed >= 0) {
 		rc = state_get(s, "sandbox_changed", &changed, err, errlen);
 		if (!rc && changed != if_changed) {
-			seterr(err, errlen,
-			       "the sandbox changed while %s was being edited: try again", d->name);
+			store_seterr(err, errlen,
+			             "the sandbox changed while %s was being edited: try again",
+			             d->name);
 			rc = EAGAIN;
 		}
 	}
 	if (!rc)
 		rc = sandbox_has(s, d->name, &has, err, errlen);
 	if (!rc && add && has) {
-		seterr(err, errlen,
-		       "%s already exists in the sandbox: change it with 'handoff dest set'",
-		       d->name);
+		store_seterr(err, errlen,
+		             "%s already exists in the sandbox: change it with 'handoff dest set'",
+		             d->name);
 		rc = EEXIST;
 	} else if (!rc && !add && !has) {
-		seterr(err, errlen, "no destination %s in the sandbox: see 'handoff dest list'",
-		       d->name);
+		store_seterr(err, errlen,
+		             "no destination %s in the sandbox: see 'handoff dest list'", d->name);
 		rc = ENOENT;
 	}
 	if (!rc && add)
 		rc = query_int(s, "SELECT count(*) FROM dests WHERE version = 0", 0, 0, &count, err,
 		               errlen);
 	if (!rc && count >= STORE_MAX_DESTS) {
-		seterr(err, errlen,
-		       "the sandbox holds %d destinations, the limit: remove one first",
-		       STORE_MAX_DESTS);
+		store_seterr(err, errlen,
+		             "the sandbox holds %d destinations, the limit: remove one first",
+		             STORE_MAX_DESTS);
 		rc = E2BIG;
 	}
 	if (!rc)
@@ -718,7 +682,7 @@ static int put(struct store *s, const struct dest *d, bool add, int64_t if_chang
 	if (!rc && !add)
 		rc = delete_dest(s, d->name, err, errlen);
 	if (!rc) {
-		test_stall();
+		store_test_stall();
 		rc = insert_dest(s, 0, d, err, errlen);
 	}
 	if (!rc)
@@ -750,8 +714,8 @@ int store_remove(struct store *s, const char *name, char *err, size_t errlen)
 	bool has = false;
 	rc = sandbox_has(s, name, &has, err, errlen);
 	if (!rc && !has) {
-		seterr(err, errlen, "no destination %s in the sandbox: see 'handoff dest list'",
-		       name);
+		store_seterr(err, errlen,
+		             "no destination %s in the sandbox: see 'handoff dest list'", name);
 		rc = ENOENT;
 	}
 	sqlite3_stmt *st;
@@ -761,12 +725,13 @@ int store_remove(struct store *s, const char *name, char *err, size_t errlen)
 	                       err, errlen))) {
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) == SQLITE_ROW) {
-			seterr(err, errlen,
-			       "%s takes the calls of %s outside its opening hours (--otherwise): "
-			       "change that first\nhandoff dest set %s --otherwise NAME (or "
-			       "--clear-hours)",
-			       name, (const char *)sqlite3_column_text(st, 0),
-			       (const char *)sqlite3_column_text(st, 0));
+			store_seterr(
+			    err, errlen,
+			    "%s takes the calls of %s outside its opening hours (--otherwise): "
+			    "change that first\nhandoff dest set %s --otherwise NAME (or "
+			    "--clear-hours)",
+			    name, (const char *)sqlite3_column_text(st, 0),
+			    (const char *)sqlite3_column_text(st, 0));
 			rc = EINVAL;
 		}
 		sqlite3_finalize(st);
@@ -780,14 +745,12 @@ int store_remove(struct store *s, const char *name, char *err, size_t errlen)
 
 int store_replace_sandbox(struct store *s, const struct dest *d, size_t n, char *err, size_t errlen)
 {
-	struct dest_error e;
 	if (n > STORE_MAX_DESTS) {
-		seterr(err, errlen, "%zu destinations, over the limit of %d", n, STORE_MAX_DESTS);
+		store_seterr(err, errlen, "%zu destinations, over the limit of %d", n,
+		             STORE_MAX_DESTS);
 		return E2BIG;
 	}
-	if (dest_validate_set(d, n, &e))
-		return refused(&e, "", err, errlen);
-	if (zone_check_all(d, n, "", err, errlen))
+	if (store_check_set(d, n, NULL, "", err, errlen))
 		return EINVAL;
 	int rc = begin_write(s, err, errlen);
 	if (rc)
@@ -798,7 +761,7 @@ int store_replace_sandbox(struct store *s, const struct dest *d, size_t n, char 
 	          err, errlen);
 	for (size_t i = 0; !rc && i < n; i++) {
 		if (i == n / 2)
-			test_stall(); /* half the new set written, the old one gone */
+			store_test_stall(); /* half the new set written, the old one gone */
 		rc = insert_dest(s, 0, &d[i], err, errlen);
 	}
 	if (!rc)
@@ -820,7 +783,7 @@ int store_promote(struct store *s, const char *message, const char *author, int 
 		rc = query_int(s, "SELECT max(number) FROM versions", 0, 0, &n, err, errlen);
 	n++;
 	if (!rc && n > STORE_MAX_VERSIONS) {
-		seterr(err, errlen, "%d versions, the limit", STORE_MAX_VERSIONS);
+		store_seterr(err, errlen, "%d versions, the limit", STORE_MAX_VERSIONS);
 		rc = E2BIG;
 	}
 	sqlite3_stmt *st;
@@ -833,7 +796,7 @@ int store_promote(struct store *s, const char *message, const char *author, int 
 		rc = step_done(s, st, err, errlen);
 	}
 	if (!rc)
-		test_stall(); /* the destinations copied, not yet their headers */
+		store_test_stall(); /* the destinations copied, not yet their headers */
 	if (!rc && !(rc = prep(s, &st,
 	                       "INSERT INTO headers (version, dest, pos, name, value) "
 	                       "SELECT ?1, dest, pos, name, value FROM headers WHERE version = 0",
@@ -890,12 +853,12 @@ int store_rollback(struct store *s, int n, int *now, char *err, size_t errlen)
 		               &target, err, errlen);
 		if (!rc && target == 0) {
 			if (live)
-				seterr(err, errlen,
-				       "version %lld is the oldest: nothing to roll back to",
-				       (long long)live);
+				store_seterr(err, errlen,
+				             "version %lld is the oldest: nothing to roll back to",
+				             (long long)live);
 			else
-				seterr(err, errlen,
-				       "nothing was promoted yet: run 'handoff promote'");
+				store_seterr(err, errlen,
+				             "nothing was promoted yet: run 'handoff promote'");
 			rc = ENOENT;
 		}
 	}
@@ -903,12 +866,12 @@ int store_rollback(struct store *s, int n, int *now, char *err, size_t errlen)
 		rc = query_int(s, "SELECT count(*) FROM versions WHERE number = ?", target, 0,
 		               &found, err, errlen);
 	if (!rc && !found) {
-		seterr(err, errlen, "there is no version %lld: see 'handoff versions'",
-		       (long long)target);
+		store_seterr(err, errlen, "there is no version %lld: see 'handoff versions'",
+		             (long long)target);
 		rc = ENOENT;
 	}
 	if (!rc && target == live) {
-		seterr(err, errlen, "version %lld is already live", (long long)live);
+		store_seterr(err, errlen, "version %lld is already live", (long long)live);
 		rc = EALREADY;
 	}
 	if (!rc)
@@ -964,15 +927,6 @@ int store_versions(struct store *s, struct store_version **out, size_t *n, char 
 	*out = v;
 	*n = len;
 	return 0;
-}
-
-void store_versions_free(struct store_version *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].message);
-		free(v[i].author);
-	}
-	free(v);
 }
 
 /* --- what a watcher reads --- */

@@ -22,10 +22,28 @@ enum { STORE_CREATE = 1 }; /* store_open flags: create the file when absent */
 
 /* Opens (and creates or migrates) the database at path, in WAL mode with a
  * busy timeout so a CLI and a running server share it. *sp is written only on
- * success. Errors: ENOENT (no file and no STORE_CREATE), EACCES/EROFS,
+ * success; a file it created is removed again when it fails. Errors: ENOENT (no
+ * file and no STORE_CREATE; err says "no database at PATH: create one with ..."), EACCES/EROFS,
  * EBADMSG (not a handoff database or a newer schema), EIO; err says which. */
 int store_open(struct store **sp, const char *path, int flags, char *err, size_t errlen);
 void store_close(struct store *s);
+/* Whether this handle created the database (it did not exist before store_open). */
+bool store_created(const struct store *s);
+/* Closes s and, when it created the database, removes it again with everything kept
+ * beside it: a command that fails leaves no new file behind. */
+void store_discard(struct store *s);
+
+/* What the path s was opened from names now, from one stat (cheap to poll):
+ * SAME; TOUCHED, the same file written behind the handle's back (size or modification
+ * time moved: a checkpoint, or bytes changed outside SQLite); REPLACED, deleted, moved
+ * away or another file there now. A watcher reopens on anything but SAME. A store
+ * without a file (a server database) always answers SAME. */
+enum store_file { STORE_FILE_SAME, STORE_FILE_TOUCHED, STORE_FILE_REPLACED };
+enum store_file store_file_state(struct store *s);
+/* Closes s after its path was found REPLACED: what its WAL holds is folded into its own
+ * (old) file and the WAL beside the path emptied, so the file now at the path is never
+ * read through the old file's WAL. */
+void store_let_go(struct store *s);
 
 /* A snapshot of an environment (or of promoted version n), each destination's zone
  * attached (read once; one that cannot be read is noted in the set's zone_error): the
@@ -85,10 +103,15 @@ int store_data_version(struct store *s, int64_t *out, char *err, size_t errlen);
 /* A watcher (watch.c): keeps the latest snapshot of both environments of the database
  * at path, noticing any change (from any process) within one second. */
 struct store_watch;
-/* Opens path (creating and migrating it when needed) on the watcher's own
- * connection, loads both environments and starts the polling thread. *wp is
- * written only on success; errors as store_open. */
+/* Opens path (migrating it when needed) on the watcher's own connection, loads both
+ * environments and starts the polling thread. A path with no file yet is not created:
+ * the sets are empty until a database appears there. A file deleted, replaced or
+ * unreadable later is counted as a failed reload (the last good sets stay) until the
+ * path names a readable database again. *wp is written only on success; errors as
+ * store_open, except ENOENT. */
 int store_watch_start(struct store_watch **wp, const char *path, char *err, size_t errlen);
+/* Whether the watcher has a database open now (false: none at the path, or unreadable). */
+bool store_watch_has_db(struct store_watch *w);
 /* Returns a held snapshot (release it with dest_set_release). Never NULL. */
 struct dest_set *store_watch_get(struct store_watch *w, enum dest_env env);
 /* Forces a reload within STORE_POLL_MS even when nothing seems changed

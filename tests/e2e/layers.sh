@@ -33,7 +33,7 @@ lib_only() { # DESC HEADER-REGEX ALLOWED-FILE
 	got=$(grep -rlE "^#include <$2" --include='*.c' --include='*.h' src twiml webhooks | sort | tr '\n' ' ')
 	expect_eq "$1" "$got" "$3 "
 }
-lib_only "only src/net/httpd.c includes CivetWeb" 'civetweb\.h>' src/net/httpd.c
+lib_only "only src/net/httpd.c includes libmicrohttpd" 'microhttpd\.h>' src/net/httpd.c
 lib_only "only src/net/httpc.c includes libcurl" 'curl/' src/net/httpc.c
 lib_only "only src/store/store.c includes SQLite" 'sqlite3\.h>' src/store/store.c
 lib_only "only twiml/reader.c includes libxml2" 'libxml/' twiml/reader.c

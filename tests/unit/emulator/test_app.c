@@ -50,7 +50,7 @@ static int fetch(const char *path, const char *target, const char *token, struct
 	if (target)
 		emu_params_add(&p, "ReferTransferTarget", target);
 	char sig[64] = "";
-	struct emu_live l = {token};
+	struct emu_live l = {.auth_token = token};
 	if (token)
 		CHECK_INT(emu_live_sign(&l, url, &p, sig, sizeof(sig)), 0);
 	struct emu_fetch_req rq = {"POST", url, &p, token ? sig : NULL};
@@ -121,7 +121,7 @@ static void refusals(void)
 /* The engine through the app: a call, a REFER, the caller bridged to billing. */
 static void engine_transfer(void)
 {
-	struct emu_live l = {TOKEN};
+	struct emu_live l = {.auth_token = TOKEN};
 	struct emu_config cfg;
 	emu_config_init(&cfg);
 	cfg.fetcher = (struct emu_fetcher){app, emu_app_fetch};
