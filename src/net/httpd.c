@@ -39,11 +39,13 @@
 
 #include "util/mem.h"
 
-#define REAP_MS      100  /* how often overdue connections are looked for */
-#define NBUCKETS     1024 /* client-address hash buckets */
-#define STOP_WAIT_MS 5000 /* httpd_stop waits this long for requests in flight */
-#define STACK_BYTES  (512 * 1024)
-#define FD_RESERVE   64 /* descriptors kept for everything but connections */
+#define REAP_MS           100  /* how often overdue connections are looked for */
+#define NBUCKETS          1024 /* client-address hash buckets */
+#define HTTPD_PENDING_MAX 256  /* connections accepted and not yet started, at once */
+#define HTTPD_PENDING_MS  2000 /* a reservation the library never started is dropped after */
+#define STOP_WAIT_MS      5000 /* httpd_stop waits this long for requests in flight */
+#define STACK_BYTES       (512 * 1024)
+#define FD_RESERVE        64 /* descriptors kept for everything but connections */
 
 /* A connection's phase and deadline live in one atomic word, so the request path
  * changes them without the lock and the reaper never sees one without the other:
@@ -79,6 +81,14 @@ struct httpd {
 	struct conn *conns;
 	struct conn *buckets[NBUCKETS];
 	unsigned nconns;
+	/* connections accepted by accept_policy and not yet started: counted against the
+	 * caps, so that two loops accepting at once cannot both take the last place */
+	struct pending {
+		unsigned char addr[16];
+		socklen_t alen;
+		uint64_t at_ms;
+	} pend[HTTPD_PENDING_MAX];
+	unsigned npend;
 	pthread_t reaper;
 	pthread_cond_t cv;
 	bool stop;
@@ -233,6 +243,34 @@ static unsigned count_from(const struct httpd *h, unsigned b, const unsigned cha
 	return n;
 }
 
+/* With mu held: drops the reservation of one connection from address a (it started), or
+ * every reservation older than HTTPD_PENDING_MS (the library gave up on it) when a is NULL. */
+static void unreserve(struct httpd *h, const unsigned char *a, socklen_t len)
+{
+	uint64_t now = now_ms(h);
+	for (unsigned i = 0; i < h->npend;) {
+		struct pending *p = &h->pend[i];
+		bool hit = a ? p->alen == len && memcmp(p->addr, a, len) == 0
+		             : now - p->at_ms > HTTPD_PENDING_MS;
+		if (!hit) {
+			i++;
+			continue;
+		}
+		*p = h->pend[--h->npend];
+		if (a)
+			return;
+	}
+}
+
+/* With mu held: reservations for address a. */
+static unsigned pending_from(const struct httpd *h, const unsigned char *a, socklen_t len)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < h->npend; i++)
+		n += h->pend[i].alen == len && memcmp(h->pend[i].addr, a, len) == 0;
+	return n;
+}
+
 static enum MHD_Result accept_policy(void *cls, const struct sockaddr *sa, socklen_t salen)
 {
 	struct httpd *h = cls;
@@ -241,9 +279,17 @@ static enum MHD_Result accept_policy(void *cls, const struct sockaddr *sa, sockl
 	socklen_t len;
 	unsigned b = addr_key(sa, a, &len);
 	pthread_mutex_lock(&h->mu);
-	bool full = h->nconns >= h->cfg.max_conns;
-	bool over =
-	    !full && h->cfg.max_per_client && count_from(h, b, a, len) >= h->cfg.max_per_client;
+	unreserve(h, NULL, 0);
+	/* a full reservation table counts as full: HTTPD_PENDING_MAX accepts under way */
+	bool full = h->nconns + h->npend >= h->cfg.max_conns || h->npend >= HTTPD_PENDING_MAX;
+	bool over = !full && h->cfg.max_per_client &&
+	            count_from(h, b, a, len) + pending_from(h, a, len) >= h->cfg.max_per_client;
+	if (!full && !over) {
+		struct pending *p = &h->pend[h->npend++];
+		memcpy(p->addr, a, len);
+		p->alen = len;
+		p->at_ms = now_ms(h);
+	}
 	pthread_mutex_unlock(&h->mu);
 	if (full)
 		add(&h->refused_full);
@@ -270,6 +316,7 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
 		}
 		c->pd = (now_ms(h) + h->cfg.head_ms) << 3 | P_HEAD;
 		pthread_mutex_lock(&h->mu);
+		unreserve(h, c->addr, c->alen);
 		c->next = h->conns;
 		if (h->conns)
 			h->conns->prev = c;

@@ -25,7 +25,6 @@ struct store {
 	struct stat file; /* the file as opened: device, inode, size, mtime */
 };
 
-
 /* Turns the connection's last SQLite error into an errno and one line. */
 static int dberr(struct store *s, char *err, size_t errlen)
 {

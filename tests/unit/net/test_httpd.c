@@ -328,7 +328,12 @@ static void caps_refuse_at_accept(void)
 	int more[6];
 	for (int i = 0; i < 6; i++)
 		more[i] = connect_to(port, i % 2 ? "127.0.0.4" : "127.0.0.5"); /* 2 + 2 + 2: */
-	usleep(100000);
+	for (int i = 0; i < 200; i++) { /* a, b and four of more[] started (bounded wait) */
+		httpd_stats(h, &st);
+		if (st.conns >= 6)
+			break;
+		usleep(10000);
+	}
 	const char *k = "GET /ok HTTP/1.1\r\nHost: x\r\n\r\n";
 	CHECK(write(more[0], k, strlen(k)) == (ssize_t)strlen(k));
 	CHECK(ms_to_close(more[0], 1000) >= 0);
@@ -342,8 +347,13 @@ static void caps_refuse_at_accept(void)
 		fill[i] = connect_to(port, i == 0   ? "127.0.0.6"
 		                           : i == 1 ? "127.0.0.8"
 		                                    : "127.0.0.9");
-	usleep(100000);
-	httpd_stats(h, &st);
+	/* the library starts them on its own loops: wait (bounded) until it has */
+	for (int i = 0; i < 200; i++) {
+		httpd_stats(h, &st);
+		if (st.conns >= 8)
+			break;
+		usleep(10000);
+	}
 	CHECK_INT(st.conns, 8);
 	int full = -1;
 	int over = connect_to(port, "127.0.0.7");
