@@ -141,13 +141,34 @@ int dest_diff_text(const struct dest *a, const struct dest *b, struct buf *out)
 	for (size_t i = 0; i < n && !rc; i++) {
 		if (strcmp(d[i].field, "header order") == 0)
 			rc = buf_printf(out, "%sheader order changed", i ? "; " : "");
-		else if (!a)
+		else if (!a || !b) /* added or removed: what it holds */
 			rc = buf_printf(out, "%s%s: %s", i ? "; " : "", d[i].field,
-			                d[i].after ? d[i].after : "");
+			                a ? d[i].before : d[i].after);
 		else
 			rc = buf_printf(out, "%s%s: %s -> %s", i ? "; " : "", d[i].field,
 			                d[i].before ? d[i].before : "(none)",
 			                d[i].after ? d[i].after : "(none)");
 	}
 	return rc;
+}
+
+int dest_set_changes_text(const struct dest_set *from, const struct dest *to, size_t nto,
+                          struct buf *out)
+{
+	size_t add = 0, chg = 0, rm = 0;
+	for (size_t i = 0; i < nto; i++) {
+		const struct dest *o = dest_set_find(from, str_c(to[i].name));
+		struct dest_delta dd[1];
+		if (!o)
+			add++;
+		else if (dest_diff(o, &to[i], dd, 1))
+			chg++;
+	}
+	for (size_t i = 0; i < from->n; i++) {
+		bool kept = false;
+		for (size_t k = 0; k < nto && !kept; k++)
+			kept = strcasecmp(from->dests[i].name, to[k].name) == 0;
+		rm += !kept;
+	}
+	return buf_printf(out, "%zu added, %zu changed, %zu removed", add, chg, rm);
 }

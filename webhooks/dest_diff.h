@@ -7,6 +7,7 @@
 
 #include "util/buf.h"
 #include "webhooks/dest.h"
+#include "webhooks/dest_set.h"
 
 #define DEST_DIFF_MAX (8 + 2 * DEST_MAX_HEADERS) /* deltas one pair of destinations gives */
 
@@ -32,5 +33,10 @@ size_t dest_diff(const struct dest *a, const struct dest *b, struct dest_delta *
 /* The same as one line of text ("route: sip:a@x -> sip:b@x; header X-Caller: (none) ->
  * $caller_id"), appended to out; "no change" when nothing differs. Returns buf_add's. */
 int dest_diff_text(const struct dest *a, const struct dest *b, struct buf *out);
+
+/* "N added, N changed, N removed" from the set from to the destinations to[0..n), appended
+ * to out. */
+int dest_set_changes_text(const struct dest_set *from, const struct dest *to, size_t n,
+                          struct buf *out);
 
 #endif

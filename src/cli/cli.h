@@ -28,6 +28,7 @@ extern const struct cmd cmd_twilio[];
 int cmd_promote(int argc, char **argv);
 int cmd_versions(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_serve(int argc, char **argv);

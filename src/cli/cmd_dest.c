@@ -114,6 +114,15 @@ const char *dest_cli_env_name(enum dest_env e)
 	return e == DEST_LIVE ? "live" : "sandbox";
 }
 
+const char *dest_cli_author(void)
+{
+	const char *u = getenv("USER");
+	if (u && *u)
+		return u;
+	struct passwd *pw = getpwuid(getuid());
+	return pw && pw->pw_name ? pw->pw_name : "unknown";
+}
+
 int dest_cli_open_db(const struct dest_cli_opts *o, bool create, struct store **s, const char *what)
 {
 	char err[512];
@@ -124,6 +133,7 @@ int dest_cli_open_db(const struct dest_cli_opts *o, bool create, struct store **
 			cli_hint("pass --db PATH or set HANDOFF_DB to use another database");
 		return EXIT_FAIL;
 	}
+	store_set_author(*s, dest_cli_author()); /* the audit log's "who" */
 	return 0;
 }
 

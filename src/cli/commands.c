@@ -14,6 +14,11 @@ const struct cmd cli_commands[] = {
     {"versions", "[--json] [--db PATH]", "list promoted versions", NULL, cmd_versions, NULL},
     {"rollback", "[VERSION] [--json] [--db PATH]",
      "make an older version live (default: the previous one)", NULL, cmd_rollback, NULL},
+    {"audit", "[COUNT] [--json] [--db PATH]",
+     "who changed what and when (the newest COUNT changes, default 50)",
+     "Every change to the database (dest add/set/rm, import, promote, rollback, from the\n"
+     "CLI or the console) records its author, the time and the fields that changed.\n",
+     cmd_audit, NULL},
     {"export", "[--env sandbox|live] [-o FILE] [--db PATH]",
      "print the whole destination set as one file", NULL, cmd_export, NULL},
     {"import", "FILE|- [--db PATH]", "replace the sandbox with a file from export (all or nothing)",

@@ -42,8 +42,11 @@ int dest_cli_parse(int argc, char **argv, const int *allowed, const char *shorts
                    struct dest_cli_opts *o);
 /* "sandbox" or "live". */
 const char *dest_cli_env_name(enum dest_env e);
-/* Opens the database of --db / $HANDOFF_DB (create: make it when absent); 0 or EXIT_FAIL
- * (reported as "what: why"). */
+/* Who is running the command, for the versions and the audit log: $USER, else the
+ * account's name. */
+const char *dest_cli_author(void);
+/* Opens the database of --db / $HANDOFF_DB (create: make it when absent), its changes
+ * authored by dest_cli_author(); 0 or EXIT_FAIL (reported as "what: why"). */
 int dest_cli_open_db(const struct dest_cli_opts *o, bool create, struct store **s,
                      const char *what);
 /* The set of --env (sandbox unless told) from the database; 0 or EXIT_FAIL (reported). */

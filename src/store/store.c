@@ -14,11 +14,14 @@
 
 #include <sqlite3.h>
 
+#include "util/buf.h"
 #include "util/mem.h"
+#include "webhooks/dest_diff.h"
 
 struct store {
 	sqlite3 *db;
 	char *path;
+	char author[STORE_AUTHOR_MAX + 1]; /* who this connection's changes are by (the audit) */
 };
 
 /* The schema, one migration per version: migrations[i] takes the database
@@ -51,6 +54,15 @@ static const char *const migrations[] = {
     "CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
     "INSERT INTO state VALUES ('live', 0), ('gen', 0), ('sandbox_changed', 0),"
     "  ('live_changed', 0);",
+    /* 1 -> 2: the audit log: one row per change, written in the change's own transaction */
+    "CREATE TABLE audit ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  at INTEGER NOT NULL,"
+    "  author TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  dest TEXT,"
+    "  version INTEGER,"
+    "  detail TEXT NOT NULL);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA,
@@ -271,6 +283,7 @@ int store_open(struct store **sp, const char *path, int flags, char *err, size_t
 	}
 	struct store *s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
+	snprintf(s->author, sizeof(s->author), "unknown");
 	int rc = 0;
 	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX |
 	             ((flags & STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
@@ -523,6 +536,157 @@ static int validate(const struct dest *d, char *err, size_t errlen)
 	return 0;
 }
 
+/* --- the audit log: a row per change, inside the change's own transaction --- */
+
+void store_set_author(struct store *s, const char *author)
+{
+	snprintf(s->author, sizeof(s->author), "%s", author && *author ? author : "unknown");
+}
+
+static int audit_write(struct store *s, const char *author, const char *action, const char *dest,
+                       int64_t version, const char *detail, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc = prep(s, &st,
+	              "INSERT INTO audit (at, author, action, dest, version, detail) "
+	              "VALUES (?1, substr(?2, 1, ?3), ?4, ?5, ?6, substr(?7, 1, ?8))",
+	              err, errlen);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, (int64_t)time(NULL));
+	sqlite3_bind_text(st, 2, author && *author ? author : "unknown", -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, STORE_AUTHOR_MAX);
+	sqlite3_bind_text(st, 4, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, dest, -1, SQLITE_STATIC);
+	if (version > 0)
+		sqlite3_bind_int64(st, 6, version);
+	sqlite3_bind_text(st, 7, detail, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 8, STORE_AUDIT_DETAIL_MAX);
+	return step_done(s, st, err, errlen);
+}
+
+static int read_set(struct store *s, int64_t v, struct dest_set **out, char *err, size_t errlen);
+
+/* add/set/rm of d (the new one; for rm only its name): the fields that change. */
+static int audit_edit(struct store *s, const char *action, const struct dest *d, char *err,
+                      size_t errlen)
+{
+	struct dest_set *old = NULL;
+	int rc = read_set(s, 0, &old, err, errlen);
+	if (rc)
+		return rc;
+	const struct dest *was = dest_set_find(old, str_c(d->name));
+	struct buf detail;
+	buf_init(&detail, STORE_AUDIT_DETAIL_MAX * 2);
+	if (strcmp(action, "rm") == 0)
+		dest_diff_text(was, NULL, &detail);
+	else
+		dest_diff_text(strcmp(action, "add") == 0 ? NULL : was, d, &detail);
+	rc = audit_write(s, s->author, action, was ? was->name : d->name, 0, buf_str(&detail), err,
+	                 errlen);
+	buf_free(&detail);
+	dest_set_release(old);
+	return rc;
+}
+
+static int audit_import(struct store *s, const struct dest *d, size_t n, char *err, size_t errlen)
+{
+	struct dest_set *old = NULL;
+	int rc = read_set(s, 0, &old, err, errlen);
+	if (rc)
+		return rc;
+	struct buf detail;
+	buf_init(&detail, STORE_AUDIT_DETAIL_MAX);
+	buf_printf(&detail, "sandbox replaced by %zu destinations: ", n);
+	dest_set_changes_text(old, d, n, &detail);
+	rc = audit_write(s, s->author, "import", NULL, 0, buf_str(&detail), err, errlen);
+	buf_free(&detail);
+	dest_set_release(old);
+	return rc;
+}
+
+static int audit_promote(struct store *s, int64_t n, const char *message, const char *author,
+                         char *err, size_t errlen)
+{
+	int64_t live = 0;
+	struct dest_set *was = NULL, *now = NULL;
+	int rc = state_get(s, "live", &live, err, errlen);
+	if (!rc)
+		rc = live ? read_set(s, live, &was, err, errlen) : 0;
+	if (!rc && !was)
+		was = dest_set_new(NULL, 0);
+	if (!rc)
+		rc = read_set(s, 0, &now, err, errlen);
+	if (!rc) {
+		struct buf detail;
+		buf_init(&detail, STORE_AUDIT_DETAIL_MAX);
+		buf_printf(&detail, "version %lld from the sandbox (", (long long)n);
+		dest_set_changes_text(was, now->dests, now->n, &detail);
+		buf_printf(&detail, " against version %lld): %s", (long long)live,
+		           message && *message ? message : "(no message)");
+		rc = audit_write(s, author && *author ? author : s->author, "promote", NULL, n,
+		                 buf_str(&detail), err, errlen);
+		buf_free(&detail);
+	}
+	dest_set_release(was);
+	dest_set_release(now);
+	return rc;
+}
+
+int store_audit_list(struct store *s, int64_t before, size_t max, struct store_audit **out,
+                     size_t *n, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	if (max > STORE_AUDIT_PAGE_MAX)
+		max = STORE_AUDIT_PAGE_MAX;
+	int rc = prep(s, &st,
+	              "SELECT id, at, author, action, dest, version, detail FROM audit "
+	              "WHERE ?1 <= 0 OR id < ?1 ORDER BY id DESC LIMIT ?2",
+	              err, errlen);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, before);
+	sqlite3_bind_int64(st, 2, (int64_t)max);
+	struct store_audit *v = NULL;
+	size_t len = 0, cap = 0;
+	int r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 32;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		struct store_audit *e = &v[len++];
+		e->id = sqlite3_column_int64(st, 0);
+		e->at = sqlite3_column_int64(st, 1);
+		e->author = col_dup(st, 2);
+		e->action = col_dup(st, 3);
+		e->dest = col_dup(st, 4);
+		e->version = sqlite3_column_int(st, 5);
+		e->detail = col_dup(st, 6);
+	}
+	if (r != SQLITE_DONE)
+		rc = dberr(s, err, errlen);
+	sqlite3_finalize(st);
+	if (rc) {
+		store_audit_free(v, len);
+		return rc;
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+void store_audit_free(struct store_audit *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].author);
+		free(v[i].action);
+		free(v[i].dest);
+		free(v[i].detail);
+	}
+	free(v);
+}
+
 /* if_changed >= 0: write only when the sandbox is still at that generation. */
 static int put(struct store *s, const struct dest *d, bool add, int64_t if_changed, char *err,
                size_t errlen)
@@ -561,6 +725,8 @@ static int put(struct store *s, const struct dest *d, bool add, int64_t if_chang
 		       STORE_MAX_DESTS);
 		rc = E2BIG;
 	}
+	if (!rc)
+		rc = audit_edit(s, add ? "add" : "set", d, err, errlen);
 	if (!rc && !add)
 		rc = delete_dest(s, d->name, err, errlen);
 	if (!rc) {
@@ -601,6 +767,8 @@ int store_remove(struct store *s, const char *name, char *err, size_t errlen)
 		rc = ENOENT;
 	}
 	if (!rc)
+		rc = audit_edit(s, "rm", &(struct dest){.name = (char *)name}, err, errlen);
+	if (!rc)
 		rc = delete_dest(s, name, err, errlen);
 	if (!rc)
 		rc = bump(s, true, false, err, errlen);
@@ -621,8 +789,11 @@ int store_replace_sandbox(struct store *s, const struct dest *d, size_t n, char 
 	int rc = begin_write(s, err, errlen);
 	if (rc)
 		return rc;
-	rc = exec(s, "DELETE FROM dests WHERE version = 0; DELETE FROM headers WHERE version = 0",
-	          err, errlen);
+	rc = audit_import(s, d, n, err, errlen);
+	if (!rc)
+		rc = exec(
+		    s, "DELETE FROM dests WHERE version = 0; DELETE FROM headers WHERE version = 0",
+		    err, errlen);
 	for (size_t i = 0; !rc && i < n; i++) {
 		if (i == n / 2)
 			test_stall(); /* half the new set written, the old one gone */
@@ -679,6 +850,8 @@ int store_promote(struct store *s, const char *message, const char *author, int 
 		rc = step_done(s, st, err, errlen);
 	}
 	if (!rc)
+		rc = audit_promote(s, n, message, author, err, errlen);
+	if (!rc)
 		rc = state_set(s, "live", n, err, errlen);
 	if (!rc)
 		rc = bump(s, false, true, err, errlen);
@@ -720,6 +893,12 @@ int store_rollback(struct store *s, int n, int *now, char *err, size_t errlen)
 	if (!rc && target == live) {
 		seterr(err, errlen, "version %lld is already live", (long long)live);
 		rc = EALREADY;
+	}
+	if (!rc) {
+		char detail[96];
+		snprintf(detail, sizeof(detail), "live: version %lld -> %lld", (long long)live,
+		         (long long)target);
+		rc = audit_write(s, s->author, "rollback", NULL, target, detail, err, errlen);
 	}
 	if (!rc)
 		rc = state_set(s, "live", target, err, errlen);

@@ -49,6 +49,9 @@ static void diffs(void)
 	text_of(NULL, &a,
 	        "route: sip:billing@pbx.example.com; header X-Caller: $caller_id; header X-Reason: "
 	        "$refer.X-Reason");
+	text_of(&a, NULL,
+	        "route: sip:billing@pbx.example.com; header X-Caller: $caller_id; header X-Reason: "
+	        "$refer.X-Reason");
 	n = dest_diff(&a, NULL, d, DEST_DIFF_MAX);
 	CHECK_INT(n, 3);
 	CHECK_STR(d[0].before, "sip:billing@pbx.example.com");
