@@ -128,7 +128,8 @@ static void send_resp(struct mg_connection *conn, const struct http_resp *resp, 
 	const char *reason = http_status_text(resp->status);
 	const char *ctype = resp->content_type;
 	size_t body = head_only ? 0 : resp->body.len;
-	size_t need = 64 + strlen(reason) + (ctype ? strlen(ctype) + 16 : 0) + 40 +
+	size_t fixed = resp->fixed_headers ? strlen(resp->fixed_headers) : 0;
+	size_t need = 64 + strlen(reason) + (ctype ? strlen(ctype) + 16 : 0) + 40 + fixed +
 	              strlen(resp->headers) + body;
 	char small[4096];
 	char *out = need <= sizeof(small) ? small : xmalloc(need);
@@ -145,6 +146,8 @@ static void send_resp(struct mg_connection *conn, const struct http_resp *resp, 
 	n = put(out, n, "Content-Length: ", 16);
 	n = put_num(out, n, resp->body.len);
 	n = put(out, n, "\r\n", 2);
+	if (fixed)
+		n = put(out, n, resp->fixed_headers, fixed);
 	n = put(out, n, resp->headers, strlen(resp->headers));
 	n = put(out, n, "\r\n", 2);
 	if (body)
