@@ -32,6 +32,8 @@ int cmd_audit(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_console(int argc, char **argv);
+extern const char cmd_console_help[];
 int cmd_emulator(int argc, char **argv);
 extern const char cmd_emulator_help[];
 int cmd_dest_test(int argc, char **argv);

@@ -18,6 +18,9 @@ enum {
 	OPT_ALLOW_DIRECT,
 	OPT_THREADS,
 	OPT_INSECURE,
+	OPT_CONSOLE,
+	OPT_CONSOLE_TOKEN_FILE,
+	OPT_CONSOLE_PUBLIC_URL,
 };
 
 static const struct option opts[] = {
@@ -29,6 +32,9 @@ static const struct option opts[] = {
     {"allow-direct", required_argument, NULL, OPT_ALLOW_DIRECT},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"insecure-no-signature", no_argument, NULL, OPT_INSECURE},
+    {"console", required_argument, NULL, OPT_CONSOLE},
+    {"console-token-file", required_argument, NULL, OPT_CONSOLE_TOKEN_FILE},
+    {"console-public-url", required_argument, NULL, OPT_CONSOLE_PUBLIC_URL},
     {NULL, 0, NULL, 0},
 };
 
@@ -88,6 +94,15 @@ int cmd_serve(int argc, char **argv)
 		case OPT_INSECURE:
 			cfg.insecure = true;
 			break;
+		case OPT_CONSOLE:
+			cfg.console_listen = optarg;
+			break;
+		case OPT_CONSOLE_TOKEN_FILE:
+			cfg.console_token_file = optarg;
+			break;
+		case OPT_CONSOLE_PUBLIC_URL:
+			cfg.console_public_url = optarg;
+			break;
 		default:
 			free(public_url);
 			return cli_usage("unknown option or missing argument: %s",
@@ -130,6 +145,12 @@ int cmd_serve(int argc, char **argv)
 		         "rotation); --insecure-no-signature turns the check off for local tests");
 		return EXIT_FAIL;
 	}
+	if ((cfg.console_token_file || cfg.console_public_url) && !cfg.console_listen) {
+		free(public_url);
+		return cli_usage("--console-token-file and --console-public-url go with --console "
+		                 "ADDR:PORT");
+	}
+	cfg.console_token = env_token("HANDOFF_CONSOLE_TOKEN");
 	int rc = server_run(&cfg);
 	free(public_url);
 	return rc;

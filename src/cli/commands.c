@@ -25,7 +25,8 @@ const struct cmd cli_commands[] = {
      NULL, cmd_import, NULL},
     {"serve",
      "[--listen ADDR:PORT] [--db PATH] [--public-url URL] [--agent SIP-URI] [--trust-proxy] "
-     "[--allow-direct PATTERN] [--threads N] [--insecure-no-signature]",
+     "[--allow-direct PATTERN] [--threads N] [--insecure-no-signature] [--console ADDR:PORT "
+     "[--console-token-file FILE] [--console-public-url URL]]",
      "run the referUrl webhook server",
      "Routes: POST|GET /voice and /sandbox/voice (answer a <Dial referUrl> to --agent),\n"
      "POST|GET /refer and /sandbox/refer (the referUrl webhook: ReferTransferTarget names a\n"
@@ -43,8 +44,14 @@ const struct cmd cli_commands[] = {
      "Environment: HANDOFF_LISTEN, HANDOFF_PUBLIC_URL, HANDOFF_AGENT and HANDOFF_DB give\n"
      "the defaults of --listen, --public-url, --agent and --db (a flag wins).\n"
      "SIGHUP reloads the database now (changes are picked up within a second anyway);\n"
-     "SIGTERM/SIGINT finish in-flight requests and exit 0.\n",
+     "SIGTERM/SIGINT finish in-flight requests and exit 0.\n\n"
+     "--console ADDR:PORT also serves the web console on its own listener (its own 4\n"
+     "threads; the public port is untouched), with the recent transfers this server\n"
+     "answered. See 'handoff console --help' for its token and addresses.\n",
      cmd_serve, NULL},
+    {"console", "[--listen ADDR:PORT] [--db PATH] [--token-file FILE] [--public-url URL]",
+     "serve the web console alone (destinations, test, promote, versions, audit)", cmd_console_help,
+     cmd_console, NULL},
     {"emulator",
      "[--listen ADDR:PORT] [--account-sid AC...] [--auth-token-file FILE | --auth-token TOKEN] "
      "[--api-key SK...] [--seed-numbers N]",
