@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "console/console.h"
+#include "console/html.h"
 #include "net/httpd.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -97,18 +98,6 @@ bool console_session_find(struct console *c, const char *cookie_header, struct c
 void console_session_end(struct console *c, const char *cookie_header);
 /* The value of cookie name in a Cookie header, into out; false when absent. */
 bool console_cookie(const char *header, const char *name, char *out, size_t cap);
-
-/* ---- html.c: the one escaper and a formatter that uses it ---- */
-/* Appends s[0..n) with & < > " ' as entities (text and quoted attributes alike). */
-void html_esc(struct buf *out, const char *s, size_t n);
-/* A printf for HTML: %s escapes its argument (NULL prints nothing), %r writes trusted HTML
- * raw, %U percent-encodes for a URL path or query value, %d %u %zu %lld %ld numbers (with
- * printf's flags and width: %03d), %% a percent sign. Any other conversion is a programming
- * error: it aborts (the tests run every page). */
-void html_f(struct buf *out, const char *fmt, ...);
-/* Quotes s for a POSIX shell ('...', ' as '\'') into out: as text, or escaped for HTML. */
-void shell_quote(struct buf *out, const char *s);
-void html_shell(struct buf *out, const char *s);
 
 /* ---- page.c: the frame every page shares ---- */
 void page_begin(struct creq *r, const char *title, const char *nav);

@@ -1,6 +1,8 @@
 /* html: the console's one HTML escaper, a printf that escapes every string by default, and
  * shell quoting for the equivalent command lines. */
-#include "console/console_int.h"
+#include "console/html.h"
+
+#include <stdbool.h>
 
 #include <stdarg.h>
 #include <stdio.h>
