@@ -36,9 +36,10 @@ static enum dest_change dest_block(struct creq *r, const struct dest *a, const s
 	if (n > DEST_DIFF_MAX)
 		n = DEST_DIFF_MAX;
 	enum dest_change c = !a ? DEST_ADDED : !b ? DEST_REMOVED : n ? DEST_CHANGED : DEST_SAME;
-	if (c == DEST_SAME)
-		return c;
-	const char *name = a ? a->name : b->name;
+	const struct dest *one = a ? a : b; /* the side that has it, for its name */
+	if (c == DEST_SAME || !one)
+		return DEST_SAME;
+	const char *name = one->name;
 	if (arr) {
 		json_t *fields = json_array();
 		for (size_t i = 0; i < n; i++)

@@ -12,7 +12,13 @@ struct srv_recent {
 	pthread_mutex_t mu;
 	struct console_transfer *v;
 	size_t cap, next, n; /* next: the slot written next; n: rows held */
+	int64_t wall_ms;     /* CLOCK_REALTIME - CLOCK_MONOTONIC, in ms, when made */
 };
+
+static int64_t ms_of(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec * 1000 + t->tv_nsec / 1000000;
+}
 
 struct srv_recent *srv_recent_new(size_t cap)
 {
@@ -23,6 +29,10 @@ struct srv_recent *srv_recent_new(size_t cap)
 		cap = CONSOLE_RECENT_MAX;
 	r->cap = cap;
 	r->v = xcalloc(cap, sizeof(*r->v));
+	struct timespec wall, mono;
+	clock_gettime(CLOCK_REALTIME, &wall);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	r->wall_ms = ms_of(&wall) - ms_of(&mono);
 	pthread_mutex_init(&r->mu, NULL);
 	return r;
 }
@@ -51,16 +61,14 @@ static void put(char *dst, size_t cap, const char *src)
 }
 
 void srv_recent_add(struct srv_recent *r, const char *method, const struct handler_log *log,
-                    int status, uint64_t ns)
+                    int status, uint64_t ns, const struct timespec *done)
 {
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
 	pthread_mutex_lock(&r->mu);
 	struct console_transfer *t = &r->v[r->next];
 	r->next = (r->next + 1) % r->cap;
 	if (r->n < r->cap)
 		r->n++;
-	t->at_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	t->at_ms = r->wall_ms + ms_of(done);
 	put(t->method, sizeof(t->method), method);
 	put(t->route, sizeof(t->route), log->route ? log->route->name : "none");
 	t->status = status;

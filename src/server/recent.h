@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "console/console.h"
 #include "webhooks/handler.h"
@@ -18,9 +19,11 @@ void srv_recent_free(struct srv_recent *r);
 /* Whether a request on this route belongs in the ring (the transfer routes). */
 int srv_recent_wanted(const struct handler_route *route);
 
-/* Adds one answered request (thread-safe; the oldest row goes when full). */
+/* Adds one answered request (thread-safe; the oldest row goes when full). done is when it
+ * was answered, on CLOCK_MONOTONIC (the request path reads that clock already; the ring
+ * turns it into wall time with an offset taken when it was made). */
 void srv_recent_add(struct srv_recent *r, const char *method, const struct handler_log *log,
-                    int status, uint64_t ns);
+                    int status, uint64_t ns, const struct timespec *done);
 
 /* Copies at most max rows, newest first, into out; returns how many (thread-safe). A
  * console_source.recent: ctx is the ring. */

@@ -250,10 +250,11 @@ static struct scratch *scratch(void)
 
 /* The console's recent transfers, when it runs: the transfer routes' answers. */
 static void feed_console(struct server *sv, const struct http_req *req,
-                         const struct handler_log *log, int status, uint64_t ns)
+                         const struct handler_log *log, int status, uint64_t ns,
+                         const struct timespec *done)
 {
 	if (sv->recent && srv_recent_wanted(log->route))
-		srv_recent_add(sv->recent, req->method, log, status, ns);
+		srv_recent_add(sv->recent, req->method, log, status, ns, done);
 }
 
 static void handle(void *ctx, const struct http_req *req, struct http_resp *resp)
@@ -300,7 +301,7 @@ static void handle(void *ctx, const struct http_req *req, struct http_resp *resp
 	              (uint64_t)t0.tv_nsec;
 	record(sv, log, status, ns);
 	access_log(&sc->line, req, log, status, ns);
-	feed_console(sv, req, log, status, ns);
+	feed_console(sv, req, log, status, ns, &t1);
 }
 
 /* ---- run ---- */
