@@ -8,6 +8,16 @@
 
 #include "util/mem.h"
 
+_Static_assert(sizeof(((struct console_transfer *)0)->call_sid) ==
+                   sizeof(((struct handler_log *)0)->call_sid),
+               "call_sid: the same size in the log and the ring");
+_Static_assert(sizeof(((struct console_transfer *)0)->target) ==
+                   sizeof(((struct handler_log *)0)->target),
+               "target: the same size in the log and the ring");
+_Static_assert(sizeof(((struct console_transfer *)0)->dest) ==
+                   sizeof(((struct handler_log *)0)->dest),
+               "dest: the same size in the log and the ring");
+
 struct srv_recent {
 	pthread_mutex_t mu;
 	struct console_transfer *v;
@@ -72,11 +82,17 @@ void srv_recent_add(struct srv_recent *r, const char *method, const struct handl
 	put(t->method, sizeof(t->method), method);
 	put(t->route, sizeof(t->route), log->route ? log->route->name : "none");
 	t->status = status;
-	put(t->call_sid, sizeof(t->call_sid), log->call_sid);
-	put(t->target, sizeof(t->target), log->target);
-	put(t->dest, sizeof(t->dest), log->dest);
+	/* the same fixed sizes on both sides: one copy each, no length to find */
+	memcpy(t->call_sid, log->call_sid, sizeof(t->call_sid));
+	memcpy(t->target, log->target, sizeof(t->target));
+	memcpy(t->dest, log->dest, sizeof(t->dest));
+	t->call_sid[sizeof(t->call_sid) - 1] = t->target[sizeof(t->target) - 1] =
+	    t->dest[sizeof(t->dest) - 1] = '\0';
 	t->version = log->version;
-	put(t->why, sizeof(t->why), log->why);
+	if (log->why[0]) /* only a refusal says why */
+		put(t->why, sizeof(t->why), log->why);
+	else
+		t->why[0] = '\0';
 	t->latency_us = ns / 1000 > UINT32_MAX ? UINT32_MAX : (uint32_t)(ns / 1000);
 	pthread_mutex_unlock(&r->mu);
 }
