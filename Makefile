@@ -15,7 +15,7 @@ WARN    := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototy
 ifneq ($(filter true 1,$(CI) $(WERROR)),)
 WARN    += -Werror
 endif
-CPPFLAGS += -D_GNU_SOURCE -I. -Isrc $(shell pkg-config --cflags $(PKGS))
+CPPFLAGS += -D_GNU_SOURCE -I. -Isrc -Ibuild/gen $(shell pkg-config --cflags $(PKGS))
 LIBS    := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 OPT     := -O2 -g
 SAN     := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -24,6 +24,10 @@ LIB_SRC := $(filter-out src/cli/main.c,$(wildcard src/*/*.c twiml/*.c webhooks/*
 UNIT_SRC := $(wildcard tests/unit/*/test_*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 HDRS    := $(wildcard src/*/*.h twiml/*.h webhooks/*.h tests/unit/*.h)
+
+# The console's assets, embedded at build time (xxd -i) into a generated header.
+CONSOLE_ASSETS := $(sort $(wildcard src/console/assets/*))
+ASSETS_GEN := build/gen/console/assets_gen.h
 
 REL_OBJ := $(LIB_SRC:%.c=build/rel/%.o)
 CHK_OBJ := $(LIB_SRC:%.c=build/check/%.o)
@@ -48,6 +52,11 @@ build/rel/%.o: %.c $(HDRS)
 build/check/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) $(SAN) $(CFLAGS) -c $< -o $@
+
+$(ASSETS_GEN): $(CONSOLE_ASSETS) scripts/embed-assets.sh
+	bash scripts/embed-assets.sh $@ $(CONSOLE_ASSETS)
+
+build/rel/src/console/assets.o build/check/src/console/assets.o build/fuzz/obj/src/console/assets.o: $(ASSETS_GEN)
 
 build/rel/libhandoff.a: $(REL_OBJ)
 	@rm -f $@

@@ -3,7 +3,8 @@
 # included, kernel excluded) under callgrind: `handoff serve` on the bench's /refer
 # request and the ceiling (bench/ceiling.c) on the same request. Counters are
 # zeroed after a warm-up, the server gets N requests over 4 keep-alive
-# connections, then the counts are dumped. Slow (valgrind) but stable.
+# connections, then the counts are dumped. Slow (valgrind) but stable. handoff_console
+# is the same server with the web console on its own listener (--console).
 # Env: HANDOFF (binary), N (requests, default 4000).
 set -u
 cd "$(dirname "$0")/.."
@@ -76,5 +77,10 @@ measure() { # NAME PORT CMD...
 port=$(free_port)
 measure handoff "$port" "$HANDOFF" serve --threads 8 --listen "127.0.0.1:$port" \
 	--public-url "http://127.0.0.1:$port"
+port=$(free_port)
+export HANDOFF_CONSOLE_TOKEN="bench-console-$RANDOM$RANDOM"
+measure handoff_console "$port" "$HANDOFF" serve --threads 8 --listen "127.0.0.1:$port" \
+	--public-url "http://127.0.0.1:$port" --console 127.0.0.1:0
+unset HANDOFF_CONSOLE_TOKEN
 port=$(free_port)
 measure ceiling "$port" build/bench/ceiling "$port" 8

@@ -115,15 +115,27 @@ $SRV build/bench/ceiling "$cport" "$THREADS" &
 cpid=$!
 PIDS+=("$cpid")
 wait_up "http://127.0.0.1:$cport/" || { echo "bench: ceiling did not start"; exit 1; }
+# the same server with the web console on its own listener (--console): the public
+# /refer path must not move; its ring of recent transfers is fed by every request
+kport=$(free_port)
+kcport=$(free_port)
+HANDOFF_CONSOLE_TOKEN="bench-console-$RANDOM$RANDOM" $SRV "$HANDOFF" serve --listen "127.0.0.1:$kport" \
+	--public-url "http://127.0.0.1:$kport" --threads "$THREADS" --console "127.0.0.1:$kcport" 2>"$T/serve-console.log" &
+kpid=$!
+PIDS+=("$kpid")
+wait_up "http://127.0.0.1:$kport/healthz" && wait_up "http://127.0.0.1:$kcport/console/login" ||
+	{ echo "bench: handoff serve --console did not start"; tail -3 "$T/serve-console.log"; exit 1; }
 for round in $(seq 1 "$ROUNDS"); do
 	for conns in 32 256; do
 		run handoff "$hport" "$hpid" "$conns"
 		run ceiling "$cport" "$cpid" "$conns"
+		run handoff_console "$kport" "$kpid" "$conns"
 	done
 done
 rss_handoff=$(rss_kb "$hpid")
 rss_ceiling=$(rss_kb "$cpid")
-kill "$hpid" "$cpid"; wait "$hpid" "$cpid" 2>/dev/null
+rss_handoff_console=$(rss_kb "$kpid")
+kill "$hpid" "$cpid" "$kpid"; wait "$hpid" "$cpid" "$kpid" 2>/dev/null
 
 # --- express + twilio ---
 rss_express=0
@@ -147,10 +159,10 @@ fi
 best
 echo
 echo "best of $ROUNDS runs of ${SECS}s each (wrk: 1 thread on CPU 1; servers on CPU 0; load average now $(cut -d' ' -f1 /proc/loadavg))"
-printf '%-10s %6s %10s %9s %9s %7s %10s %9s\n' server conns req/s p50_ms p99_ms errors cpu_us/req rss_MB
+printf '%-15s %6s %10s %9s %9s %7s %10s %9s\n' server conns req/s p50_ms p99_ms errors cpu_us/req rss_MB
 while read -r name conns rps p50 p99 errs cpu; do
 	eval "rss=\$rss_$name"
-	printf '%-10s %6s %10.0f %9.2f %9.2f %7s %10s %9.1f\n' "$name" "$conns" "$rps" "$p50" "$p99" "$errs" "$cpu" "$(awk -v k="$rss" 'BEGIN{print k/1024}')"
+	printf '%-15s %6s %10.0f %9.2f %9.2f %7s %10s %9.1f\n' "$name" "$conns" "$rps" "$p50" "$p99" "$errs" "$cpu" "$(awk -v k="$rss" 'BEGIN{print k/1024}')"
 done <"$T/results"
 get() { awk -v n="$1" -v c="$2" -v f="$3" '$1 == n && $2 == c {print $f}' "$T/results"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
@@ -163,12 +175,15 @@ r_ceiling=$(ratio "$h32" "$c32"); r_express=$(ratio "$h32" "${e32:-0}"); r_p99=$
 r_cpu=$(ratio "$(get ceiling 32 7)" "$(get handoff 32 7)")
 echo
 echo "ratios at 32 connections: handoff/ceiling throughput $r_ceiling (by CPU per request: $r_cpu), handoff/express $r_express, handoff/ceiling p99 $r_p99"
+k32=$(get handoff_console 32 3)
+echo "with the console on (--console, its ring fed by every request): throughput $(ratio "$k32" "$h32") x handoff's at 32 connections, $(ratio "$(get handoff_console 256 3)" "$(get handoff 256 3)") at 256; CPU per request $(get handoff_console 32 7) vs $(get handoff 32 7) us; p99 $(get handoff_console 32 5) vs $hp99 ms"
 echo "targets:"
 target "throughput >= 0.8 x ceiling ($r_ceiling)" "$(awk -v r="$r_ceiling" 'BEGIN{print (r >= 0.8)}')"
 target "throughput >= 8 x express ($r_express)" "$(awk -v r="$r_express" 'BEGIN{print (r != "n/a" && r >= 8)}')"
 target "p99 <= 1.5 x ceiling's ($r_p99)" "$(awk -v r="$r_p99" 'BEGIN{print (r <= 1.5)}')"
 target "256 connections: zero errors ($(get handoff 256 6))" "$([ "$(get handoff 256 6)" = 0 ] && echo 1 || echo 0)"
 target "256 connections: p99 < 50 ms ($(get handoff 256 5) ms)" "$(awk -v p="$(get handoff 256 5)" 'BEGIN{print (p >= 0 && p < 50)}')"
+target "256 connections with the console on: zero errors ($(get handoff_console 256 6))" "$([ "$(get handoff_console 256 6)" = 0 ] && echo 1 || echo 0)"
 target "peak RSS < 32 MB ($(awk -v k="$rss_handoff" 'BEGIN{printf "%.1f", k/1024}') MB)" "$(awk -v k="$rss_handoff" 'BEGIN{print (k < 32768)}')"
 
 # --- the emulator's engine: complete transfer flows/s on the virtual clock, the app

@@ -16,6 +16,10 @@ pkgs=(
   clang-format cppcheck    # make lint
   curl wrk                 # end-to-end tests, make bench
   man-db                   # make check renders handoff(1) with man -l
+  xxd                      # the console's assets, embedded at build time (xxd -i)
+  jq python3               # end-to-end tests read JSON and pick free ports
+  chromium chromium-driver # the console's browser test (headless, over WebDriver)
+  fonts-dejavu-core        # a font for the headless browser's pages and screenshots
 )
 
 missing=()

@@ -564,20 +564,20 @@ static int check_headers(const struct dest *d, struct dest_error *err)
 	return 0;
 }
 
-int dest_validate(const struct dest *d, struct dest_error *err)
+static int check_timeout(const struct dest *d, struct dest_error *err)
 {
 	char b[32];
-	int rc;
-	if ((rc = check_name(d->name, err)) || (rc = check_description(d->description, err)) ||
-	    (rc = check_route(d->route, err)) || (rc = check_caller_id(d, err)) ||
-	    (rc = check_headers(d, err)) || (rc = check_failover(d, err)))
-		return rc;
 	if (d->timeout != 0 && (d->timeout < DEST_TIMEOUT_MIN || d->timeout > DEST_TIMEOUT_MAX)) {
 		snprintf(b, sizeof(b), "%d", d->timeout);
 		return fail(err, "timeout",
 		            "timeout %s is out of range: <Dial> takes %d-%d seconds (default %d)",
 		            b, DEST_TIMEOUT_MIN, DEST_TIMEOUT_MAX, DEST_DEFAULT_TIMEOUT);
 	}
+	return 0;
+}
+
+static int check_hours_of(const struct dest *d, struct dest_error *err)
+{
 	char msg[sizeof(err->msg)];
 	if (hours_check(&d->hours, d->name, msg, sizeof(msg)))
 		return fail(err, "hours", "%s", msg);
@@ -622,6 +622,48 @@ static int check_otherwise(const struct dest *d, size_t n, struct dest_error *er
 		}
 	}
 	return 0;
+}
+
+static int check_name_of(const struct dest *d, struct dest_error *err)
+{
+	return check_name(d->name, err);
+}
+
+static int check_description_of(const struct dest *d, struct dest_error *err)
+{
+	return check_description(d->description, err);
+}
+
+static int check_route_of(const struct dest *d, struct dest_error *err)
+{
+	return check_route(d->route, err);
+}
+
+/* The rules, one row per field, in the order a refusal reports them: dest_validate stops at
+ * the first that fails, dest_validate_all runs them all. A new field is a new row. */
+static int (*const dest_checks[])(const struct dest *, struct dest_error *) = {
+    check_name_of, check_description_of, check_route_of, check_caller_id,
+    check_headers, check_failover,       check_timeout,  check_hours_of,
+};
+#define NCHECKS (sizeof(dest_checks) / sizeof(dest_checks[0]))
+_Static_assert(NCHECKS <= DEST_FIELDS_MAX, "DEST_FIELDS_MAX holds one error per rule");
+
+int dest_validate(const struct dest *d, struct dest_error *err)
+{
+	int rc;
+	for (size_t i = 0; i < NCHECKS; i++)
+		if ((rc = dest_checks[i](d, err)))
+			return rc;
+	return 0;
+}
+
+int dest_validate_all(const struct dest *d, struct dest_errors *errs)
+{
+	errs->n = 0;
+	for (size_t i = 0; i < NCHECKS; i++)
+		if (dest_checks[i](d, &errs->v[errs->n]))
+			errs->n++;
+	return errs->n ? EINVAL : 0;
 }
 
 int dest_validate_set(const struct dest *d, size_t n, struct dest_error *err)

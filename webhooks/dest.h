@@ -86,6 +86,16 @@ extern const struct dest_var dest_vars_table[];
 /* Checks every rule of a destination. Returns 0, or EINVAL with err filled. */
 int dest_validate(const struct dest *d, struct dest_error *err);
 
+/* Every field's first error at once (the messages dest_validate gives, one per field, in the
+ * order it checks them), for a form that shows them all before saving. */
+#define DEST_FIELDS_MAX 16
+struct dest_errors {
+	struct dest_error v[DEST_FIELDS_MAX];
+	size_t n;
+};
+/* Returns 0 (errs->n = 0), or EINVAL with errs->n errors. */
+int dest_validate_all(const struct dest *d, struct dest_errors *errs);
+
 /* Checks a set: every destination, names unique (case-insensitively), and each
  * --otherwise naming a destination of the set without a cycle (a -> b -> a). Whether
  * each zone exists is the store's check (it reads the zone files). Returns 0, or

@@ -163,6 +163,15 @@ int dest_cli_fail(const char *what, const char *err)
 	return EXIT_FAIL;
 }
 
+const char *dest_cli_author(void)
+{
+	const char *u = getenv("USER");
+	if (u && *u)
+		return u;
+	struct passwd *pw = getpwuid(getuid());
+	return pw && pw->pw_name ? pw->pw_name : "unknown";
+}
+
 int dest_cli_open_db(const struct dest_cli_opts *o, bool create, struct store **s, const char *what)
 {
 	char err[512];
@@ -173,6 +182,7 @@ int dest_cli_open_db(const struct dest_cli_opts *o, bool create, struct store **
 			cli_hint("pass --db PATH or set HANDOFF_DB to use another database");
 		return EXIT_FAIL;
 	}
+	store_set_author(*s, dest_cli_author()); /* the audit log's "who" */
 	return 0;
 }
 

@@ -25,6 +25,9 @@ enum {
 	OPT_HEAD_TIMEOUT,
 	OPT_BODY_TIMEOUT,
 	OPT_KEEPALIVE_TIMEOUT,
+	OPT_CONSOLE,
+	OPT_CONSOLE_TOKEN_FILE,
+	OPT_CONSOLE_PUBLIC_URL,
 };
 
 static const struct option opts[] = {
@@ -41,6 +44,9 @@ static const struct option opts[] = {
     {"head-timeout", required_argument, NULL, OPT_HEAD_TIMEOUT},
     {"body-timeout", required_argument, NULL, OPT_BODY_TIMEOUT},
     {"keepalive-timeout", required_argument, NULL, OPT_KEEPALIVE_TIMEOUT},
+    {"console", required_argument, NULL, OPT_CONSOLE},
+    {"console-token-file", required_argument, NULL, OPT_CONSOLE_TOKEN_FILE},
+    {"console-public-url", required_argument, NULL, OPT_CONSOLE_PUBLIC_URL},
     {NULL, 0, NULL, 0},
 };
 
@@ -156,6 +162,15 @@ int cmd_serve(int argc, char **argv)
 			}
 			break;
 		}
+		case OPT_CONSOLE:
+			cfg.console_listen = optarg;
+			break;
+		case OPT_CONSOLE_TOKEN_FILE:
+			cfg.console_token_file = optarg;
+			break;
+		case OPT_CONSOLE_PUBLIC_URL:
+			cfg.console_public_url = optarg;
+			break;
 		default:
 			free(public_url);
 			return cli_usage("unknown option or missing argument: %s",
@@ -201,6 +216,12 @@ int cmd_serve(int argc, char **argv)
 		         "rotation); --insecure-no-signature turns the check off for local tests");
 		return EXIT_FAIL;
 	}
+	if ((cfg.console_token_file || cfg.console_public_url) && !cfg.console_listen) {
+		free(public_url);
+		return cli_usage("--console-token-file and --console-public-url go with --console "
+		                 "ADDR:PORT");
+	}
+	cfg.console_token = env_token("HANDOFF_CONSOLE_TOKEN");
 	int rc = server_run(&cfg);
 	free(public_url);
 	return rc;

@@ -14,6 +14,11 @@ const struct cmd cli_commands[] = {
     {"versions", "[--json] [--db PATH]", "list promoted versions", NULL, cmd_versions, NULL},
     {"rollback", "[VERSION] [--json] [--db PATH]",
      "make an older version live (default: the previous one)", NULL, cmd_rollback, NULL},
+    {"audit", "[COUNT] [--json] [--db PATH]",
+     "who changed what and when (the newest COUNT changes, default 50)",
+     "Every change to the database (dest add/set/rm, import, promote, rollback, from the\n"
+     "CLI or the console) records its author, the time and the fields that changed.\n",
+     cmd_audit, NULL},
     {"export", "[--env sandbox|live] [-o FILE] [--db PATH]",
      "print the whole destination set as one file", NULL, cmd_export, NULL},
     {"import", "FILE|- [--db PATH]", "replace the sandbox with a file from export (all or nothing)",
@@ -21,7 +26,8 @@ const struct cmd cli_commands[] = {
     {"serve",
      "[--listen ADDR:PORT] [--db PATH] [--public-url URL] [--agent SIP-URI] [--trust-proxy] "
      "[--allow-direct PATTERN] [--threads N] [--max-connections N] [--max-per-client N] "
-     "[--head-timeout S] [--body-timeout S] [--keepalive-timeout S] [--insecure-no-signature]",
+     "[--head-timeout S] [--body-timeout S] [--keepalive-timeout S] [--insecure-no-signature] "
+     "[--console ADDR:PORT [--console-token-file FILE] [--console-public-url URL]]",
      "run the referUrl webhook server",
      "Routes: POST|GET /voice and /sandbox/voice (answer a <Dial referUrl> to --agent),\n"
      "POST|GET /refer and /sandbox/refer (the referUrl webhook: ReferTransferTarget names a\n"
@@ -53,8 +59,14 @@ const struct cmd cli_commands[] = {
      "Environment: HANDOFF_LISTEN, HANDOFF_PUBLIC_URL, HANDOFF_AGENT and HANDOFF_DB give\n"
      "the defaults of --listen, --public-url, --agent and --db (a flag wins).\n"
      "SIGHUP reloads the database now (changes are picked up within a second anyway);\n"
-     "SIGTERM/SIGINT finish in-flight requests and exit 0.\n",
+     "SIGTERM/SIGINT finish in-flight requests and exit 0.\n\n"
+     "--console ADDR:PORT also serves the web console on its own listener (its own 4\n"
+     "threads; the public port is untouched), with the recent transfers this server\n"
+     "answered. See 'handoff console --help' for its token and addresses.\n",
      cmd_serve, NULL},
+    {"console", "[--listen ADDR:PORT] [--db PATH] [--token-file FILE] [--public-url URL]",
+     "serve the web console alone (destinations, test, promote, versions, audit)", cmd_console_help,
+     cmd_console, NULL},
     {"emulator",
      "[--listen ADDR:PORT] [--account-sid AC...] [--auth-token-file FILE | --auth-token TOKEN] "
      "[--api-key SK...] [--seed-numbers N]",

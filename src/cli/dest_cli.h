@@ -57,9 +57,12 @@ int dest_cli_parse(int argc, char **argv, const int *allowed, const char *shorts
                    struct dest_cli_opts *o);
 /* "sandbox" or "live". */
 const char *dest_cli_env_name(enum dest_env e);
+/* Who is running the command, for the versions and the audit log: $USER, else the
+ * account's name. */
+const char *dest_cli_author(void);
 /* Opens the database of --db / $HANDOFF_DB (create: make it when absent; only import,
- * dest add and promote do); 0 or EXIT_FAIL (reported as "what: why": "no database at
- * PATH: create one with ..."). */
+ * dest add and promote do), its changes authored by dest_cli_author(); 0 or EXIT_FAIL
+ * (reported as "what: why": "no database at PATH: create one with ..."). */
 int dest_cli_open_db(const struct dest_cli_opts *o, bool create, struct store **s,
                      const char *what);
 /* Closes a database dest_cli_open_db opened: when the command failed (rc != 0) and the

@@ -138,6 +138,8 @@ const char *http_status_text(int status)
 		return "Moved Permanently";
 	case 302:
 		return "Found";
+	case 303:
+		return "See Other";
 	case 304:
 		return "Not Modified";
 	case 307:
@@ -164,6 +166,8 @@ const char *http_status_text(int status)
 		return "URI Too Long";
 	case 415:
 		return "Unsupported Media Type";
+	case 421:
+		return "Misdirected Request";
 	case 422:
 		return "Unprocessable Entity";
 	case 429:
@@ -538,6 +542,35 @@ static const char *split_target(struct rq *rq)
 	return NULL;
 }
 
+/* Adds "Name: value\r\n" lines to m (block may be NULL); returns whether one of them is
+ * "Connection: close" (which the caller turns into closing the connection). */
+static bool add_lines(struct MHD_Response *m, const char *block)
+{
+	bool close = false;
+	for (const char *line = block; line && *line;) {
+		const char *end = strstr(line, "\r\n"),
+		           *colon = end ? memchr(line, ':', (size_t)(end - line)) : NULL;
+		if (!end)
+			break;
+		if (colon && colon - line < 128 && end - colon < 1024) {
+			char name[128], value[1024];
+			memcpy(name, line, (size_t)(colon - line));
+			name[colon - line] = '\0';
+			const char *v = colon + 1;
+			while (*v == ' ')
+				v++;
+			memcpy(value, v, (size_t)(end - v));
+			value[end - v] = '\0';
+			if (strcasecmp(name, "Connection") == 0 && strcasecmp(value, "close") == 0)
+				close = true;
+			else
+				MHD_add_response_header(m, name, value);
+		}
+		line = end + 2;
+	}
+	return close;
+}
+
 /* Queues an answer built from resp, owning its body. Closes the connection after it when
  * close_after, or when most connection slots are taken (keep-alive off while busy). */
 static enum MHD_Result send_resp(struct httpd *h, struct MHD_Connection *mc, struct http_resp *r,
@@ -553,25 +586,9 @@ static enum MHD_Result send_resp(struct httpd *h, struct MHD_Connection *mc, str
 	}
 	if (r->content_type)
 		MHD_add_response_header(m, "Content-Type", r->content_type);
-	/* the handler's extra lines, "Name: value\r\n" each */
-	for (char *line = r->headers; *line;) {
-		char *end = strstr(line, "\r\n");
-		if (!end)
-			break;
-		*end = '\0';
-		char *colon = strchr(line, ':');
-		if (colon) {
-			*colon = '\0';
-			const char *v = colon + 1;
-			while (*v == ' ')
-				v++;
-			if (strcasecmp(line, "Connection") == 0 && strcasecmp(v, "close") == 0)
-				close_after = true;
-			else
-				MHD_add_response_header(m, line, v);
-		}
-		line = end + 2;
-	}
+	/* the handler's static block (the console's security headers), then its extra lines */
+	close_after |= add_lines(m, r->fixed_headers);
+	close_after |= add_lines(m, r->headers);
 	if (!close_after) {
 		unsigned n = __atomic_load_n(&h->nconns, __ATOMIC_RELAXED);
 		if ((unsigned long)n * 100 >=

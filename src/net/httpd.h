@@ -49,9 +49,12 @@ const char *http_req_header(const struct http_req *r, const char *name);
 /* The answer a handler fills. status defaults to 200, body to empty. */
 struct http_resp {
 	int status;
-	const char *content_type; /* a static string, or NULL for none */
-	struct buf body;          /* capped at HTTPD_MAX_RESPONSE */
-	char headers[512];        /* extra header lines, each ending "\r\n" */
+	const char *content_type;  /* a static string, or NULL for none */
+	struct buf body;           /* capped at HTTPD_MAX_RESPONSE */
+	const char *fixed_headers; /* a static block of header lines, each ending "\r\n",
+	                            * sent before headers[] (the console's security headers);
+	                            * NULL for none */
+	char headers[512];         /* extra header lines, each ending "\r\n" */
 };
 
 #define HTTPD_MAX_RESPONSE (4 * 1024 * 1024)

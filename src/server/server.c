@@ -16,8 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "console/console.h"
 #include "net/httpd.h"
 #include "server/log.h"
+#include "server/recent.h"
 #include "store/store.h"
 #include "twiml/twiml.h"
 #include "util/mem.h"
@@ -60,6 +62,8 @@ struct server {
 	struct store_watch *watch;
 	struct httpd *httpd; /* set once listening: its counters go into /metrics */
 	struct metrics m;
+	struct srv_recent *recent; /* the console's recent transfers; NULL without a console */
+	struct console *console;
 };
 
 static void count(uint64_t *c, uint64_t n)
@@ -372,6 +376,15 @@ static struct scratch *scratch(void)
 	return perthread_get(&scratch_slot);
 }
 
+/* The console's recent transfers, when it runs: the transfer routes' answers. */
+static void feed_console(struct server *sv, const struct http_req *req,
+                         const struct handler_log *log, int status, uint64_t ns,
+                         const struct timespec *done)
+{
+	if (sv->recent && srv_recent_wanted(log->route))
+		srv_recent_add(sv->recent, req->method, log, status, ns, done);
+}
+
 static void handle(void *ctx, const struct http_req *req, struct http_resp *resp)
 {
 	struct server *sv = ctx;
@@ -418,6 +431,7 @@ static void handle(void *ctx, const struct http_req *req, struct http_resp *resp
 	              (uint64_t)t0.tv_nsec;
 	record(sv, log, status, ns);
 	access_log(&sc->line, req, log, status, ns);
+	feed_console(sv, req, log, status, ns, &t1);
 }
 
 /* ---- run ---- */
@@ -464,6 +478,32 @@ static void versions(struct store_watch *w, int *live, int64_t *sandbox, size_t 
 	*nsand = s->n;
 	dest_set_release(l);
 	dest_set_release(s);
+}
+
+/* The console's own listener beside the public one, reading the recent transfers. */
+static int start_console(struct server *sv, const struct server_config *cfg, int port)
+{
+	char err[1024], beside[300];
+	snprintf(beside, sizeof(beside), "%s (port %d)", cfg->listen, port);
+	sv->recent = srv_recent_new(CONSOLE_RECENT_MAX);
+	struct console_config cc = {
+	    .listen = cfg->console_listen,
+	    .db = cfg->db,
+	    .public_url = cfg->console_public_url,
+	    .token = cfg->console_token,
+	    .token_file = cfg->console_token_file,
+	    .source = {sv->recent, srv_recent_read},
+	    .server_listen = beside,
+	};
+	if (console_start(&sv->console, &cc, err, sizeof(err)) == 0)
+		return 0;
+	const char *hint = strstr(err, "\nhint: ");
+	if (hint)
+		fprintf(stderr, "handoff: serve: console: %.*s\n%s\n", (int)(hint - err), err,
+		        hint + 1);
+	else
+		fprintf(stderr, "handoff: serve: console: %s\n", err);
+	return 1;
 }
 
 int server_run(const struct server_config *cfg)
@@ -527,6 +567,15 @@ int server_run(const struct server_config *cfg)
 		return 1;
 	}
 	__atomic_store_n(&sv->httpd, h, __ATOMIC_RELEASE);
+	if (cfg->console_listen && start_console(sv, cfg, httpd_port(h)) != 0) {
+		httpd_stop(h);
+		store_watch_stop(sv->watch);
+		srv_log_stop();
+		srv_recent_free(sv->recent);
+		pthread_mutex_destroy(&sv->m.tmu);
+		free(sv);
+		return 1;
+	}
 	int live;
 	int64_t sand;
 	size_t nlive, nsand;
@@ -596,12 +645,14 @@ int server_run(const struct server_config *cfg)
 	}
 	note("serve: %s: finishing in-flight requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	__atomic_store_n(&sv->httpd, NULL, __ATOMIC_RELEASE);
+	console_stop(sv->console);
 	httpd_stop(h);
 	store_watch_stop(sv->watch);
 	crypto_thread_done();
 	note("serve: stopped");
 	srv_log_stop();
 	pthread_mutex_destroy(&sv->m.tmu);
+	srv_recent_free(sv->recent);
 	free(sv);
 	return 0;
 }

@@ -26,6 +26,12 @@ struct server_config {
 	unsigned max_per_client;            /* 0: none (--trust-proxy turns it off) */
 	unsigned head_ms, body_ms, idle_ms; /* 0: the adapter's defaults */
 	struct sig_keys keys;
+	/* the web console on its own listener (NULL: off); the token from
+	 * HANDOFF_CONSOLE_TOKEN, else the 0600 file, else a generated one */
+	const char *console_listen;
+	const char *console_token;
+	const char *console_token_file;
+	const char *console_public_url;
 };
 
 /* Runs until SIGTERM or SIGINT (in-flight requests finish), reloading on

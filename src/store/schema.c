@@ -51,6 +51,15 @@ const char *const store_migrations[STORE_SCHEMA] = {
     "  open TEXT NOT NULL,"
     "  closed TEXT NOT NULL,"
     "  PRIMARY KEY (version, dest));",
+    /* 3 -> 4: the audit log: one row per change, written in the change's own transaction */
+    "CREATE TABLE audit ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  at INTEGER NOT NULL,"
+    "  author TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  dest TEXT,"
+    "  version INTEGER,"
+    "  detail TEXT NOT NULL);",
 };
 _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) == STORE_SCHEMA,
                "STORE_SCHEMA is the number of migrations");

@@ -8,12 +8,14 @@
 
 #include "webhooks/dest_set.h"
 
-#define STORE_MAX_DESTS    1000 /* destinations in one set */
-#define STORE_MAX_VERSIONS 100000
-#define STORE_MESSAGE_MAX  512
-#define STORE_AUTHOR_MAX   64
-#define STORE_POLL_MS      100 /* how often a watcher polls for changes */
-#define STORE_SCHEMA       3   /* the schema version this build writes */
+#define STORE_MAX_DESTS        1000 /* destinations in one set */
+#define STORE_MAX_VERSIONS     100000
+#define STORE_MESSAGE_MAX      512
+#define STORE_AUTHOR_MAX       64
+#define STORE_POLL_MS          100  /* how often a watcher polls for changes */
+#define STORE_SCHEMA           4    /* the schema version this build writes */
+#define STORE_AUDIT_DETAIL_MAX 2048 /* bytes kept of an audit row's detail */
+#define STORE_AUDIT_PAGE_MAX   1000 /* audit rows one read returns */
 
 /* An open database: one connection, used by one thread at a time. */
 struct store;
@@ -93,6 +95,27 @@ struct store_version {
 int store_versions(struct store *s, struct store_version **out, size_t *n, char *err,
                    size_t errlen);
 void store_versions_free(struct store_version *v, size_t n);
+
+/* The audit log: every change (add, set, rm, import, promote, rollback) writes one row in
+ * its own transaction: when, who, what and the fields that changed. */
+struct store_audit {
+	int64_t id;
+	int64_t at; /* Unix seconds */
+	char *author;
+	char *action; /* "add", "set", "rm", "import", "promote", "rollback" */
+	char *dest;   /* the destination, or NULL */
+	int version;  /* promote: the new version; rollback: the one made live; else 0 */
+	char *detail; /* e.g. "route: sip:a@x -> sip:b@x", "version 3 from the sandbox (...)" */
+};
+/* Who the changes made through s are by (the console's login name, the CLI's user name);
+ * copied, cut to STORE_AUTHOR_MAX; "unknown" until set. store_promote's author wins for
+ * its own row. */
+void store_set_author(struct store *s, const char *author);
+/* Newest first: at most max rows (capped at STORE_AUDIT_PAGE_MAX) with id < before (before
+ * <= 0: from the newest). Free with store_audit_free. */
+int store_audit_list(struct store *s, int64_t before, size_t max, struct store_audit **out,
+                     size_t *n, char *err, size_t errlen);
+void store_audit_free(struct store_audit *a, size_t n);
 
 /* Both environments in one read transaction (one committed state): sets[0] the sandbox,
  * sets[1] live, each released by the caller. */

@@ -117,7 +117,7 @@ SQL
 [ "$(sqlite3 "$T/old.db" 'PRAGMA user_version')" = 1 ] && ok || not_ok "the schema-1 database was made"
 expect_exit "a schema-1 database opens" 0 env HANDOFF_DB="$T/old.db" "$HANDOFF" dest show sales
 expect_match "with its destination" "$(cat "$T/out")" 'route:       sip:sales@pbx1.example.com'
-expect_eq "migrated to schema 3" "$(sqlite3 "$T/old.db" 'PRAGMA user_version')" 3
+expect_eq "migrated to schema 4" "$(sqlite3 "$T/old.db" 'PRAGMA user_version')" 4
 expect_exit "and takes failover routes" 0 env HANDOFF_DB="$T/old.db" "$HANDOFF" dest set sales --failover sip:sales@pbx2.example.com
 expect_exit "promote" 0 env HANDOFF_DB="$T/old.db" "$HANDOFF" promote -m failover
 expect_eq "promoted with the route" "$(sqlite3 "$T/old.db" "SELECT route FROM failover WHERE version = 1 AND dest = 'sales'")" sip:sales@pbx2.example.com

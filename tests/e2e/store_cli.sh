@@ -18,7 +18,7 @@ expect_match "import says how many" "$(cat "$T/out")" "^imported 4 destinations 
 expect_exit "promote it" 0 "$HANDOFF" promote -m "example set"
 expect_match "promote names the version" "$(cat "$T/out")" "version 1"
 expect_eq "the database is in WAL mode" "$(sqlite3 "$HANDOFF_DB" 'PRAGMA journal_mode')" "wal"
-expect_eq "the schema version is recorded" "$(sqlite3 "$HANDOFF_DB" 'PRAGMA user_version')" "3"
+expect_eq "the schema version is recorded" "$(sqlite3 "$HANDOFF_DB" 'PRAGMA user_version')" "4"
 
 # list --json (both environments)
 expect_exit "list --json" 0 "$HANDOFF" dest list --json

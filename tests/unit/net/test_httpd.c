@@ -18,6 +18,12 @@ static void echo(void *ctx, const struct http_req *req, struct http_resp *resp)
 		http_resp_text(resp, 404, "no such thing");
 		return;
 	}
+	if (strcmp(req->path, "/fixed") == 0) {
+		resp->fixed_headers = "X-Fixed-A: 1\r\nX-Fixed-B: 2\r\n";
+		http_resp_header(resp, "X-Own", "3");
+		http_resp_text(resp, 200, "fixed");
+		return;
+	}
 	resp->content_type = "text/xml";
 	const char *sig = http_req_header(req, "x-twilio-signature");
 	buf_printf(&resp->body, "%s %s q=%s sig=%s body=%.*s", req->method, req->path,
@@ -69,6 +75,13 @@ static void serves_one_request(void)
 	CHECK(strstr(r, "Content-Type: text/xml\r\n") != NULL);
 	CHECK(strstr(r, "X-Test: 1\r\n") != NULL);
 	CHECK(strstr(r, "\r\n\r\nPOST /refer q=a=1 sig=abc body=hello") != NULL);
+	free(r);
+
+	/* the fixed block goes out before the handler's own headers */
+	r = roundtrip(port, "GET /fixed HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	const char *fa = strstr(r, "\r\nX-Fixed-A: 1\r\n"), *fb = strstr(r, "\r\nX-Fixed-B: 2\r\n"),
+	           *own = strstr(r, "\r\nX-Own: 3\r\n"), *body = strstr(r, "\r\n\r\nfixed\n");
+	CHECK(fa && fb && own && body && fa < fb && fb < own && own < body);
 	free(r);
 
 	r = roundtrip(port, "GET /missing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
