@@ -143,7 +143,8 @@ static void failover_and_hours(void)
 	big.nfailover = DEST_MAX_FAILOVER;
 	n = dest_diff(&a, &big, d, DEST_DIFF_MAX);
 	CHECK_INT(n, 1);
-	CHECK_INT(strlen(d[0].after), DEST_MAX_FAILOVER * DEST_ROUTE_MAX + (DEST_MAX_FAILOVER - 1) * 2);
+	CHECK_INT(strlen(d[0].after),
+	          DEST_MAX_FAILOVER * DEST_ROUTE_MAX + (DEST_MAX_FAILOVER - 1) * 2);
 	/* a set with one changed schedule counts as changed */
 	struct dest_set *live = dest_set_new(&h, 1);
 	struct buf out;
