@@ -65,7 +65,7 @@ static void cell_hours(struct creq *r, const struct cell *c)
 	html_f(r->out, "<ul class=\"hours\"><li class=\"tz\">%s</li>", h->tz);
 	for (size_t i = 0; i < h->nopen; i++) {
 		hours_format_range(&h->open[i], t);
-		html_f(r->out, "<li>open <code>%s</code></li>", t);
+		html_f(r->out, "<li><code>%s</code></li>", t);
 	}
 	for (size_t i = 0; i < h->nclosed; i++) {
 		hours_format_date(&h->closed[i], t);
@@ -256,7 +256,7 @@ void page_dests(struct creq *r)
 	html_f(r->out,
 	       "<div class=\"toolbar\"><form class=\"search\" method=\"get\" "
 	       "action=\"/console/destinations\"><input type=\"search\" name=\"q\" value=\"%s\" "
-	       "placeholder=\"Search name, route, header\" aria-label=\"Search\"><button "
+	       "placeholder=\"Search name, route, header, zone\" aria-label=\"Search\"><button "
 	       "type=\"submit\">Search</button></form><a class=\"button primary\" id=\"add\" "
 	       "href=\"/console/destinations/new\">Add handoff</a></div>",
 	       q);
@@ -380,7 +380,6 @@ static void form_page(struct creq *r, const struct dest *d, const struct dest_fo
 	const char *group = NULL; /* the fieldset open now */
 	for (const struct dest_field *x = dest_fields; x->name; x++) {
 		if (group && (!x->group || strcmp(x->group, group) != 0)) {
-			field_error(r, df, group);
 			buf_adds(r->out, "</fieldset>");
 			group = NULL;
 		}
@@ -390,6 +389,7 @@ static void form_page(struct creq *r, const struct dest *d, const struct dest_fo
 			       "<fieldset class=\"group\" id=\"group-%s\"><legend>%s</legend><p "
 			       "class=\"hint\">%s</p>",
 			       g->name, g->legend, g->hint);
+			field_error(r, df, g->name); /* the group's own rules: at its top */
 			group = g->name;
 		}
 		buf_reset(&v);
@@ -409,10 +409,8 @@ static void form_page(struct creq *r, const struct dest *d, const struct dest_fo
 		html_f(r->out, "<p class=\"hint\">%s</p>", x->hint);
 		field_error(r, df, x->name);
 	}
-	if (group) {
-		field_error(r, df, group);
+	if (group)
 		buf_adds(r->out, "</fieldset>");
-	}
 	buf_free(&v);
 	buf_adds(r->out, "<fieldset class=\"headers\" id=\"headers\"><legend>SIP headers</legend>");
 	for (size_t i = 0; i < d->nheaders; i++)
