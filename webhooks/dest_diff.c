@@ -149,9 +149,10 @@ static struct dest_delta *next(struct dest_delta *out, size_t max, size_t *n, co
 size_t dest_diff(const struct dest *a, const struct dest *b, struct dest_delta *out, size_t max)
 {
 	size_t n = 0;
+	struct dest_delta scratch = {0}; /* the text of a field past max, counted only */
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		/* written straight into the delta when there is room for one */
-		struct dest_delta scratch, *d = n < max ? &out[n] : &scratch;
+		struct dest_delta *d = n < max ? &out[n] : &scratch;
 		const char *va = a ? fields[i].get(a, d->text[0]) : NULL;
 		const char *vb = b ? fields[i].get(b, d->text[1]) : NULL;
 		if (same(va, vb))

@@ -103,8 +103,11 @@ static void test_form(struct creq *r, const struct dest_set *sand, const char *n
 static int outcomes_of(const struct creq *r, struct outcomes *o, char *err, size_t errlen)
 {
 	memset(o, 0, sizeof(*o));
-	char all[sizeof(o->text) + 64] = "", last[16] = "";
-	size_t at = 0, pending = 0; /* empties not yet known to stand for the one before */
+	struct buf all;
+	buf_init(&all, 4096); /* capped: past it, or past DESTTEST_MAX_OUTCOMES, refused */
+	char last[16] = "";
+	size_t pending = 0; /* empties not yet known to stand for the one before */
+	int full = 0;
 	for (size_t i = 0; i < r->q.n; i++) {
 		if (strcmp(r->q.p[i].name, "target") != 0)
 			continue;
@@ -114,27 +117,29 @@ static int outcomes_of(const struct creq *r, struct outcomes *o, char *err, size
 			continue;
 		}
 		for (; pending && *last; pending--)
-			at += (size_t)snprintf(all + at, at < sizeof(all) ? sizeof(all) - at : 0,
-			                       "%s%s", at ? "," : "", last);
+			full |= buf_printf(&all, "%s%s", all.len ? "," : "", last);
 		pending = 0;
-		at += (size_t)snprintf(all + at, at < sizeof(all) ? sizeof(all) - at : 0, "%s%s",
-		                       at ? "," : "", v);
+		full |= buf_printf(&all, "%s%s", all.len ? "," : "", v);
 		const char *comma = strrchr(v, ',');
 		snprintf(last, sizeof(last), "%s", comma ? comma + 1 : v);
 	}
-	if (at >= sizeof(all) ||
-	    (at && emu_outcomes_parse(all, o->v, DESTTEST_MAX_OUTCOMES, &o->n))) {
+	int rc = 0;
+	if (full ||
+	    (all.len && emu_outcomes_parse(buf_str(&all), o->v, DESTTEST_MAX_OUTCOMES, &o->n))) {
 		snprintf(err, errlen,
 		         "--target must be answer, busy, no-answer or fail, or a comma-separated "
 		         "list of at most %d (one per route), not '%.100s'",
-		         DESTTEST_MAX_OUTCOMES, all);
-		return EINVAL;
+		         DESTTEST_MAX_OUTCOMES, buf_str(&all));
+		rc = EINVAL;
 	}
+	buf_free(&all);
+	if (rc)
+		return rc;
 	if (!o->n) {
 		o->v[0] = EMU_ANSWER;
 		o->n = 1;
 	}
-	at = 0;
+	size_t at = 0;
 	for (size_t i = 0; i < o->n; i++)
 		at += (size_t)snprintf(o->text + at, sizeof(o->text) - at, "%s%s", i ? "," : "",
 		                       emu_outcome_name(o->v[i]));

@@ -188,6 +188,10 @@ expect_eq "an INVITE to each" "$(wd_count 'svg.ladder g.msg[data-method="INVITE"
 expect_match "the route passed over is a note" "$(wd_js 'var t = []; document.querySelectorAll("svg.ladder g.msg.k-dial title").forEach(function (e) { t.push(e.textContent); }); return t.join(" | ");')" '<Uri> 1 of 2 busy'
 expect_eq "the command line" "$(wd_text 'section.cmdline code')" "handoff dest test desk-hours --target busy,answer --at 2026-12-23T10:00"
 wd_shot "$SHOTS/test-failover.png"
+tj=$(curl -s -H "Authorization: Bearer $HANDOFF_CONSOLE_TOKEN" -H 'Accept: application/json' "$CON/console/test?name=desk-hours&target=busy,answer&at=2026-12-23T10:00")
+expect_eq "a comma list, as --target takes it: the same test" "$(jq -r '[.ok, .target, (.targets | length)] | join(" ")' <<<"$tj")" "true busy,answer 2"
+expect_eq "the ladder's JSON names the lanes" "$(jq -r '[.ladder[] | select(.method == "INVITE") | .to_lane] | join(",")' <<<"$tj")" "Twilio,agent,target B,target C"
+expect_eq "six outcomes for five routes at most: 400" "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $HANDOFF_CONSOLE_TOKEN" "$CON/console/test?name=desk-hours&target=busy,busy,busy,busy,busy,answer")" "400"
 wd_get "$CON/console/test?name=desk-hours&at=2026-12-25T10:00"
 if wd_wait_text '#verdict' 'The transfer works' 15; then ok; else not_ok "the closed date's verdict" "$(wd_text '#verdict' 2>&1)"; fi
 expect_match "on a closed date front-desk answers" "$(wd_text '#answered-by')" 'answered by front-desk: desk-hours is closed at 2026-12-25T10:00:00-08:00 \(PST\)'
