@@ -52,8 +52,8 @@ int emu_dial_end(struct call *c, const struct twiml_node *dial, const char *dial
 		if (l->kind == N_SIP) {
 			snprintf(num, sizeof(num), "%d", l->sip_code);
 			emu_params_add(&prm, "DialSipResponseCode", num);
-			char callid[48];
-			snprintf(callid, sizeof(callid), "%.32s@emulator", l->sid + 2);
+			char callid[EMU_SIP_MAX_CALL_ID + 1];
+			emu_leg_call_id(l, callid, sizeof(callid));
 			emu_params_add(&prm, "DialSipCallId", callid);
 		}
 	}
@@ -108,9 +108,30 @@ static void invite_headers(struct call *c, const struct leg *l)
 			rc = buf_addc(&b, *p);
 		}
 	}
-	emu_ev(c, "sip", l, 0, "INVITE %.*s with headers %s", (int)(q - l->to), l->to,
-	       rc ? "(over 4 kB)" : buf_str(&b));
+	struct event *v = emu_ev(c, "sip", l, 0, "INVITE %.*s with headers %s", (int)(q - l->to),
+	                         l->to, rc ? "(over 4 kB)" : buf_str(&b));
 	buf_free(&b);
+	struct emu_params h = {0};
+	emu_uri_headers(l->to, &h);
+	emu_sip_invite(c, l, v, &h);
+	emu_params_free(&h);
+}
+
+/* Rings leg li: through the dialer (a real INVITE) when it takes the address, else the
+ * scripted outcome. *real says which; a real leg's sip_code is the party's answer. */
+static enum emu_outcome ring_party(struct call *c, int li, long timeout, bool *real)
+{
+	struct leg *l = &c->legs[li];
+	struct emu_params h = {0};
+	if (l->kind == N_SIP)
+		emu_uri_headers(l->to, &h);
+	struct emu_dial_res res;
+	*real = emu_dial(c, l, &h, (unsigned)timeout, &res) == 0;
+	emu_params_free(&h);
+	if (!*real)
+		return emu_outcome_for(c, l->to);
+	l->sip_code = res.sip_code;
+	return res.outcome;
 }
 
 int emu_do_dial(struct call *c, const struct twiml_node *v)
@@ -181,6 +202,7 @@ int emu_do_dial(struct call *c, const struct twiml_node *v)
 	enum st worst = ST_FAILED;
 	int idx[EMU_ENG_MAX_NOUNS];
 	enum emu_outcome oc[EMU_ENG_MAX_NOUNS];
+	bool real[EMU_ENG_MAX_NOUNS] = {false}; /* rung over real SIP: no simulated wait */
 	emu_ev(c, "dial", p, 0, "Dial %zu noun(s)%s, timeout %ld s, answerOnBridge=%s", nn,
 	       seq ? " in sequence" : "", timeout, aob ? "true" : "false");
 	for (size_t i = 0; i < nn; i++) {
@@ -196,60 +218,80 @@ int emu_do_dial(struct call *c, const struct twiml_node *v)
 		l->noun = nouns[i].n;
 		l->dial_url = c->fr.url;
 		l->kind = nouns[i].kind;
-		oc[i] = emu_outcome_for(c, nouns[i].addr);
 		invite_headers(c, l);
 		emu_status_callback(c, l, "initiated");
 		emu_set_status(c, l, ST_RINGING);
+		/* parallel: a real party is rung (one after the other) only while no earlier
+		 * noun answered; the first answer wins as with scripted outcomes */
+		bool earlier = false;
+		for (size_t k = 0; k < i; k++)
+			earlier |= oc[k] == EMU_ANSWER;
+		oc[i] = earlier && !seq ? emu_outcome_for(c, nouns[i].addr)
+		                        : ring_party(c, idx[i], timeout, &real[i]);
 		if (!seq)
 			continue;
 		last = idx[i];
 		switch (oc[i]) {
 		case EMU_ANSWER:
-			emu_advance(c->eng, ring);
+			if (!real[i])
+				emu_advance(c->eng, ring);
 			winner = idx[i];
 			break;
 		case EMU_BUSY:
-			emu_advance(c->eng, ring);
-			l->sip_code = 486;
+			if (!real[i]) {
+				emu_advance(c->eng, ring);
+				l->sip_code = 486;
+			}
 			emu_set_status(c, l, worst = ST_BUSY);
 			break;
 		case EMU_NO_ANSWER:
-			emu_advance(c->eng, timeout * 1000);
-			l->sip_code = 487;
+			if (!real[i]) {
+				emu_advance(c->eng, timeout * 1000);
+				l->sip_code = 487;
+			}
 			emu_set_status(c, l, worst = ST_NOANSWER);
 			break;
 		case EMU_FAIL:
-			l->sip_code = 503;
+			if (!real[i])
+				l->sip_code = 503;
 			emu_set_status(c, l, worst = ST_FAILED);
 			break;
 		}
 	}
 	if (!seq) {
 		/* parallel: failures at once, busy after ringing, first answer wins */
-		bool any_busy = false, any_na = false;
+		bool any_busy = false, any_na = false, wait_ring = false, wait_na = false;
 		for (size_t i = 0; i < nn; i++) {
 			last = idx[i];
 			if (oc[i] == EMU_FAIL) {
-				c->legs[idx[i]].sip_code = 503;
+				if (!real[i])
+					c->legs[idx[i]].sip_code = 503;
 				emu_set_status(c, &c->legs[idx[i]], ST_FAILED);
 			}
-			if (oc[i] == EMU_ANSWER && winner < 0)
+			if (oc[i] == EMU_ANSWER && winner < 0) {
 				winner = idx[i];
+				wait_ring |= !real[i];
+			}
 			any_busy |= oc[i] == EMU_BUSY;
 			any_na |= oc[i] == EMU_NO_ANSWER;
+			wait_ring |= oc[i] == EMU_BUSY && !real[i];
+			wait_na |= oc[i] == EMU_NO_ANSWER && !real[i];
 		}
-		if (winner >= 0 || any_busy)
+		if (wait_ring)
 			emu_advance(c->eng, ring);
 		for (size_t i = 0; i < nn; i++)
 			if (oc[i] == EMU_BUSY) {
-				c->legs[idx[i]].sip_code = 486;
+				if (!real[i])
+					c->legs[idx[i]].sip_code = 486;
 				emu_set_status(c, &c->legs[idx[i]], ST_BUSY);
 			}
 		if (winner < 0 && any_na) {
-			emu_advance(c->eng, timeout * 1000);
+			if (wait_na)
+				emu_advance(c->eng, timeout * 1000);
 			for (size_t i = 0; i < nn; i++)
 				if (oc[i] == EMU_NO_ANSWER) {
-					c->legs[idx[i]].sip_code = 487;
+					if (!real[i])
+						c->legs[idx[i]].sip_code = 487;
 					emu_set_status(c, &c->legs[idx[i]], ST_NOANSWER);
 				}
 		}

@@ -53,6 +53,15 @@ const struct emu_rule emu_rules[EMU_R__COUNT] = {
     [EMU_R_REJECT_STATUS] = {"voice.reject-rejected-busy", 0,
                              "<Reject reason=\"rejected\"> ends the call busy (1) or failed "
                              "(0)"},
+    [EMU_R_TRUNK_BYE_WAIT_S] = {"trunk.transferor-bye-wait-s", 32,
+                                "over real SIP: seconds Twilio waits after the final NOTIFY "
+                                "for the transferor's BYE before it sends BYE itself"},
+    [EMU_R_REFER_REPLACES] = {"sip.refer-replaces-response", 501,
+                              "SIP answer to a REFER whose Refer-To carries Replaces (attended "
+                              "transfer); 0: treated as a blind transfer"},
+    [EMU_R_TRUNK_PSTN_NOT_TEL] = {"trunk.pstn-not-tel-response", 403,
+                                  "SIP answer to a trunk REFER whose PSTN target is not "
+                                  "tel:+E164 (202: accepted, then NOTIFY 403)"},
 };
 
 int emu_rule_find(const char *name)
@@ -209,11 +218,13 @@ static void call_free(struct call *c)
 	for (size_t i = 0; i < c->nlegs; i++) {
 		free(c->legs[i].from);
 		free(c->legs[i].to);
+		free(c->legs[i].sip_call_id);
 	}
 	for (size_t i = 0; i < c->nev; i++) {
 		free(c->ev[i].text);
 		free(c->ev[i].signature);
 		emu_params_free(&c->ev[i].params);
+		emu_ev_sip_free(c->ev[i].sip);
 	}
 	free(c->ev);
 	for (size_t i = 0; i < c->ndocs; i++) {
@@ -342,19 +353,21 @@ const char *emu_sip_reason(int code)
 
 void emu_respond(struct call *c, struct leg *l, int code)
 {
-	emu_ev(c, "sip", l, code, "REFER answered %d %s", code, emu_sip_reason(code));
+	struct event *v =
+	    emu_ev(c, "sip", l, code, "REFER answered %d %s", code, emu_sip_reason(code));
 	if (c->ro)
 		c->ro->response = code;
+	emu_sip_respond(c, l, v, code);
 }
 
 void emu_notify(struct call *c, struct leg *l, int code)
 {
 	struct event *v = emu_ev(c, "sip", l, code, "NOTIFY sipfrag \"SIP/2.0 %d %s\"", code,
 	                         emu_sip_reason(code));
-	(void)v;
 	if (c->ro && c->ro->nnotify < sizeof(c->ro->notify) / sizeof(c->ro->notify[0]))
 		snprintf(c->ro->notify[c->ro->nnotify++], sizeof(c->ro->notify[0]), "SIP/2.0 %d %s",
 		         code, emu_sip_reason(code));
+	emu_sip_notify(c, l, v, code);
 }
 
 /* ---- legs ---- */
@@ -490,6 +503,7 @@ void emu_set_status(struct call *c, struct leg *l, enum st s)
 		l->peer[0] = 0;
 	}
 	emu_ev(c, "status", l, 0, "%s", emu_st_names[s]);
+	emu_sink_fire(c, l, EMU_SINK_STATUS, 0, emu_st_names[s]);
 	if (s == ST_RINGING)
 		emu_status_callback(c, l, "ringing");
 	else if (s == ST_INPROGRESS)
@@ -508,7 +522,8 @@ void emu_bye(struct call *c, struct leg *l, const char *who)
 {
 	/* on a trunk/plivo parent leg the far end of the BYE is the agent, not the caller */
 	const char *to = l->parent < 0 && c->ops->agent_on_parent ? "agent" : emu_party(l);
-	emu_ev(c, "sip", l, 0, "BYE to %s (%s)", to, who);
+	struct event *v = emu_ev(c, "sip", l, 0, "BYE to %s (%s)", to, who);
+	emu_sip_bye(c, l, v);
 	if (!emu_terminal(l->status))
 		emu_set_status(c, l, l->status == ST_INPROGRESS ? ST_COMPLETED : ST_CANCELED);
 }
@@ -725,6 +740,17 @@ out:
 		c->busy = false;
 	pthread_mutex_unlock(&e->mu);
 	return rc;
+}
+
+int emu_engine_set_rule(struct emu_engine *e, const char *name, int value)
+{
+	int r = emu_rule_find(name);
+	if (r < 0)
+		return ENOENT;
+	pthread_mutex_lock(&e->mu);
+	e->cfg.rules[r] = value;
+	pthread_mutex_unlock(&e->mu);
+	return 0;
 }
 
 int emu_call_release(struct emu_engine *e, const char *sid)

@@ -20,6 +20,7 @@
 #define EMU_ENG_MAX_OUTCOMES    32   /* scripted dial outcomes per call */
 #define EMU_ENG_MAX_DIGITS      16   /* scripted <Gather> answers per call */
 #define EMU_ENG_MAX_STEPS_VERBS 1000 /* verbs executed per call (loop guard) */
+#define EMU_SIP_MAX_CALL_ID     128  /* a SIP Call-ID the engine keeps */
 #define EMU_FETCH_TIMEOUT_MS    15000
 #define EMU_FETCH_MAX_BODY      (64 * 1024)
 
@@ -105,6 +106,9 @@ enum emu_rule_id {
 	EMU_R_VERB_MS,           /* virtual ms a Say/Play takes */
 	EMU_R_SIP_NO_ANSWER_S,   /* trunk/plivo: seconds before a target counts as no-answer */
 	EMU_R_REJECT_STATUS,     /* <Reject reason="rejected">: 1 status busy, 0 failed */
+	EMU_R_TRUNK_BYE_WAIT_S,  /* trunk, over real SIP: seconds Twilio waits for the transferor's BYE */
+	EMU_R_REFER_REPLACES,    /* SIP answer to a REFER whose Refer-To carries Replaces (0: blind) */
+	EMU_R_TRUNK_PSTN_NOT_TEL, /* SIP answer when a trunk's PSTN target is not tel:+E164 */
 	EMU_R__COUNT
 };
 struct emu_rule {
@@ -182,11 +186,44 @@ void emu_engine_set_fetcher(struct emu_engine *e, const struct emu_fetcher *f);
  * many calls). */
 int emu_call_create(struct emu_engine *e, const struct emu_call_spec *spec, char *sid_out);
 
+/* One SIP message as the timeline records it. Every event of kind "sip" carries one as an
+ * additive object (its "text" and other fields stay as they are):
+ *   "sip": {"dir": "in"|"out" (as seen by the emulator), "from": party, "to": party,
+ *           "method": "REFER"|"NOTIFY"|"INVITE"|"BYE"|"ACK"|"CANCEL"|... or null (a response),
+ *           "status": 202 or null (a request), "reason": "Accepted" or null,
+ *           "call_id": "...", "cseq": 101 or null, "cseq_method": "REFER" or null,
+ *           "headers": {"Refer-To", "Referred-By", "Event", "Subscription-State",
+ *                       "Content-Type", "User-to-User", "X-...", ...: the ones that matter},
+ *           "body": the sipfrag ("SIP/2.0 100 Trying\r\n") or null,
+ *           "wire": true when it crossed a real SIP socket (then also "transport": "udp"|"tcp",
+ *                   "local", "remote": "ADDR:PORT"), false when only modelled}
+ * Parties are named as the engine names them: "caller", "agent", a leg's label ("B"), and
+ * "twilio" for the emulator itself. Webhook events carry "from": "twilio", "to": "app" (their
+ * answers the reverse). On the JSON control path the Call-ID is made up from the leg's SID
+ * ("<32 hex>@emulator") and CSeqs are counted per leg; over real SIP they are the wire's. */
+struct emu_sip_msg {
+	bool in;                          /* received by the emulator */
+	const char *method;               /* a request's method, NULL for a response */
+	int status;                       /* a response's code, 0 for a request */
+	const char *reason;               /* a response's reason phrase, or NULL */
+	const char *call_id;              /* or NULL */
+	uint32_t cseq;                    /* 0: none */
+	const char *cseq_method;          /* or NULL */
+	const struct emu_params *headers; /* or NULL */
+	const char *body;                 /* or NULL */
+	const char *transport;            /* over real SIP: "udp", "tcp"; NULL when modelled */
+	const char *local, *remote;       /* over real SIP: "ADDR:PORT", else NULL */
+	int64_t at_ms;                    /* when it crossed the socket (Unix ms), 0: now */
+};
+
 /* A REFER sent by the SIP party on a leg. */
 struct emu_refer_req {
 	const char *refer_to;             /* the Refer-To value exactly as sent */
 	enum emu_outcome target;          /* what the party dialled because of it does */
 	const struct emu_params *headers; /* X- headers on the REFER request, or NULL */
+	/* the REFER as it arrived over real SIP (its Call-ID, CSeq and headers go into the
+	 * timeline, and the sink's answers name it), or NULL on the JSON control path */
+	const struct emu_sip_msg *sip;
 };
 
 /* Runs a REFER on leg_sid to completion (EBUSY while the call waits for a webhook). *out (caller
@@ -205,10 +242,77 @@ int emu_hangup(struct emu_engine *e, const char *leg_sid);
 int emu_call_json(struct emu_engine *e, const char *sid, json_t **out);
 
 /* The call's timeline as a JSON array (caller frees), ordered by time: each event
- * {"t_ms", "kind", "leg", "code"?, "text", "params"?, "signature"?}. 0, ENOENT. */
+ * {"t_ms", "kind", "leg", "code"?, "text", "params"?, "signature"?, "sip"? (kind "sip": the
+ * message, see struct emu_sip_msg), "from"?, "to"? (webhooks and answers)}. 0, ENOENT. */
 int emu_events_json(struct emu_engine *e, const char *sid, json_t **out);
 
 /* Releases a finished or live call; 0, ENOENT, EBUSY (waiting for a webhook). */
 int emu_call_release(struct emu_engine *e, const char *sid);
+
+/* Sets a modelled rule's value for calls created from now on; 0, ENOENT (no such rule). */
+int emu_engine_set_rule(struct emu_engine *e, const char *name, int value);
+
+/* ---- a real SIP front door (src/net/sip.c through src/emulator/sip_front.c) ----
+ * The engine stays SIP-free: it reports the SIP-level events it models through a sink, and
+ * learns a dialled party's outcome from an injected dialer (as it gets webhooks from the
+ * fetcher). Unset, the scripted outcomes apply and nothing else changes. */
+
+enum emu_sink_kind {
+	EMU_SINK_RESPOND, /* the SIP answer to the REFER under way: code */
+	EMU_SINK_NOTIFY,  /* a NOTIFY of that REFER's subscription: code (its sipfrag), final */
+	EMU_SINK_BYE,     /* a BYE to the party on the leg */
+	EMU_SINK_INVITE,  /* an INVITE the model sends to the leg's party: address */
+	EMU_SINK_STATUS,  /* the leg's status changed: status ("in-progress", "completed", ...) */
+};
+struct emu_sink_event {
+	enum emu_sink_kind kind;
+	const char *call_sid, *leg_sid;
+	int code;
+	bool final;                /* NOTIFY: Subscription-State terminated */
+	const char *refer_call_id; /* RESPOND, NOTIFY: the REFER's Call-ID when it came over
+	                            * real SIP (emu_refer_req.sip), else NULL */
+	uint32_t refer_cseq;       /* RESPOND, NOTIFY: the REFER's CSeq (the NOTIFY's Event id) */
+	const char *status;        /* STATUS */
+	const char *address;       /* INVITE */
+};
+/* Called with the engine lock held, in the order the events happen: it must not block nor
+ * call back into the engine (queue the work). */
+struct emu_sink {
+	void *ctx;
+	void (*event)(void *ctx, const struct emu_sink_event *ev);
+};
+
+/* A party the engine rings (a <Dial> noun, a trunk or Plivo transfer target). */
+struct emu_dial_req {
+	const char *call_sid, *leg_sid;
+	const char *address;              /* as dialled, e.g. "sip:b@127.0.0.1:5072?X-A=1" */
+	const char *from;                 /* the caller ID the INVITE carries */
+	const struct emu_params *headers; /* the headers the INVITE carries, decoded */
+	unsigned timeout_s;               /* ring at most this long, then CANCEL: no-answer */
+};
+struct emu_dial_res {
+	enum emu_outcome outcome;
+	int sip_code; /* the final answer: 200, 486, 487 (cancelled), 503, ... */
+	char call_id[EMU_SIP_MAX_CALL_ID + 1];
+};
+/* Called WITHOUT the engine lock (the call it serves is busy); may run on several threads.
+ * dial: 0 when it rang the party for real (res filled), ENOENT when the address is not one
+ * it dials (the scripted outcome applies). await_bye: waits up to ms for the party on
+ * leg_sid to hang up; 0 it did, ETIMEDOUT it did not, ENOENT the leg is no live SIP dialog.
+ * Either may be NULL. */
+struct emu_dialer {
+	void *ctx;
+	int (*dial)(void *ctx, const struct emu_dial_req *req, struct emu_dial_res *res);
+	int (*await_bye)(void *ctx, const char *leg_sid, unsigned ms);
+};
+/* Installs (or, with NULLs, removes) the sink and the dialer; takes the lock. */
+void emu_engine_set_sip(struct emu_engine *e, const struct emu_sink *sink,
+                        const struct emu_dialer *dialer);
+
+/* Records a SIP message that crossed a real socket on leg_sid's dialog. A message the model
+ * already has an event for (the REFER's answer, a NOTIFY, a BYE, an INVITE, sent) fills that
+ * event's "sip" object with the wire's; any other becomes a new event of kind "sip", placed
+ * by its time. 0, ENOENT (no such leg, e.g. its call is not made yet). */
+int emu_sip_record(struct emu_engine *e, const char *leg_sid, const struct emu_sip_msg *m);
 
 #endif
