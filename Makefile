@@ -17,6 +17,17 @@ WARN    += -Werror
 endif
 CPPFLAGS += -D_GNU_SOURCE -I. -Isrc $(shell pkg-config --cflags $(PKGS))
 LIBS    := $(shell pkg-config --libs $(PKGS)) -lcivetweb -lpthread -lm
+# libre (Debian's libre-dev, the SIP stack of `emulator --sip`) is optional: without it the
+# project builds and passes, and --sip says it was built without SIP. Only src/net/sip.c
+# includes it; its headers need these defines (libre is built with them).
+HAVE_LIBRE := $(shell pkg-config --exists libre 2>/dev/null && echo 1)
+ifeq ($(HAVE_LIBRE),1)
+CPPFLAGS += -DHANDOFF_HAVE_LIBRE
+RE_CPPFLAGS := -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6 \
+               $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libre))
+LIBS    += $(shell pkg-config --libs libre)
+endif
+build/rel/src/net/sip.o build/check/src/net/sip.o: CPPFLAGS += $(RE_CPPFLAGS)
 OPT     := -O2 -g
 SAN     := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
@@ -114,7 +125,7 @@ format:
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HDRS)
 	@mkdir -p $(dir $@)
-	clang $(CPPFLAGS) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
+	clang $(CPPFLAGS) $(RE_CPPFLAGS) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
 
 fuzz: $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 	@for f in $^; do \

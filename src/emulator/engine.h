@@ -32,6 +32,8 @@ enum emu_outcome { EMU_ANSWER, EMU_BUSY, EMU_NO_ANSWER, EMU_FAIL };
 /* Names as Twilio writes them; NULL for an out-of-range value. */
 const char *emu_profile_name(enum emu_profile p);
 const char *emu_outcome_name(enum emu_outcome o);
+/* The reason phrase of a SIP status code (RFC 3261), "Unknown" when not in the table. */
+const char *emu_sip_reason(int code);
 /* Parses a name; returns 0 or EINVAL. */
 int emu_profile_parse(const char *s, enum emu_profile *out);
 int emu_outcome_parse(const char *s, enum emu_outcome *out);
@@ -106,8 +108,9 @@ enum emu_rule_id {
 	EMU_R_VERB_MS,           /* virtual ms a Say/Play takes */
 	EMU_R_SIP_NO_ANSWER_S,   /* trunk/plivo: seconds before a target counts as no-answer */
 	EMU_R_REJECT_STATUS,     /* <Reject reason="rejected">: 1 status busy, 0 failed */
-	EMU_R_TRUNK_BYE_WAIT_S,  /* trunk, over real SIP: seconds Twilio waits for the transferor's BYE */
-	EMU_R_REFER_REPLACES,    /* SIP answer to a REFER whose Refer-To carries Replaces (0: blind) */
+	EMU_R_TRUNK_BYE_WAIT_S,  /* trunk, over real SIP: seconds Twilio waits for the transferor's
+	                            BYE */
+	EMU_R_REFER_REPLACES, /* SIP answer to a REFER whose Refer-To carries Replaces (0: blind) */
 	EMU_R_TRUNK_PSTN_NOT_TEL, /* SIP answer when a trunk's PSTN target is not tel:+E164 */
 	EMU_R__COUNT
 };
@@ -263,6 +266,7 @@ enum emu_sink_kind {
 	EMU_SINK_BYE,     /* a BYE to the party on the leg */
 	EMU_SINK_INVITE,  /* an INVITE the model sends to the leg's party: address */
 	EMU_SINK_STATUS,  /* the leg's status changed: status ("in-progress", "completed", ...) */
+	EMU_SINK_REJECT,  /* the answer to the party's own INVITE (<Reject>): code */
 };
 struct emu_sink_event {
 	enum emu_sink_kind kind;

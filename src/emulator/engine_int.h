@@ -63,7 +63,7 @@ struct leg {
 	enum noun kind;
 	int seq;
 	int sip_code;
-	char *sip_call_id;     /* the real dialog's Call-ID (a dialler rang it), or NULL */
+	char *sip_call_id;      /* the real dialog's Call-ID (a dialler rang it), or NULL */
 	uint32_t lcseq, refers; /* the JSON path's CSeqs: the emulator's, REFERs received */
 };
 
@@ -178,8 +178,6 @@ struct event *emu_ev(struct call *c, const char *kind, const struct leg *l, int 
                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* A modelled rule's value, recorded in the timeline each time it decides something. */
 int emu_rule_use(struct call *c, enum emu_rule_id id, const struct leg *l);
-/* The reason phrase of a SIP status code (RFC 3261), "Unknown" when not in the table. */
-const char *emu_sip_reason(int code);
 /* The SIP answer to the REFER under way, and one NOTIFY sipfrag of it. */
 void emu_respond(struct call *c, struct leg *l, int code);
 void emu_notify(struct call *c, struct leg *l, int code);

@@ -194,6 +194,7 @@ static void reject_sip(struct call *c, struct event *v, int code)
 	struct emu_sip_msg m = {
 	    .status = code, .reason = emu_sip_reason(code), .cseq = 1, .cseq_method = "INVITE"};
 	emu_sip_model(c, &c->legs[0], v, &m);
+	emu_sink_fire(c, &c->legs[0], EMU_SINK_REJECT, code, NULL);
 }
 
 static int exec_verb(struct call *c, const struct twiml_node *v)
@@ -250,12 +251,14 @@ static int exec_verb(struct call *c, const struct twiml_node *v)
 			       "<Reject> after the call was answered acts as <Hangup>");
 			emu_end_call(c, ST_COMPLETED);
 		} else if (busy) {
-			struct event *ev = emu_ev(c, "sip", p, 486, "INVITE answered 486 Busy Here");
+			struct event *ev =
+			    emu_ev(c, "sip", p, 486, "INVITE answered 486 Busy Here");
 			reject_sip(c, ev, 486);
 			emu_end_call(c, ST_BUSY);
 		} else {
 			bool b = emu_rule_use(c, EMU_R_REJECT_STATUS, p) != 0;
-			struct event *ev = emu_ev(c, "sip", p, 404, "INVITE answered 404 Not Found");
+			struct event *ev =
+			    emu_ev(c, "sip", p, 404, "INVITE answered 404 Not Found");
 			reject_sip(c, ev, 404);
 			emu_end_call(c, b ? ST_BUSY : ST_FAILED);
 		}

@@ -49,8 +49,10 @@ static void refer(struct call *c, int li, const struct emu_refer_req *req)
 		emu_ev(c, "transfer", l, 0, "transfers to emergency numbers are not supported");
 		emu_respond(c, l, emu_rule_use(c, EMU_R_TRUNK_EMERGENCY, l));
 	} else if (pstn_not_tel(&t)) {
-		emu_ev(c, "transfer", l, 0, "a PSTN target must be tel:+E164 (or "
-		                            "sip:+E164@<trunk>.pstn.twilio.com): %s", t.uri);
+		emu_ev(c, "transfer", l, 0,
+		       "a PSTN target must be tel:+E164 (or "
+		       "sip:+E164@<trunk>.pstn.twilio.com): %s",
+		       t.uri);
 		int code = emu_rule_use(c, EMU_R_TRUNK_PSTN_NOT_TEL, l);
 		emu_respond(c, l, code);
 		if (code == 202)

@@ -67,7 +67,8 @@ static void transferor_bye(struct call *c, int li)
 		                        .method = "BYE",
 		                        .cseq = c->ro ? c->ro->cseq + 1 : 0,
 		                        .cseq_method = "BYE",
-		                        .call_id = c->ro && c->ro->call_id[0] ? c->ro->call_id : NULL};
+		                        .call_id =
+		                            c->ro && c->ro->call_id[0] ? c->ro->call_id : NULL};
 		emu_sip_model(c, l, v, &m);
 	} else if (rc == 0) {
 		emu_ev(c, "transfer", l, 0, "the transferor sent BYE: it ends the held call");

@@ -97,10 +97,9 @@ json_t *emu_ev_sip_json(const struct ev_sip *s)
 	                      str_or_null(s->cseq_method), "headers", h, "body",
 	                      str_or_null(s->body), "wire", s->wire);
 	if (s->wire)
-		json_object_update_new(o, json_pack("{s:o, s:o, s:o}", "transport",
-		                                    str_or_null(s->transport), "local",
-		                                    str_or_null(s->local), "remote",
-		                                    str_or_null(s->remote)));
+		json_object_update_new(
+		    o, json_pack("{s:o, s:o, s:o}", "transport", str_or_null(s->transport), "local",
+		                 str_or_null(s->local), "remote", str_or_null(s->remote)));
 	return o;
 }
 
@@ -232,8 +231,8 @@ void emu_sink_fire(struct call *c, const struct leg *l, enum emu_sink_kind kind,
 	struct emu_sink *s = &c->eng->sink;
 	if (!s->event)
 		return;
-	struct emu_sink_event ev = {.kind = kind, .call_sid = c->legs[0].sid, .leg_sid = l->sid,
-	                            .code = code};
+	struct emu_sink_event ev = {
+	    .kind = kind, .call_sid = c->legs[0].sid, .leg_sid = l->sid, .code = code};
 	if (kind == EMU_SINK_STATUS)
 		ev.status = text;
 	if (kind == EMU_SINK_INVITE)
@@ -266,8 +265,8 @@ int emu_dial(struct call *c, struct leg *l, const struct emu_params *headers, un
 		free(l->sip_call_id);
 		l->sip_call_id = xstrdup(res->call_id);
 	}
-	emu_ev(c, "dial", l, res->sip_code, "%s rang over real SIP: %d %s (%s)", l->to, res->sip_code,
-	       emu_sip_reason(res->sip_code), emu_outcome_name(res->outcome));
+	emu_ev(c, "dial", l, res->sip_code, "%s rang over real SIP: %d %s (%s)", l->to,
+	       res->sip_code, emu_sip_reason(res->sip_code), emu_outcome_name(res->outcome));
 	return 0;
 }
 
