@@ -386,6 +386,23 @@ static struct event *insert_at(struct call *c, int64_t t, const struct leg *l, i
 	return v;
 }
 
+/* A modelled message goes out later than the model decided it (a NOTIFY waits for the
+ * previous one's answer, the BYE for the final NOTIFY's): it moves to when it was sent, after
+ * whatever came before it in the same millisecond, so the timeline shows the wire's order.
+ * Only ever later: events_from indexes stay right. */
+static void move_later(struct call *c, size_t i, int64_t t)
+{
+	if (t < c->ev[i].t)
+		t = c->ev[i].t;
+	c->ev[i].t = t;
+	while (i + 1 < c->nev && c->ev[i + 1].t <= t) {
+		struct event tmp = c->ev[i];
+		c->ev[i] = c->ev[i + 1];
+		c->ev[i + 1] = tmp;
+		i++;
+	}
+}
+
 static int64_t wall_ms(void)
 {
 	struct timespec ts;
@@ -404,6 +421,11 @@ int emu_sip_record(struct emu_engine *e, const char *leg_sid, const struct emu_s
 	}
 	struct leg *l = &c->legs[li];
 	const char *peer = emu_sip_party(c, l);
+	/* the real clock's times carry the skew of simulated waits; the virtual clock places
+	 * wire messages now */
+	int64_t t = e->cfg.clock == EMU_CLOCK_VIRTUAL ? e->vnow
+	            : m->at_ms                        ? m->at_ms + e->skew
+	                                              : wall_ms() + e->skew;
 	struct event *v = m->in ? NULL : model_of(c, l->label, m);
 	if (v) {
 		char from[16], to[16];
@@ -412,12 +434,8 @@ int emu_sip_record(struct emu_engine *e, const char *leg_sid, const struct emu_s
 		emu_sip_attach(v, peer, m);
 		memcpy(v->sip->from, from, sizeof(from));
 		memcpy(v->sip->to, to, sizeof(to));
+		move_later(c, (size_t)(v - c->ev), t);
 	} else {
-		/* the real clock's times carry the skew of simulated waits; the virtual clock
-		 * places wire messages now */
-		int64_t t = e->cfg.clock == EMU_CLOCK_VIRTUAL ? e->vnow
-		            : m->at_ms                        ? m->at_ms + e->skew
-		                                              : wall_ms() + e->skew;
 		v = insert_at(c, t, l, m->status);
 		if (v) {
 			char what[64];
