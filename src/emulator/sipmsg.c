@@ -137,6 +137,7 @@ void emu_sip_refer_in(struct call *c, struct leg *l, struct event *v,
 		return;
 	if (req->sip) {
 		emu_sip_attach(v, sender, req->sip);
+		c->wire_next = (size_t)(v - c->ev) + 1;
 		return;
 	}
 	struct emu_params h = {0};
@@ -363,17 +364,18 @@ static struct event *model_of(struct call *c, const char *label, const struct em
 	return NULL;
 }
 
-/* A new event at time t (after every event not later than t), for a message the model has
- * no event of. */
+/* A new event at time t for a message the model has no event of (placed as move_later
+ * says). */
 static struct event *insert_at(struct call *c, int64_t t, const struct leg *l, int code)
 {
 	if (c->nev >= EMU_ENG_MAX_EVENTS) {
 		c->dropped++;
 		return NULL;
 	}
-	size_t at = c->nev;
-	while (at > 0 && c->ev[at - 1].t > t)
-		at--;
+	size_t at = c->wire_next < c->nev ? c->wire_next : c->nev;
+	while (at < c->nev && c->ev[at].t < t)
+		at++;
+	c->wire_next = at + 1;
 	c->ev = xreallocarray(c->ev, c->nev + 1, sizeof(*c->ev));
 	memmove(&c->ev[at + 1], &c->ev[at], (c->nev - at) * sizeof(*c->ev));
 	c->nev++;
@@ -386,21 +388,22 @@ static struct event *insert_at(struct call *c, int64_t t, const struct leg *l, i
 	return v;
 }
 
-/* A modelled message goes out later than the model decided it (a NOTIFY waits for the
- * previous one's answer, the BYE for the final NOTIFY's): it moves to when it was sent, after
- * whatever came before it in the same millisecond, so the timeline shows the wire's order.
- * Only ever later: events_from indexes stay right. */
+/* Where wire messages go: in the order they crossed the socket (after the previous one),
+ * each at its time, before events of the same millisecond. A modelled message that went out
+ * later than the model decided (a NOTIFY behind the previous one's answer, the BYE behind
+ * the final NOTIFY's) moves there. Events only ever move later: events_from stays right. */
 static void move_later(struct call *c, size_t i, int64_t t)
 {
 	if (t < c->ev[i].t)
 		t = c->ev[i].t;
 	c->ev[i].t = t;
-	while (i + 1 < c->nev && c->ev[i + 1].t <= t) {
+	while (i + 1 < c->nev && (i + 1 < c->wire_next || c->ev[i + 1].t < t)) {
 		struct event tmp = c->ev[i];
 		c->ev[i] = c->ev[i + 1];
 		c->ev[i + 1] = tmp;
 		i++;
 	}
+	c->wire_next = i + 1;
 }
 
 static int64_t wall_ms(void)
