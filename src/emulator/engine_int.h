@@ -135,8 +135,7 @@ struct call {
 	const struct twiml_node *bdial;
 	const char *bdial_url;
 	bool in_conf;
-	bool busy;        /* an entry point is running it (the lock may be released for a fetch) */
-	size_t wire_next; /* a message that crossed a real SIP socket goes at or after this event */
+	bool busy; /* an entry point is running it (the lock may be released for a fetch) */
 };
 
 /* The engine: every call alive, behind one lock. */

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,7 +138,6 @@ void emu_sip_refer_in(struct call *c, struct leg *l, struct event *v,
 		return;
 	if (req->sip) {
 		emu_sip_attach(v, sender, req->sip);
-		c->wire_next = (size_t)(v - c->ev) + 1;
 		return;
 	}
 	struct emu_params h = {0};
@@ -364,6 +364,20 @@ static struct event *model_of(struct call *c, const char *label, const struct em
 	return NULL;
 }
 
+/* Where a wire message of time t goes: after every event before t and every wire message of
+ * time t (those crossed the socket first), before the other events of that millisecond; skip
+ * is the event being moved (or SIZE_MAX). */
+static size_t wire_pos(const struct call *c, int64_t t, size_t skip)
+{
+	size_t at = 0;
+	for (size_t i = 0; i < c->nev; i++) {
+		const struct event *e = &c->ev[i];
+		if (i != skip && (e->t < t || (e->t == t && e->sip && e->sip->wire)))
+			at = i + 1;
+	}
+	return at;
+}
+
 /* A new event at time t for a message the model has no event of (placed as move_later
  * says). */
 static struct event *insert_at(struct call *c, int64_t t, const struct leg *l, int code)
@@ -372,10 +386,7 @@ static struct event *insert_at(struct call *c, int64_t t, const struct leg *l, i
 		c->dropped++;
 		return NULL;
 	}
-	size_t at = c->wire_next < c->nev ? c->wire_next : c->nev;
-	while (at < c->nev && c->ev[at].t < t)
-		at++;
-	c->wire_next = at + 1;
+	size_t at = wire_pos(c, t, SIZE_MAX);
 	c->ev = xreallocarray(c->ev, c->nev + 1, sizeof(*c->ev));
 	memmove(&c->ev[at + 1], &c->ev[at], (c->nev - at) * sizeof(*c->ev));
 	c->nev++;
@@ -388,22 +399,20 @@ static struct event *insert_at(struct call *c, int64_t t, const struct leg *l, i
 	return v;
 }
 
-/* Where wire messages go: in the order they crossed the socket (after the previous one),
- * each at its time, before events of the same millisecond. A modelled message that went out
- * later than the model decided (a NOTIFY behind the previous one's answer, the BYE behind
- * the final NOTIFY's) moves there. Events only ever move later: events_from stays right. */
+/* A modelled message went out later than the model decided (a NOTIFY behind the previous
+ * one's answer, the BYE behind the final NOTIFY's): it moves to where it crossed the wire.
+ * Only ever later: emu_refer's events_from stays right. */
 static void move_later(struct call *c, size_t i, int64_t t)
 {
 	if (t < c->ev[i].t)
 		t = c->ev[i].t;
 	c->ev[i].t = t;
-	while (i + 1 < c->nev && (i + 1 < c->wire_next || c->ev[i + 1].t < t)) {
-		struct event tmp = c->ev[i];
-		c->ev[i] = c->ev[i + 1];
-		c->ev[i + 1] = tmp;
-		i++;
-	}
-	c->wire_next = i + 1;
+	size_t to = wire_pos(c, t, i);
+	if (to <= i + 1)
+		return;
+	struct event tmp = c->ev[i];
+	memmove(&c->ev[i], &c->ev[i + 1], (to - i - 1) * sizeof(*c->ev));
+	c->ev[to - 1] = tmp;
 }
 
 static int64_t wall_ms(void)
