@@ -592,8 +592,8 @@ static void conn_h(const struct sip_msg *msg, void *arg)
 		if (d->sess)
 			(void)sipsess_reject(d->sess, 503, sipd_reason(503), "Retry-After: %d\r\n",
 			                     SIPD_RETRY_AFTER_S);
-		else
-			answer(s, NULL, msg, 500);
+		else /* libre found no dialog to make (no Contact ...) */
+			answer(s, NULL, msg, err == EBADMSG || err == EINVAL ? 400 : 500);
 		dlg_closed(d);
 		dlg_maybe_done(d);
 		return;
