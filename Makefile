@@ -76,6 +76,10 @@ bin/handoff: build/rel/src/cli/main.o build/rel/libhandoff.a
 build/check/handoff: build/check/src/cli/main.o build/check/libhandoff.a
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
+# The SIP parity harness (tests/e2e/sip_parity.sh runs it): the flows over JSON and over SIP.
+build/check/sip-parity: tests/sip/parity.c build/check/libhandoff.a
+	$(CC) $(CPPFLAGS) $(WARN) $(SAN) $(CFLAGS) -o $@ $< build/check/libhandoff.a $(LIBS)
+
 build/check/tests/%: tests/unit/%.c tests/unit/test.h build/check/libhandoff.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(WARN) $(SAN) $(CFLAGS) -o $@ $< build/check/libhandoff.a $(LIBS)
@@ -110,7 +114,7 @@ uninstall:
 
 unit: $(UNIT_BIN)
 
-check: build/check/handoff $(UNIT_BIN) bin/handoff build/handoff.1
+check: build/check/handoff $(UNIT_BIN) bin/handoff build/handoff.1 build/check/sip-parity
 	@HANDOFF=$(CURDIR)/build/check/handoff UNIT_DIR=$(CURDIR)/build/check/tests \
 	  bash tests/run.sh
 

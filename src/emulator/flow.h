@@ -21,11 +21,28 @@
  * A URL with no entry answers 404. ctx is the JSON object (borrowed). */
 int emu_flow_fetch(void *ctx, const struct emu_fetch_req *req, struct emu_fetch_res *res);
 
+/* Another way to run a flow's call and REFERs than in-process, e.g. over a real SIP front
+ * door (tests/sip/parity.c). Each may be NULL. */
+struct emu_flow_hooks {
+	void *ctx;
+	/* once the flow's engine exists */
+	void (*engine)(void *ctx, struct emu_engine *e);
+	/* instead of emu_call_create (same contract) */
+	int (*create)(void *ctx, struct emu_engine *e, const struct emu_call_spec *spec,
+	              char *sid_out);
+	/* instead of emu_refer for a step's REFER (same contract) */
+	int (*refer)(void *ctx, struct emu_engine *e, const char *leg_sid,
+	             const struct emu_refer_req *req, json_t **out);
+	/* before the engine is freed */
+	void (*done)(void *ctx, struct emu_engine *e);
+};
+
 /* How flows reach a live app (a flow with "app_url"): the token signs every webhook
  * (X-Twilio-Signature); NULL = unsigned. Borrowed, never printed. */
 struct emu_flow_opts {
 	const char *auth_token;
 	bool offline; /* refuse flows with "app_url" (fuzzing, sandboxes): EBADMSG */
+	const struct emu_flow_hooks *hooks; /* or NULL */
 };
 
 /* Runs one parsed flow document (opts may be NULL). *result (caller frees) is

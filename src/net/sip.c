@@ -20,6 +20,9 @@
 
 /* libre's headers need <stdint.h> and <stdbool.h> first, and -DHAVE_INTTYPES_H ... */
 #include <re.h>
+#define DEBUG_MODULE "sipd"
+#define DEBUG_LEVEL  3
+#include <re_dbg.h> /* dbg_init: re.h leaves it out */
 
 #include "net/sip_int.h"
 #include "util/mem.h"
@@ -816,16 +819,27 @@ static int setup(struct sipd *s, const char *listen)
 	snprintf(buf, sizeof(buf), "127.0.0.1:%s", listen);
 	if (sa_decode(&s->laddr, listen, strlen(listen)) && sa_decode(&s->laddr, buf, strlen(buf)))
 		return EINVAL;
-	struct sa bound;
-	int err =
-	    sip_alloc(&s->sip, NULL, 64, 64, 64, "Twilio Gateway (handoff emulator)", exit_h, s);
-	if (!err)
-		err = sip_transp_add(s->sip, SIP_TRANSP_UDP, &s->laddr);
-	if (!err)
-		err = sip_transp_laddr(s->sip, &bound, SIP_TRANSP_UDP, &s->laddr);
-	if (!err) {
-		s->laddr = bound; /* port 0: TCP takes the port UDP got */
-		err = sip_transp_add(s->sip, SIP_TRANSP_TCP, &s->laddr);
+	struct sa want = s->laddr, bound;
+	int err = 0;
+	/* port 0: TCP takes the port UDP got, which TCP may have in use: then another, at
+	 * random (port 0 again could hand out the same one) */
+	for (int tries = 0; tries < 20; tries++) {
+		s->sip = mem_deref(s->sip);
+		s->laddr = want;
+		if (tries)
+			sa_set_port(&s->laddr, (uint16_t)(20000 + rand_u16() % 40000));
+		err = sip_alloc(&s->sip, NULL, 64, 64, 64, "Twilio Gateway (handoff emulator)",
+		                exit_h, s);
+		if (!err)
+			err = sip_transp_add(s->sip, SIP_TRANSP_UDP, &s->laddr);
+		if (!err)
+			err = sip_transp_laddr(s->sip, &bound, SIP_TRANSP_UDP, &s->laddr);
+		if (!err) {
+			s->laddr = bound;
+			err = sip_transp_add(s->sip, SIP_TRANSP_TCP, &s->laddr);
+		}
+		if (err != EADDRINUSE || sa_port(&want))
+			break;
 	}
 	if (!err)
 		err = sipsess_listen(&s->sock, s->sip, 64, conn_h, s);
@@ -900,9 +914,10 @@ int sipd_lib(bool up)
 {
 	int rc = 0;
 	pthread_mutex_lock(&lib_mu);
-	if (up && !lib_users && !(rc = libre_init()))
-		signal(SIGPIPE,
-		       SIG_IGN); /* libre_init installs a no-op handler; ignore it plainly */
+	if (up && !lib_users && !(rc = libre_init())) {
+		signal(SIGPIPE, SIG_IGN);    /* libre_init installs a no-op handler: plainly ignored */
+		dbg_init(DBG_ERR, DBG_NONE); /* its warnings (a busy port we retry) stay quiet */
+	}
 	if (up && !rc)
 		lib_users++;
 	if (!up && --lib_users == 0)
