@@ -557,7 +557,7 @@ int cmd_dest_test(int argc, char **argv)
 	emu_call_json(eng, psid, &call);
 	json_t *agent = leg_by_label(call, "A");
 	if (agent && strcmp(str_of(agent, "status"), "in-progress") == 0) {
-		struct emu_refer_req rq = {refer_to, o.target, NULL, NULL};
+		struct emu_refer_req rq = {refer_to, o.target, NULL};
 		if (emu_refer(eng, str_of(agent, "sid"), &rq, &refer) == 0) {
 			json_decref(call);
 			call = NULL;

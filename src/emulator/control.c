@@ -240,7 +240,7 @@ static int refer_post(struct emu_control *c, const char *sid, const struct http_
 		free(keep);
 		return fail(resp, 400, 20001, "malformed form body");
 	}
-	struct emu_refer_req rq = {form_get(&f, "ReferTo"), EMU_ANSWER, NULL, NULL};
+	struct emu_refer_req rq = {form_get(&f, "ReferTo"), EMU_ANSWER, NULL};
 	const char *t = form_get(&f, "Target");
 	struct emu_params h = {0};
 	for (size_t i = 0; i < f.n; i++)

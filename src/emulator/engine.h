@@ -224,9 +224,6 @@ struct emu_refer_req {
 	const char *refer_to;             /* the Refer-To value exactly as sent */
 	enum emu_outcome target;          /* what the party dialled because of it does */
 	const struct emu_params *headers; /* X- headers on the REFER request, or NULL */
-	/* the REFER as it arrived over real SIP (its Call-ID, CSeq and headers go into the
-	 * timeline, and the sink's answers name it), or NULL on the JSON control path */
-	const struct emu_sip_msg *sip;
 };
 
 /* Runs a REFER on leg_sid to completion (EBUSY while the call waits for a webhook). *out (caller
@@ -235,6 +232,10 @@ struct emu_refer_req {
  *  "connected": ["caller<->B"], "events_from": N}. 0, ENOENT (no such leg). */
 int emu_refer(struct emu_engine *e, const char *leg_sid, const struct emu_refer_req *req,
               json_t **out);
+/* emu_refer for a REFER that arrived over real SIP: sip is the message as received (its
+ * Call-ID, CSeq and headers go into the timeline, and the sink's answers name it). */
+int emu_refer_sip(struct emu_engine *e, const char *leg_sid, const struct emu_refer_req *req,
+                  const struct emu_sip_msg *sip, json_t **out);
 
 /* The party on leg_sid hangs up. 0, ENOENT, EBUSY (the call is waiting for a webhook). */
 int emu_hangup(struct emu_engine *e, const char *leg_sid);
@@ -274,7 +275,7 @@ struct emu_sink_event {
 	int code;
 	bool final;                /* NOTIFY: Subscription-State terminated */
 	const char *refer_call_id; /* RESPOND, NOTIFY: the REFER's Call-ID when it came over
-	                            * real SIP (emu_refer_req.sip), else NULL */
+	                            * real SIP (emu_refer_sip), else NULL */
 	uint32_t refer_cseq;       /* RESPOND, NOTIFY: the REFER's CSeq (the NOTIFY's Event id) */
 	const char *status;        /* STATUS */
 	const char *address;       /* INVITE */

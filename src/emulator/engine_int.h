@@ -279,9 +279,10 @@ void emu_sip_notify(struct call *c, struct leg *l, struct event *v, int code);
 void emu_sip_bye(struct call *c, struct leg *l, struct event *v);
 void emu_sip_invite(struct call *c, const struct leg *l, struct event *v,
                     const struct emu_params *headers);
-/* The REFER that starts c->ro: its timeline message (req->sip when it came over the wire). */
+/* The REFER that starts c->ro: its timeline message (sip: as it came over the wire, or NULL). */
 void emu_sip_refer_in(struct call *c, struct leg *l, struct event *v,
-                      const struct emu_refer_req *req, const char *sender);
+                      const struct emu_refer_req *req, const struct emu_sip_msg *sip,
+                      const char *sender);
 /* Any other modelled message on leg l (call_id NULL: the leg's); the sink is not told. */
 void emu_sip_model(struct call *c, const struct leg *l, struct event *v,
                    const struct emu_sip_msg *m);

@@ -508,6 +508,12 @@ static int run_step(struct emu_engine *e, const char *psid, json_t *step, size_t
 int emu_flow_run(json_t *flow, const struct emu_flow_opts *opts, json_t **result, char *err,
                  size_t errlen)
 {
+	return emu_flow_run_hooked(flow, opts, NULL, result, err, errlen);
+}
+
+int emu_flow_run_hooked(json_t *flow, const struct emu_flow_opts *opts,
+                        const struct emu_flow_hooks *hk, json_t **result, char *err, size_t errlen)
+{
 	if (!json_is_object(flow))
 		return bad(err, errlen, "a flow is a JSON object");
 	json_t *app = json_object_get(flow, "app");
@@ -549,7 +555,6 @@ int emu_flow_run(json_t *flow, const struct emu_flow_opts *opts, json_t **result
 	struct emu_engine *e = NULL;
 	char psid[EMU_SID_LEN + 1];
 	json_t *fails = json_array(), *refers = json_array();
-	const struct emu_flow_hooks *hk = opts ? opts->hooks : NULL;
 	rc = emu_engine_new(&cfg, &e);
 	if (!rc && hk && hk->engine)
 		hk->engine(hk->ctx, e);

@@ -42,7 +42,6 @@ struct emu_flow_hooks {
 struct emu_flow_opts {
 	const char *auth_token;
 	bool offline; /* refuse flows with "app_url" (fuzzing, sandboxes): EBADMSG */
-	const struct emu_flow_hooks *hooks; /* or NULL */
 };
 
 /* Runs one parsed flow document (opts may be NULL). *result (caller frees) is
@@ -51,6 +50,10 @@ struct emu_flow_opts {
  * EBADMSG when the flow itself is malformed (err says why; no result). */
 int emu_flow_run(json_t *flow, const struct emu_flow_opts *opts, json_t **result, char *err,
                  size_t errlen);
+/* emu_flow_run with the call and its REFERs run through hooks (NULL: in-process). */
+int emu_flow_run_hooked(json_t *flow, const struct emu_flow_opts *opts,
+                        const struct emu_flow_hooks *hooks, json_t **result, char *err,
+                        size_t errlen);
 
 /* Reads path (at most EMU_FLOW_MAX_BYTES) and runs it; ENOENT/EACCES when unreadable,
  * E2BIG when too big, EBADMSG when not a valid flow, with err filled. */

@@ -167,6 +167,12 @@ static bool refer_replaces(struct call *c, struct leg *l, const char *refer_to)
 int emu_refer(struct emu_engine *e, const char *leg_sid, const struct emu_refer_req *req,
               json_t **out)
 {
+	return emu_refer_sip(e, leg_sid, req, NULL, out);
+}
+
+int emu_refer_sip(struct emu_engine *e, const char *leg_sid, const struct emu_refer_req *req,
+                  const struct emu_sip_msg *sip, json_t **out)
+{
 	if (!req || !req->refer_to || (unsigned)req->target > EMU_FAIL)
 		return EINVAL;
 	pthread_mutex_lock(&e->mu);
@@ -184,7 +190,7 @@ int emu_refer(struct emu_engine *e, const char *leg_sid, const struct emu_refer_
 	                         req->refer_to, emu_outcome_name(req->target));
 	if (v)
 		emu_params_copy(&v->params, req->headers);
-	emu_sip_refer_in(c, l, v, req, sender);
+	emu_sip_refer_in(c, l, v, req, sip, sender);
 	if (l->status != ST_INPROGRESS)
 		emu_respond(c, l, 481);
 	else if (!refer_replaces(c, l, req->refer_to))

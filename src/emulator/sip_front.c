@@ -164,14 +164,14 @@ static int on_refer(void *ctx, const struct sipd_refer *r)
 	for (size_t i = 0; i < r->nx; i++)
 		(void)emu_params_add(&x, r->xheaders[i].name, r->xheaders[i].value);
 	struct emu_sip_msg m = msg_of(r->msg, &h);
-	struct emu_refer_req req = {r->refer_to, EMU_ANSWER, &x, &m};
+	struct emu_refer_req req = {r->refer_to, EMU_ANSWER, &x};
 	int rc = 0;
 	if (r->target && emu_outcome_parse(r->target, &req.target))
 		req.target = EMU_ANSWER; /* X-Emulator-Target: an unknown value means answer */
 	json_t *out = NULL;
 	/* the call may still run its own entry point (status callbacks after the answer) */
 	for (long waited = 0;; waited += 10) {
-		rc = emu_refer(f->cfg.eng, r->leg_sid, &req, &out);
+		rc = emu_refer_sip(f->cfg.eng, r->leg_sid, &req, &m, &out);
 		if (rc != EBUSY || waited >= EMU_SIPFRONT_BUSY_WAIT_MS)
 			break;
 		sleep_ms(10);

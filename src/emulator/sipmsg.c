@@ -121,14 +121,14 @@ void emu_sip_model(struct call *c, const struct leg *l, struct event *v,
 }
 
 void emu_sip_refer_in(struct call *c, struct leg *l, struct event *v,
-                      const struct emu_refer_req *req, const char *sender)
+                      const struct emu_refer_req *req, const struct emu_sip_msg *sip,
+                      const char *sender)
 {
 	struct refer_out *ro = c->ro;
-	if (req->sip) {
+	if (sip) {
 		ro->wire = true;
-		ro->cseq = req->sip->cseq;
-		snprintf(ro->call_id, sizeof(ro->call_id), "%s",
-		         req->sip->call_id ? req->sip->call_id : "");
+		ro->cseq = sip->cseq;
+		snprintf(ro->call_id, sizeof(ro->call_id), "%s", sip->call_id ? sip->call_id : "");
 	} else {
 		ro->cseq = ++l->refers;
 		emu_leg_call_id(l, ro->call_id, sizeof(ro->call_id));
@@ -136,8 +136,8 @@ void emu_sip_refer_in(struct call *c, struct leg *l, struct event *v,
 	snprintf(ro->sender, sizeof(ro->sender), "%s", sender);
 	if (!v)
 		return;
-	if (req->sip) {
-		emu_sip_attach(v, sender, req->sip);
+	if (sip) {
+		emu_sip_attach(v, sender, sip);
 		return;
 	}
 	struct emu_params h = {0};

@@ -915,7 +915,7 @@ int sipd_lib(bool up)
 	int rc = 0;
 	pthread_mutex_lock(&lib_mu);
 	if (up && !lib_users && !(rc = libre_init())) {
-		signal(SIGPIPE, SIG_IGN);    /* libre_init installs a no-op handler: plainly ignored */
+		signal(SIGPIPE, SIG_IGN); /* libre_init installs a no-op handler: plainly ignored */
 		dbg_init(DBG_ERR, DBG_NONE); /* its warnings (a busy port we retry) stay quiet */
 	}
 	if (up && !rc)

@@ -622,8 +622,8 @@ static int run_flow(const char *path)
 	scenario(sf, r.mode, json_object_get(f2, "steps"), end);
 	fclose(sf);
 	struct emu_flow_hooks hk = {&r, hook_engine, hook_create, hook_refer, hook_done};
-	struct emu_flow_opts o = {NULL, true, &hk};
-	int e2 = emu_flow_run(f2, &o, &b, err, sizeof(err));
+	struct emu_flow_opts o = {NULL, true};
+	int e2 = emu_flow_run_hooked(f2, &o, &hk, &b, err, sizeof(err));
 	int sipp_rc = r.sipp > 0 ? sipp_wait(r.sipp, 20) : -1;
 	snprintf(logp, sizeof(logp), "%s/parity.log", r.dir);
 	char *log = slurp(logp);
