@@ -815,9 +815,14 @@ static void exit_h(void *arg)
 
 static int setup(struct sipd *s, const char *listen)
 {
+	/* ADDR:PORT or a bare PORT (on 127.0.0.1); the port in digits */
 	char buf[80];
+	const char *colon = strrchr(listen, ':'), *port = colon ? colon + 1 : listen;
+	if (!*port || strspn(port, "0123456789") != strlen(port) || strlen(port) > 5)
+		return EINVAL;
 	snprintf(buf, sizeof(buf), "127.0.0.1:%s", listen);
-	if (sa_decode(&s->laddr, listen, strlen(listen)) && sa_decode(&s->laddr, buf, strlen(buf)))
+	if (colon ? sa_decode(&s->laddr, listen, strlen(listen))
+	          : sa_decode(&s->laddr, buf, strlen(buf)))
 		return EINVAL;
 	struct sa want = s->laddr, bound;
 	int err = 0;
