@@ -200,6 +200,7 @@ int emu_engine_new(const struct emu_config *cfg, struct emu_engine **out)
 		snprintf(e->account, sizeof(e->account), "AC%032d", 0);
 	e->calls = xcalloc(e->cfg.max_calls, sizeof(*e->calls));
 	pthread_mutex_init(&e->mu, NULL);
+	pthread_cond_init(&e->idle, NULL);
 	*out = e;
 	return 0;
 }
@@ -256,6 +257,7 @@ void emu_engine_free(struct emu_engine *e)
 		call_free(e->calls[i]);
 	free(e->calls);
 	pthread_mutex_destroy(&e->mu);
+	pthread_cond_destroy(&e->idle);
 	free(e);
 }
 
@@ -699,6 +701,7 @@ int emu_call_create(struct emu_engine *e, const struct emu_call_spec *spec, char
 out:
 	if (c)
 		c->busy = false;
+	pthread_cond_broadcast(&e->idle);
 	pthread_mutex_unlock(&e->mu);
 	return rc;
 }
@@ -738,6 +741,7 @@ int emu_hangup(struct emu_engine *e, const char *leg_sid)
 out:
 	if (c) /* claimed */
 		c->busy = false;
+	pthread_cond_broadcast(&e->idle);
 	pthread_mutex_unlock(&e->mu);
 	return rc;
 }

@@ -8,21 +8,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define EMU_SID_LEN             34   /* "CA" + 32 hex */
-#define EMU_ENG_MAX_CALLS       1024 /* calls alive in one engine */
-#define EMU_ENG_MAX_LEGS        32   /* legs in one call (parent + children) */
-#define EMU_ENG_MAX_EVENTS      512  /* timeline events kept per call (then counted as dropped) */
-#define EMU_ENG_MAX_REDIRECTS   10   /* <Redirect> chain depth */
-#define EMU_ENG_MAX_DOCS        32   /* TwiML documents executed per call */
-#define EMU_ENG_MAX_NOUNS       10   /* nouns dialled by one <Dial> */
-#define EMU_ENG_MAX_PARAMS      96   /* parameters on one webhook */
-#define EMU_ENG_MAX_REFER_TO    256  /* Twilio's Refer-To limit */
-#define EMU_ENG_MAX_OUTCOMES    32   /* scripted dial outcomes per call */
-#define EMU_ENG_MAX_DIGITS      16   /* scripted <Gather> answers per call */
-#define EMU_ENG_MAX_STEPS_VERBS 1000 /* verbs executed per call (loop guard) */
-#define EMU_SIP_MAX_CALL_ID     128  /* a SIP Call-ID the engine keeps */
-#define EMU_FETCH_TIMEOUT_MS    15000
-#define EMU_FETCH_MAX_BODY      (64 * 1024)
+#define EMU_SID_LEN              34   /* "CA" + 32 hex */
+#define EMU_ENG_MAX_CALLS        1024 /* calls alive in one engine */
+#define EMU_ENG_MAX_LEGS         32   /* legs in one call (parent + children) */
+#define EMU_ENG_MAX_EVENTS       512  /* timeline events kept per call (then counted as dropped) */
+#define EMU_ENG_MAX_REDIRECTS    10   /* <Redirect> chain depth */
+#define EMU_ENG_MAX_DOCS         32   /* TwiML documents executed per call */
+#define EMU_ENG_MAX_NOUNS        10   /* nouns dialled by one <Dial> */
+#define EMU_ENG_MAX_PARAMS       96   /* parameters on one webhook */
+#define EMU_ENG_MAX_REFER_TO     256  /* Twilio's Refer-To limit */
+#define EMU_ENG_MAX_OUTCOMES     32   /* scripted dial outcomes per call */
+#define EMU_ENG_MAX_DIGITS       16   /* scripted <Gather> answers per call */
+#define EMU_ENG_MAX_STEPS_VERBS  1000 /* verbs executed per call (loop guard) */
+#define EMU_SIP_MAX_CALL_ID      128  /* a SIP Call-ID the engine keeps */
+#define EMU_ENG_SIP_BUSY_WAIT_MS 5000 /* a REFER over SIP waits so long for a busy call */
+#define EMU_FETCH_TIMEOUT_MS     15000
+#define EMU_FETCH_MAX_BODY       (64 * 1024)
 
 enum emu_profile { EMU_TWILIO_VOICE, EMU_TWILIO_TRUNK, EMU_PLIVO };
 enum emu_clock { EMU_CLOCK_VIRTUAL, EMU_CLOCK_REAL };
@@ -233,7 +234,8 @@ struct emu_refer_req {
 int emu_refer(struct emu_engine *e, const char *leg_sid, const struct emu_refer_req *req,
               json_t **out);
 /* emu_refer for a REFER that arrived over real SIP: sip is the message as received (its
- * Call-ID, CSeq and headers go into the timeline, and the sink's answers name it). */
+ * Call-ID, CSeq and headers go into the timeline, and the sink's answers name it). Where
+ * emu_refer answers EBUSY at once, it waits up to EMU_ENG_SIP_BUSY_WAIT_MS for the call. */
 int emu_refer_sip(struct emu_engine *e, const char *leg_sid, const struct emu_refer_req *req,
                   const struct emu_sip_msg *sip, json_t **out);
 

@@ -147,6 +147,7 @@ struct emu_engine {
 	size_t ncalls;
 	uint64_t rng;
 	int64_t vnow, skew;
+	pthread_cond_t idle;      /* broadcast when a call stops being busy */
 	struct emu_sink sink;     /* SIP events out (sink.event NULL: none) */
 	struct emu_dialer dialer; /* real SIP parties (NULL functions: scripted outcomes) */
 };

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "util/mem.h"
 
@@ -164,6 +165,14 @@ static bool refer_replaces(struct call *c, struct leg *l, const char *refer_to)
 	return true;
 }
 
+/* Whether the realtime clock is still before end. */
+static bool before(const struct timespec *end)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	return t.tv_sec < end->tv_sec || (t.tv_sec == end->tv_sec && t.tv_nsec < end->tv_nsec);
+}
+
 int emu_refer(struct emu_engine *e, const char *leg_sid, const struct emu_refer_req *req,
               json_t **out)
 {
@@ -179,6 +188,20 @@ int emu_refer_sip(struct emu_engine *e, const char *leg_sid, const struct emu_re
 	int li = 0;
 	struct call *c = NULL;
 	int rc = emu_claim(e, leg_sid, &c, &li);
+	/* over SIP the REFER waits for the call's entry point under way (the INVITE it answers
+	 * comes back before that is done); checked again every 5 ms in case no one tells */
+	struct timespec end;
+	clock_gettime(CLOCK_REALTIME, &end);
+	end.tv_sec += EMU_ENG_SIP_BUSY_WAIT_MS / 1000;
+	while (rc == EBUSY && sip && before(&end)) {
+		struct timespec t;
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += 5000000L;
+		if (t.tv_nsec >= 1000000000L)
+			t.tv_sec++, t.tv_nsec -= 1000000000L;
+		(void)pthread_cond_timedwait(&e->idle, &e->mu, &t);
+		rc = emu_claim(e, leg_sid, &c, &li);
+	}
 	if (rc)
 		goto out;
 	struct refer_out ro = {0};
@@ -197,6 +220,7 @@ int emu_refer_sip(struct emu_engine *e, const char *leg_sid, const struct emu_re
 		c->ops->refer(c, li, req);
 	c->ro = NULL;
 	c->busy = false;
+	pthread_cond_broadcast(&e->idle);
 	json_t *notif = json_array();
 	for (size_t i = 0; i < ro.nnotify; i++)
 		json_array_append_new(notif, json_string(ro.notify[i]));

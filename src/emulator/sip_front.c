@@ -12,6 +12,16 @@
 #include "net/sip.h"
 #include "util/mem.h"
 
+/* A wire message waiting for the recorder (owned copies). */
+struct rec {
+	struct rec *next;
+	char leg[EMU_SID_LEN + 1];
+	struct emu_sip_msg m;
+	struct emu_params h;
+	char *s[10];
+	int64_t since_ms;
+};
+
 struct emu_sipfront {
 	struct emu_sipfront_config cfg;
 	struct sipd *sip;
@@ -20,6 +30,14 @@ struct emu_sipfront {
 	pthread_cond_t idle;
 	int active;
 	bool closed;
+	/* the recorder: the SIP thread never waits for the engine's lock; records go into the
+	 * timeline in order on a thread of their own (one whose call is not made yet is tried
+	 * again for EMU_SIPFRONT_RECORD_WAIT_MS) */
+	pthread_t rec_th;
+	pthread_cond_t rec_cv;
+	struct rec *rq, *rq_tail;
+	size_t nrq, dropped;
+	bool rec_stop;
 };
 
 static bool enter(struct emu_sipfront *f)
@@ -40,9 +58,9 @@ static void leave(struct emu_sipfront *f)
 	pthread_mutex_unlock(&f->mu);
 }
 
-static void sleep_ms(long ms)
+static void sleep_us(long us)
 {
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	struct timespec ts = {us / 1000000, (us % 1000000) * 1000L};
 	nanosleep(&ts, NULL);
 }
 
@@ -169,13 +187,7 @@ static int on_refer(void *ctx, const struct sipd_refer *r)
 	if (r->target && emu_outcome_parse(r->target, &req.target))
 		req.target = EMU_ANSWER; /* X-Emulator-Target: an unknown value means answer */
 	json_t *out = NULL;
-	/* the call may still run its own entry point (status callbacks after the answer) */
-	for (long waited = 0;; waited += 10) {
-		rc = emu_refer_sip(f->cfg.eng, r->leg_sid, &req, &m, &out);
-		if (rc != EBUSY || waited >= EMU_SIPFRONT_BUSY_WAIT_MS)
-			break;
-		sleep_ms(10);
-	}
+	rc = emu_refer_sip(f->cfg.eng, r->leg_sid, &req, &m, &out); /* waits for a busy call */
 	if (!rc && f->cfg.refer_done)
 		f->cfg.refer_done(f->cfg.ctx, r->leg_sid, out);
 	json_decref(out);
@@ -194,20 +206,118 @@ static int on_invite(void *ctx, const struct sipd_invite *inv)
 static void on_hangup(void *ctx, const char *leg_sid)
 {
 	struct emu_sipfront *f = ctx;
-	for (long waited = 0;
-	     emu_hangup(f->cfg.eng, leg_sid) == EBUSY && waited < EMU_SIPFRONT_HANGUP_WAIT_MS;
-	     waited += 10)
-		sleep_ms(10);
+	for (long waited = 0, us = 100; emu_hangup(f->cfg.eng, leg_sid) == EBUSY &&
+	                                waited < EMU_SIPFRONT_HANGUP_WAIT_MS * 1000L;
+	     waited += us, us = us < 10000 ? us * 2 : us)
+		sleep_us(us);
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void rec_free(struct rec *r)
+{
+	for (size_t i = 0; i < sizeof(r->s) / sizeof(r->s[0]); i++)
+		free(r->s[i]);
+	emu_params_free(&r->h);
+	free(r);
+}
+
+/* On the SIP thread: a copy of the message queued for the recorder; never blocks. */
 static int on_record(void *ctx, const char *leg_sid, const struct sipd_msg *m)
 {
 	struct emu_sipfront *f = ctx;
-	struct emu_params h = {0};
-	struct emu_sip_msg em = msg_of(m, &h);
-	int rc = emu_sip_record(f->cfg.eng, leg_sid, &em);
-	emu_params_free(&h);
-	return rc;
+	struct rec *r = xcalloc(1, sizeof(*r));
+	snprintf(r->leg, sizeof(r->leg), "%s", leg_sid);
+	r->m = msg_of(m, &r->h);
+	const char **str[] = {&r->m.method, &r->m.reason,    &r->m.call_id, &r->m.cseq_method,
+	                      &r->m.body,   &r->m.transport, &r->m.local,   &r->m.remote};
+	for (size_t i = 0; i < sizeof(str) / sizeof(str[0]); i++)
+		if (*str[i])
+			*str[i] = r->s[i] = xstrdup(*str[i]);
+	r->m.headers = &r->h;
+	r->since_ms = mono_ms();
+	pthread_mutex_lock(&f->mu);
+	if (f->nrq >= EMU_SIPFRONT_MAX_RECORDS) {
+		f->dropped++;
+		pthread_mutex_unlock(&f->mu);
+		rec_free(r);
+		return 0;
+	}
+	if (f->rq_tail)
+		f->rq_tail->next = r;
+	else
+		f->rq = r;
+	f->rq_tail = r;
+	f->nrq++;
+	pthread_cond_signal(&f->rec_cv);
+	pthread_mutex_unlock(&f->mu);
+	return 0;
+}
+
+static void *recorder(void *arg)
+{
+	struct emu_sipfront *f = arg;
+	struct rec *later = NULL; /* for calls not made yet, in order */
+	pthread_mutex_lock(&f->mu);
+	for (;;) {
+		while (!f->rq && !f->rec_stop && !later)
+			pthread_cond_wait(&f->rec_cv, &f->mu);
+		if (!f->rq && !f->rec_stop && later) {
+			struct timespec t;
+			clock_gettime(CLOCK_REALTIME, &t);
+			t.tv_nsec += 20 * 1000000L;
+			if (t.tv_nsec >= 1000000000L)
+				t.tv_sec++, t.tv_nsec -= 1000000000L;
+			(void)pthread_cond_timedwait(&f->rec_cv, &f->mu, &t);
+		}
+		struct rec *batch = f->rq;
+		bool stop = f->rec_stop;
+		f->rq = f->rq_tail = NULL;
+		f->nrq = 0;
+		pthread_mutex_unlock(&f->mu);
+		/* the ones waiting first, then the new ones, each list in its order */
+		struct rec **tail = &later;
+		while (*tail)
+			tail = &(*tail)->next;
+		*tail = batch;
+		struct rec *keep = NULL, **kt = &keep;
+		for (struct rec *r = later, *n; r; r = n) {
+			n = r->next;
+			r->next = NULL;
+			if (emu_sip_record(f->cfg.eng, r->leg, &r->m) == ENOENT && !stop &&
+			    mono_ms() - r->since_ms < EMU_SIPFRONT_RECORD_WAIT_MS) {
+				*kt = r;
+				kt = &r->next;
+			} else {
+				rec_free(r);
+			}
+		}
+		later = keep;
+		pthread_mutex_lock(&f->mu);
+		if (stop && !f->rq)
+			break;
+	}
+	pthread_mutex_unlock(&f->mu);
+	for (struct rec *r = later, *n; r; r = n) {
+		n = r->next;
+		rec_free(r);
+	}
+	return NULL;
+}
+
+/* The recorder writes what is queued, then ends. */
+static void stop_recorder(struct emu_sipfront *f)
+{
+	pthread_mutex_lock(&f->mu);
+	f->rec_stop = true;
+	pthread_cond_signal(&f->rec_cv);
+	pthread_mutex_unlock(&f->mu);
+	pthread_join(f->rec_th, NULL);
 }
 
 int emu_sipfront_start(const struct emu_sipfront_config *cfg, struct emu_sipfront **out, char *err,
@@ -219,11 +329,22 @@ int emu_sipfront_start(const struct emu_sipfront_config *cfg, struct emu_sipfron
 	f->cfg = *cfg;
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->idle, NULL);
+	pthread_cond_init(&f->rec_cv, NULL);
+	if (pthread_create(&f->rec_th, NULL, recorder, f) != 0) {
+		pthread_mutex_destroy(&f->mu);
+		pthread_cond_destroy(&f->idle);
+		pthread_cond_destroy(&f->rec_cv);
+		free(f);
+		snprintf(err, errlen, "no thread for the SIP records");
+		return EAGAIN;
+	}
 	struct sipd_config sc = {cfg->listen, {f, on_refer, on_invite, on_hangup, on_record}};
 	int rc = sipd_start(&f->sip, &sc, err, errlen);
 	if (rc) {
+		stop_recorder(f);
 		pthread_mutex_destroy(&f->mu);
 		pthread_cond_destroy(&f->idle);
+		pthread_cond_destroy(&f->rec_cv);
 		free(f);
 		return rc;
 	}
@@ -257,8 +378,10 @@ void emu_sipfront_free(struct emu_sipfront *f)
 	while (f->active > 0)
 		pthread_cond_wait(&f->idle, &f->mu);
 	pthread_mutex_unlock(&f->mu);
-	sipd_free(f->sip);
+	sipd_free(f->sip); /* no record comes after this */
+	stop_recorder(f);
 	pthread_mutex_destroy(&f->mu);
 	pthread_cond_destroy(&f->idle);
+	pthread_cond_destroy(&f->rec_cv);
 	free(f);
 }

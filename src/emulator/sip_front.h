@@ -9,8 +9,9 @@
 
 #include "emulator/engine.h"
 
-#define EMU_SIPFRONT_BUSY_WAIT_MS   5000   /* a REFER on a call that is busy: retried so long */
 #define EMU_SIPFRONT_HANGUP_WAIT_MS 660000 /* a hang-up waits for the call's transfer (ring) */
+#define EMU_SIPFRONT_MAX_RECORDS    65536  /* wire messages waiting for the timeline */
+#define EMU_SIPFRONT_RECORD_WAIT_MS 5000   /* one whose call is not made yet is kept so long */
 
 /* A new INVITE to the front door. */
 struct emu_sipfront_invite {

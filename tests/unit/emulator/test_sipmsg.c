@@ -47,7 +47,8 @@ struct heard {
 
 static void sink(void *ctx, const struct emu_sink_event *ev)
 {
-	static const char *const kinds[] = {"RESPOND", "NOTIFY", "BYE", "INVITE", "STATUS", "REJECT"};
+	static const char *const kinds[] = {"RESPOND", "NOTIFY", "BYE",
+	                                    "INVITE",  "STATUS", "REJECT"};
 	struct heard *h = ctx;
 	if (h->n == 64)
 		return;
@@ -57,8 +58,9 @@ static void sink(void *ctx, const struct emu_sink_event *ev)
 	else if (ev->kind == EMU_SINK_INVITE)
 		snprintf(l, 96, "INVITE %s", ev->address);
 	else
-		snprintf(l, 96, "%s %d%s id=%u %s", kinds[ev->kind], ev->code, ev->final ? " final" : "",
-		         ev->refer_cseq, ev->refer_call_id ? ev->refer_call_id : "-");
+		snprintf(l, 96, "%s %d%s id=%u %s", kinds[ev->kind], ev->code,
+		         ev->final ? " final" : "", ev->refer_cseq,
+		         ev->refer_call_id ? ev->refer_call_id : "-");
 }
 
 static struct emu_engine *engine(const struct answer *app)
@@ -91,7 +93,8 @@ static const char *sid_of(struct emu_engine *e, const char *psid, const char *la
 	json_array_foreach(json_object_get(c, "legs"), i, l)
 	{
 		if (strcmp(json_string_value(json_object_get(l, "label")), label) == 0)
-			snprintf(out, EMU_SID_LEN + 1, "%s", json_string_value(json_object_get(l, "sid")));
+			snprintf(out, EMU_SID_LEN + 1, "%s",
+			         json_string_value(json_object_get(l, "sid")));
 	}
 	json_decref(c);
 	return out;
@@ -169,9 +172,11 @@ static void json_path_messages(void)
 	json_t *v = sip_event(e, psid, "REFER", 0), *s = json_object_get(v, "sip");
 	CHECK_STR(json_string_value(json_object_get(json_object_get(s, "headers"), "Refer-To")),
 	          "<sip:billing@pbx.example.com>");
-	CHECK_STR(json_string_value(json_object_get(json_object_get(s, "headers"), "X-Ticket")), "42");
+	CHECK_STR(json_string_value(json_object_get(json_object_get(s, "headers"), "X-Ticket")),
+	          "42");
 	CHECK(strstr(json_string_value(json_object_get(s, "call_id")), "@emulator") != NULL);
-	CHECK(json_is_null(json_object_get(s, "status")) && !json_is_true(json_object_get(s, "wire")));
+	CHECK(json_is_null(json_object_get(s, "status")) &&
+	      !json_is_true(json_object_get(s, "wire")));
 	CHECK_STR(json_string_value(json_object_get(v, "text")),
 	          "REFER from agent, Refer-To: <sip:billing@pbx.example.com> (target: answer)");
 	json_decref(v);
@@ -183,7 +188,8 @@ static void json_path_messages(void)
 	          "terminated;reason=noresource");
 	CHECK_STR(json_string_value(json_object_get(hd, "Content-Type")), "message/sipfrag");
 	CHECK_STR(json_string_value(json_object_get(s, "body")), "SIP/2.0 200 OK\r\n");
-	CHECK_STR(json_string_value(json_object_get(v, "text")), "NOTIFY sipfrag \"SIP/2.0 200 OK\"");
+	CHECK_STR(json_string_value(json_object_get(v, "text")),
+	          "NOTIFY sipfrag \"SIP/2.0 200 OK\"");
 	json_decref(v);
 	v = sip_event(e, psid, "NOTIFY", 0);
 	CHECK_STR(json_string_value(json_object_get(
@@ -205,8 +211,10 @@ static void json_path_messages(void)
 		const char *k = json_string_value(json_object_get(w, "kind"));
 		const char *f = json_string_value(json_object_get(w, "from"));
 		const char *t = json_string_value(json_object_get(w, "to"));
-		hooks += strcmp(k, "webhook") == 0 && f && t && !strcmp(f, "twilio") && !strcmp(t, "app");
-		answers += strcmp(k, "answer") == 0 && f && t && !strcmp(f, "app") && !strcmp(t, "twilio");
+		hooks += strcmp(k, "webhook") == 0 && f && t && !strcmp(f, "twilio") &&
+		         !strcmp(t, "app");
+		answers +=
+		    strcmp(k, "answer") == 0 && f && t && !strcmp(f, "app") && !strcmp(t, "twilio");
 		if (strcmp(k, "status") == 0)
 			CHECK(!json_object_get(w, "from") && !json_object_get(w, "sip"));
 	}
@@ -346,8 +354,8 @@ static void dialer(void)
 	json_decref(out);
 	c = NULL;
 	emu_call_json(e, psid, &c);
-	CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(c, "legs"), 2),
-	                                            "status")),
+	CHECK_STR(json_string_value(
+	              json_object_get(json_array_get(json_object_get(c, "legs"), 2), "status")),
 	          "busy");
 	json_decref(c);
 	/* the real dialog's Call-ID is the leg's (DialSipCallId when its Dial ends) */
@@ -412,8 +420,8 @@ static void trunk_bye_wait(void)
 		CHECK(modelled == (rcs[k] == ETIMEDOUT));
 		json_t *c = NULL;
 		emu_call_json(e, psid, &c);
-		CHECK_STR(json_string_value(
-		              json_object_get(json_array_get(json_object_get(c, "legs"), 0), "status")),
+		CHECK_STR(json_string_value(json_object_get(
+		              json_array_get(json_object_get(c, "legs"), 0), "status")),
 		          "completed");
 		json_decref(c);
 		emu_engine_free(e);
@@ -461,7 +469,8 @@ static void records(void)
 	CHECK_INT(json_integer_value(json_object_get(s, "cseq")), 7001);
 	CHECK_STR(json_string_value(json_object_get(s, "transport")), "tcp");
 	CHECK_STR(json_string_value(json_object_get(s, "to")), "agent");
-	CHECK_STR(json_string_value(json_object_get(v, "text")), "NOTIFY sipfrag \"SIP/2.0 100 Trying\"");
+	CHECK_STR(json_string_value(json_object_get(v, "text")),
+	          "NOTIFY sipfrag \"SIP/2.0 100 Trying\"");
 	json_decref(v);
 	/* the second NOTIFY (200) was not on the wire: still modelled */
 	v = sip_event(e, psid, "NOTIFY", 1);
@@ -502,8 +511,8 @@ static void rules(void)
 	    {EMU_TWILIO_TRUNK, "<sip:+14155550123@10.1.2.3>", NULL, 0, 403, "[]"},
 	    {EMU_TWILIO_TRUNK, "<tel:4155550123>", NULL, 0, 403, "[]"},
 	    {EMU_TWILIO_TRUNK, "<sip:4155550123@mytrunk.pstn.twilio.com>", NULL, 0, 403, "[]"},
-	    {EMU_TWILIO_TRUNK, "<sip:+14155550123@10.1.2.3>", "trunk.pstn-not-tel-response", 202, 202,
-	     "[\"SIP/2.0 403 Forbidden\"]"},
+	    {EMU_TWILIO_TRUNK, "<sip:+14155550123@10.1.2.3>", "trunk.pstn-not-tel-response", 202,
+	     202, "[\"SIP/2.0 403 Forbidden\"]"},
 	    {EMU_TWILIO_TRUNK, "<tel:+14155550123>", NULL, 0, 202,
 	     "[\"SIP/2.0 100 Trying\",\"SIP/2.0 200 OK\"]"},
 	    {EMU_TWILIO_TRUNK, "<sip:desk@10.1.2.3>", NULL, 0, 202,
@@ -522,7 +531,8 @@ static void rules(void)
 		struct emu_refer_req rq = {t[i].refer_to, EMU_ANSWER, NULL};
 		json_t *out = NULL;
 		CHECK_INT(emu_refer(e, leg, &rq, &out), 0);
-		if (!CHECK_INT(json_integer_value(json_object_get(out, "sip_response")), t[i].answer))
+		if (!CHECK_INT(json_integer_value(json_object_get(out, "sip_response")),
+		               t[i].answer))
 			fprintf(stderr, "  case %zu: %s\n", i, t[i].refer_to);
 		char *n = json_dumps(json_object_get(out, "notify"), JSON_COMPACT);
 		CHECK_STR(n, t[i].notify);

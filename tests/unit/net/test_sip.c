@@ -155,9 +155,13 @@ static void dials_only_loopback_sip(void)
 		return;
 	struct seen s = {.mu = PTHREAD_MUTEX_INITIALIZER};
 	struct sipd *d = start(&s);
-	static const char *const not_dialled[] = {"tel:+14155550100", "+14155550100",
-	                                          "sip:a@pbx.example.com", "sip:a@10.0.0.1:5060",
-	                                          "sips:a@127.0.0.1", "client:alice", ""};
+	static const char *const not_dialled[] = {"tel:+14155550100",
+	                                          "+14155550100",
+	                                          "sip:a@pbx.example.com",
+	                                          "sip:a@10.0.0.1:5060",
+	                                          "sips:a@127.0.0.1",
+	                                          "client:alice",
+	                                          ""};
 	for (size_t i = 0; i < sizeof(not_dialled) / sizeof(not_dialled[0]); i++) {
 		struct sipd_dial dl = {"CA1", "CA2", not_dialled[i], "+1", NULL, 0, 5};
 		struct sipd_dial_result r;
@@ -206,8 +210,10 @@ static void invite_out_busy_and_no_answer(void)
 	CHECK(strncmp(buf, line, strlen(line)) == 0); /* the ?headers are not in the URI */
 	CHECK_STR(header(buf, "X-Caller", h, sizeof(h)), "+14155550100");
 	CHECK_STR(header(buf, "User-to-User", h, sizeof(h)), "42;encoding=hex");
-	CHECK_STR(header(buf, "X-Twilio-CallSid", h, sizeof(h)), "CA0123456789abcdef0123456789abcdef");
-	CHECK(header(buf, "X-Bad", h, sizeof(h)) == NULL && header(buf, "Injected", h, sizeof(h)) == NULL);
+	CHECK_STR(header(buf, "X-Twilio-CallSid", h, sizeof(h)),
+	          "CA0123456789abcdef0123456789abcdef");
+	CHECK(header(buf, "X-Bad", h, sizeof(h)) == NULL &&
+	      header(buf, "Injected", h, sizeof(h)) == NULL);
 	CHECK(strstr(buf, "REFER") != NULL); /* Allow: ... REFER ... */
 	CHECK(strstr(header(buf, "From", h, sizeof(h)), "sip:+14155550100@127.0.0.1") != NULL);
 	char cid[128];
@@ -247,14 +253,15 @@ static void invite_in_refused(void)
 	struct sipd *d = start(&s);
 	int port, fd = peer_open(&port);
 	char msg[1024], buf[4096];
-	int n = snprintf(msg, sizeof(msg),
-	                 "INVITE sip:14155550199@127.0.0.1:%d;profile=plivo SIP/2.0\r\n"
-	                 "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKtest1\r\n"
-	                 "From: <sip:+14155550100@127.0.0.1:%d>;tag=t1\r\n"
-	                 "To: <sip:14155550199@127.0.0.1>\r\nCall-ID: in-1@test\r\nCSeq: 1 INVITE\r\n"
-	                 "Contact: <sip:caller@127.0.0.1:%d>\r\nMax-Forwards: 70\r\n"
-	                 "Content-Length: 0\r\n\r\n",
-	                 sipd_port(d), port, port, port);
+	int n =
+	    snprintf(msg, sizeof(msg),
+	             "INVITE sip:14155550199@127.0.0.1:%d;profile=plivo SIP/2.0\r\n"
+	             "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKtest1\r\n"
+	             "From: <sip:+14155550100@127.0.0.1:%d>;tag=t1\r\n"
+	             "To: <sip:14155550199@127.0.0.1>\r\nCall-ID: in-1@test\r\nCSeq: 1 INVITE\r\n"
+	             "Contact: <sip:caller@127.0.0.1:%d>\r\nMax-Forwards: 70\r\n"
+	             "Content-Length: 0\r\n\r\n",
+	             sipd_port(d), port, port, port);
 	struct sockaddr_in to = {.sin_family = AF_INET,
 	                         .sin_port = htons((uint16_t)sipd_port(d)),
 	                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -301,8 +308,8 @@ static void stop_wakes_waiters(void)
 	int port, fd = peer_open(&port);
 	char uri[128];
 	snprintf(uri, sizeof(uri), "sip:silent@127.0.0.1:%d", port);
-	struct dial_arg a = {.d = d,
-	                     .dl = {"CAp", "CA2222222222222222222222222222222c", uri, "+1", NULL, 0, 30}};
+	struct dial_arg a = {
+	    .d = d, .dl = {"CAp", "CA2222222222222222222222222222222c", uri, "+1", NULL, 0, 30}};
 	pthread_create(&t, NULL, dial_thread, &a);
 	char buf[4096];
 	struct sockaddr_in from;
