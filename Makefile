@@ -9,14 +9,14 @@
 #                   $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall removes them
 
 CC      ?= cc
-PKGS    := libxml-2.0 libcurl openssl sqlite3 jansson
+PKGS    := libxml-2.0 libcurl openssl sqlite3 jansson libmicrohttpd
 WARN    := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wwrite-strings -Wvla -Wpointer-arith -Wno-format-nonliteral
 ifneq ($(filter true 1,$(CI) $(WERROR)),)
 WARN    += -Werror
 endif
-CPPFLAGS += -D_GNU_SOURCE -I. -Isrc $(shell pkg-config --cflags $(PKGS))
-LIBS    := $(shell pkg-config --libs $(PKGS)) -lcivetweb -lpthread -lm
+CPPFLAGS += -D_GNU_SOURCE -I. -Isrc -Ibuild/gen $(shell pkg-config --cflags $(PKGS))
+LIBS    := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 # libre (Debian's libre-dev, the SIP stack of `emulator --sip`) is optional: without it the
 # project builds and passes, and --sip says it was built without SIP. Only src/net/sip.c
 # includes it; its headers need these defines (libre is built with them).
@@ -27,7 +27,7 @@ RE_CPPFLAGS := -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6 \
                $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libre))
 LIBS    += $(shell pkg-config --libs libre)
 endif
-build/rel/src/net/sip.o build/check/src/net/sip.o: CPPFLAGS += $(RE_CPPFLAGS)
+build/rel/src/net/sip.o build/check/src/net/sip.o build/fuzz/obj/src/net/sip.o: CPPFLAGS += $(RE_CPPFLAGS)
 OPT     := -O2 -g
 SAN     := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
@@ -35,6 +35,10 @@ LIB_SRC := $(filter-out src/cli/main.c,$(wildcard src/*/*.c twiml/*.c webhooks/*
 UNIT_SRC := $(wildcard tests/unit/*/test_*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 HDRS    := $(wildcard src/*/*.h twiml/*.h webhooks/*.h tests/unit/*.h)
+
+# The console's assets, embedded at build time (xxd -i) into a generated header.
+CONSOLE_ASSETS := $(sort $(wildcard src/console/assets/*))
+ASSETS_GEN := build/gen/console/assets_gen.h
 
 REL_OBJ := $(LIB_SRC:%.c=build/rel/%.o)
 CHK_OBJ := $(LIB_SRC:%.c=build/check/%.o)
@@ -59,6 +63,11 @@ build/rel/%.o: %.c $(HDRS)
 build/check/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) $(SAN) $(CFLAGS) -c $< -o $@
+
+$(ASSETS_GEN): $(CONSOLE_ASSETS) scripts/embed-assets.sh
+	bash scripts/embed-assets.sh $@ $(CONSOLE_ASSETS)
+
+build/rel/src/console/assets.o build/check/src/console/assets.o build/fuzz/obj/src/console/assets.o: $(ASSETS_GEN)
 
 build/rel/libhandoff.a: $(REL_OBJ)
 	@rm -f $@
@@ -126,10 +135,20 @@ lint:
 format:
 	clang-format -i $(LIB_SRC) src/cli/main.c $(HDRS) $(UNIT_SRC) $(FUZZ_SRC)
 
-FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HDRS)
+# The library is compiled once with coverage instrumentation; each target links it.
+FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
+FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+build/fuzz/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	clang $(CPPFLAGS) $(RE_CPPFLAGS) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
+	clang $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build/fuzz/libhandoff.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcsP $@ $^
+
+build/fuzz/%: tests/fuzz/%.c build/fuzz/libhandoff.a
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< build/fuzz/libhandoff.a $(LIBS)
 
 fuzz: $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 	@for f in $^; do \

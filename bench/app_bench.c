@@ -41,7 +41,7 @@ int main(int argc, char **argv)
 	double budget = atof(argv[1]);
 	const char *url = argc > 3 ? argv[3] : NULL;
 	const char *tok = url ? getenv("TWILIO_AUTH_TOKEN") : "app-bench-in-process-token";
-	struct emu_live live = {tok};
+	struct emu_live live = {.auth_token = tok};
 	struct emu_app *app = NULL;
 	char err[256];
 	if (!url &&

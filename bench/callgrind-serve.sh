@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# callgrind-serve.sh: instructions per request of the whole server (CivetWeb,
-# kernel excluded) under callgrind: `handoff serve` on the bench's /refer
+# callgrind-serve.sh: instructions per request of the whole server (libmicrohttpd
+# included, kernel excluded) under callgrind: `handoff serve` on the bench's /refer
 # request and the ceiling (bench/ceiling.c) on the same request. Counters are
 # zeroed after a warm-up, the server gets N requests over 4 keep-alive
-# connections, then the counts are dumped. Slow (valgrind) but stable.
+# connections, then the counts are dumped. Slow (valgrind) but stable. handoff_console
+# is the same server with the web console on its own listener (--console).
 # Env: HANDOFF (binary), N (requests, default 4000).
 set -u
 cd "$(dirname "$0")/.."
@@ -14,7 +15,7 @@ T=$(mktemp -d)
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
 mkdir -p build/bench
-cc -O2 -o build/bench/ceiling bench/ceiling.c -lcivetweb -lpthread || exit 1
+cc -O2 -o build/bench/ceiling bench/ceiling.c $(pkg-config --cflags --libs libmicrohttpd) || exit 1
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 wait_up() { for _ in $(seq 1 300); do curl -s -o /dev/null --max-time 1 "$1" && return 0; sleep 0.1; done; return 1; }
 export TWILIO_AUTH_TOKEN="bench-token-$RANDOM"
@@ -76,5 +77,10 @@ measure() { # NAME PORT CMD...
 port=$(free_port)
 measure handoff "$port" "$HANDOFF" serve --threads 8 --listen "127.0.0.1:$port" \
 	--public-url "http://127.0.0.1:$port"
+port=$(free_port)
+export HANDOFF_CONSOLE_TOKEN="bench-console-$RANDOM$RANDOM"
+measure handoff_console "$port" "$HANDOFF" serve --threads 8 --listen "127.0.0.1:$port" \
+	--public-url "http://127.0.0.1:$port" --console 127.0.0.1:0
+unset HANDOFF_CONSOLE_TOKEN
 port=$(free_port)
 measure ceiling "$port" build/bench/ceiling "$port" 8

@@ -1,6 +1,9 @@
-/* ceiling: the fastest CivetWeb can answer the bench's request here: a fixed
- * TwiML body, one mg_write, tcp_nodelay, keep-alive. Not part of handoff. */
-#include <civetweb.h>
+/* ceiling: the fastest libmicrohttpd answers the bench's request here, configured as
+ * src/net/httpd.c configures it (epoll event loops, a pool of THREADS, no Date header,
+ * keep-alive, an 8 KiB per-connection buffer): a fixed TwiML body, sent with its head in one sendmsg. Not part of handoff. */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,17 +14,27 @@ static const char body[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Respons
 			   "answerOnBridge=\"true\">\n    <Sip>sip:billing@pbx.example.com?X-Caller="
 			   "+14155550100&amp;X-Call=CA0123456789abcdef0123456789abcdef</Sip>\n  "
 			   "</Dial>\n</Response>\n";
-static char response[1024];
-static size_t response_len;
+static struct MHD_Response *response;
 
-static int handler(struct mg_connection *conn, void *cb)
+/* The first call sees the head, the next ones the body (dropped), the last answers. */
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+			       const char *method, const char *version, const char *upload,
+			       size_t *upload_size, void **con_cls)
 {
-	(void)cb;
-	char drain[4096];
-	while (mg_read(conn, drain, sizeof(drain)) > 0)
-		;
-	mg_write(conn, response, response_len);
-	return 200;
+	(void)cls;
+	(void)url;
+	(void)method;
+	(void)version;
+	(void)upload;
+	if (!*con_cls) {
+		*con_cls = (void *)1;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return MHD_queue_response(c, 200, response);
 }
 
 static volatile sig_atomic_t stop;
@@ -37,25 +50,28 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: ceiling PORT THREADS\n");
 		return 2;
 	}
-	response_len = (size_t)snprintf(response, sizeof(response),
-					"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n"
-					"Content-Length: %zu\r\n\r\n%s",
-					strlen(body), body);
-	char listen[64];
-	snprintf(listen, sizeof(listen), "127.0.0.1:%s", argv[1]);
-	const char *opts[] = {"listening_ports", listen, "num_threads", argv[2],
-			      "enable_keep_alive", "yes", "tcp_nodelay", "1",
-			      "keep_alive_timeout_ms", "30000", "listen_backlog", "1024", NULL};
-	struct mg_callbacks cb;
-	memset(&cb, 0, sizeof(cb));
-	struct mg_context *ctx = mg_start(&cb, NULL, opts);
-	if (!ctx)
+	unsigned threads = (unsigned)atoi(argv[2]);
+	if (threads > 64)
+		threads = 64; /* as handoff serve's --threads */
+	response = MHD_create_response_from_buffer(strlen(body), (void *)body,
+						   MHD_RESPMEM_PERSISTENT);
+	MHD_add_response_header(response, "Content-Type", "text/xml");
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[1]))};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	struct MHD_Daemon *d = MHD_start_daemon(
+	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_SUPPRESS_DATE_NO_CLOCK, 0, NULL,
+	    NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&a,
+	    MHD_OPTION_THREAD_POOL_SIZE, threads < 2 ? 0u : threads, MHD_OPTION_CONNECTION_LIMIT,
+	    4096u, MHD_OPTION_CONNECTION_TIMEOUT, 12u, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(8 * 1024), /* as HTTPD_CONN_MEMORY */
+	    MHD_OPTION_END);
+	if (!d)
 		return 1;
-	mg_set_request_handler(ctx, "/", handler, NULL);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	while (!stop)
 		pause();
-	mg_stop(ctx);
+	MHD_stop_daemon(d);
+	MHD_destroy_response(response);
 	return 0;
 }

@@ -24,8 +24,10 @@ int main(int argc, char **argv)
 	long n = argc > 1 ? atol(argv[1]) : 20000;
 	struct dest_header h[] = {{(char *)"X-Caller", (char *)"$caller_id"},
 	                          {(char *)"X-Call", (char *)"$call_sid"}};
-	struct dest d = {(char *)"billing", NULL, (char *)"sip:billing@pbx.example.com", NULL, 0,
-	                 h, 2};
+	struct dest d = {.name = (char *)"billing",
+	                 .route = (char *)"sip:billing@pbx.example.com",
+	                 .headers = h,
+	                 .nheaders = 2};
 	struct dest_set *live = dest_set_new(&d, 1), *sand = dest_set_new(NULL, 0);
 	live->version = 1;
 

@@ -5,18 +5,23 @@ set -euo pipefail
 
 pkgs=(
   build-essential pkg-config
-  libcivetweb-dev          # HTTP server
+  libmicrohttpd-dev        # HTTP server: event loops, so idle and slow clients hold no thread
   libxml2-dev              # TwiML reader
   libcurl4-openssl-dev     # HTTP client (emulator webhooks, admin CLI)
   libssl-dev               # HMAC-SHA1, SHA-256
   libsqlite3-dev sqlite3   # destinations store
   libjansson-dev           # JSON
+  tzdata                   # the IANA zones destinations' opening hours are read in
   libre-dev                # SIP stack of 'emulator --sip' (optional at build time)
   sip-tester               # SIPp: the SIP end-to-end tests (tests/sip, tests/e2e/sip_*.sh)
   clang libclang-rt-14-dev # libFuzzer, sanitizers
   clang-format cppcheck    # make lint
   curl wrk                 # end-to-end tests, make bench
   man-db                   # make check renders handoff(1) with man -l
+  xxd                      # the console's assets, embedded at build time (xxd -i)
+  jq python3               # end-to-end tests read JSON and pick free ports
+  chromium chromium-driver # the console's browser test (headless, over WebDriver)
+  fonts-dejavu-core        # a font for the headless browser's pages and screenshots
 )
 
 missing=()

@@ -327,7 +327,7 @@ static void quiet(void *ctx, const char *msg, ...)
 }
 
 /* libxml2 2.9 must be initialised once before threads use it (the emulator
- * parses in CivetWeb's worker threads). */
+ * parses in the HTTP server's connection threads). */
 static void init_libxml(void)
 {
 	xmlInitParser();

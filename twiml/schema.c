@@ -86,6 +86,11 @@ static const struct twiml_attr_schema text_redirect = {
 static const struct twiml_attr_schema text_sip = {
     "#text", TWIML_T_SIPURI, NULL, 1, TWIML_SIP_URI_MAX, NULL, 13243,
 };
+/* <Sip>'s text may be left out when <Uri> children give the URIs: validate.c's
+ * rule_sip_uri_source asks for one or the other. */
+static const struct twiml_attr_schema text_sip_noun = {
+    "#text", TWIML_T_SIPURI, NULL, 0, TWIML_SIP_URI_MAX, NULL, 13243,
+};
 static const struct twiml_attr_schema text_identity = STR("#text", 256);
 static const struct twiml_attr_schema text_token = TOK("#text");
 
@@ -495,7 +500,7 @@ static const struct twiml_elem_schema elems[] = {
     {"Sms", "Response", NOKIDS, 12200, &text_any, false, ATTRS(a_sms)},
     /* <Dial> nouns */
     {"Number", "Dial", NOKIDS, 12200, &text_number, false, ATTRS(a_number)},
-    {"Sip", "Dial Refer", "Uri Headers", 12200, &text_sip, false, ATTRS(a_sip)},
+    {"Sip", "Dial Refer", "Uri Headers", 12200, &text_sip_noun, false, ATTRS(a_sip)},
     {"Uri", "Sip", NOKIDS, 12200, &text_sip, false, ATTRS(a_sip_uri)},
     {"Headers", "Sip", "Header", 12200, NULL, false, NOATTRS},
     {"Header", "Headers", NOKIDS, 12200, NULL, false, ATTRS(a_name_value)},

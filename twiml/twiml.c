@@ -131,6 +131,34 @@ static bool kid_counts(const struct twiml_node *k, bool mixed)
 	return k->kind == TWIML_ELEMENT || mixed || !blank(k->text);
 }
 
+/* s without the XML white space (space, tab, CR, LF) around it. */
+static struct str xml_trim(const char *s)
+{
+	size_t n = strlen(s);
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
+		s++;
+		n--;
+	}
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+		n--;
+	return (struct str){s, n};
+}
+
+/* Whether n holds text beside elements where its schema says the text is not mixed
+ * content (a <Sip>'s URI beside <Headers>, a <Dial>'s number beside nouns): then the
+ * renderer puts each on its own indented line, so the white space around that text is
+ * layout, as Twilio reads it (its examples put a <Sip> URI on its own line). */
+static bool text_is_layout(const struct twiml_node *n)
+{
+	bool elements = false; /* the cheap tests first: most text stands alone */
+	for (size_t i = 0; i < n->nkids && !elements; i++)
+		elements = n->kids[i]->kind == TWIML_ELEMENT;
+	if (!elements || !twiml_has_text(n))
+		return false;
+	const struct twiml_elem_schema *e = twiml_schema_find(n->name);
+	return e && !e->mixed;
+}
+
 bool twiml_equal(const struct twiml_node *a, const struct twiml_node *b)
 {
 	if (a == b)
@@ -146,7 +174,9 @@ bool twiml_equal(const struct twiml_node *a, const struct twiml_node *b)
 		if (!v || strcmp(v, a->attrs[i].value) != 0)
 			return false;
 	}
-	bool ma = twiml_has_text(a), mb = twiml_has_text(b);
+	/* layout text (see text_is_layout) compares without the white space around it */
+	bool lay = text_is_layout(a) && text_is_layout(b);
+	bool ma = twiml_has_text(a) && !lay, mb = twiml_has_text(b) && !lay;
 	size_t i = 0, j = 0;
 	for (;;) {
 		while (i < a->nkids && !kid_counts(a->kids[i], ma))
@@ -155,8 +185,13 @@ bool twiml_equal(const struct twiml_node *a, const struct twiml_node *b)
 			j++;
 		if (i == a->nkids || j == b->nkids)
 			return i == a->nkids && j == b->nkids;
-		if (!twiml_equal(a->kids[i], b->kids[j]))
+		const struct twiml_node *ka = a->kids[i], *kb = b->kids[j];
+		if (lay && ka->kind == TWIML_TEXT && kb->kind == TWIML_TEXT) {
+			if (!str_eq(xml_trim(ka->text), xml_trim(kb->text)))
+				return false;
+		} else if (!twiml_equal(ka, kb)) {
 			return false;
+		}
 		i++;
 		j++;
 	}
@@ -198,10 +233,9 @@ size_t twiml_utf8_len(const unsigned char *p, size_t n)
 /* Escapes s for XML text (attr = false) or a double-quoted attribute value.
  * Characters XML 1.0 cannot carry (C0 controls but tab/LF/CR, invalid UTF-8)
  * become U+FFFD so the output always parses. */
-static int escape(struct buf *out, const char *s, bool attr)
+static int escape_n(struct buf *out, const char *s, size_t n, bool attr)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s);
 	int rc = 0;
 	while (n && rc == 0) {
 		size_t run = 0;
@@ -253,6 +287,11 @@ static int escape(struct buf *out, const char *s, bool attr)
 	return rc;
 }
 
+static int escape(struct buf *out, const char *s, bool attr)
+{
+	return escape_n(out, s, strlen(s), attr);
+}
+
 static int render_attrs(const struct twiml_node *n, struct buf *out)
 {
 	const struct twiml_elem_schema *e = twiml_schema_find(n->name);
@@ -298,6 +337,8 @@ static int render_node(const struct twiml_node *n, struct buf *out, size_t depth
 	if (rc)
 		return rc;
 	bool mixed = twiml_has_text(n);
+	bool lay = mixed && !inline_ && text_is_layout(n);
+	mixed = mixed && !lay;
 	size_t counted = 0;
 	for (size_t i = 0; i < n->nkids; i++)
 		counted += kid_counts(n->kids[i], mixed);
@@ -307,9 +348,19 @@ static int render_node(const struct twiml_node *n, struct buf *out, size_t depth
 	bool inl = inline_ || mixed;
 	if (!inl)
 		rc = rc ? rc : buf_addc(out, '\n');
-	for (size_t i = 0; i < n->nkids && rc == 0; i++)
-		if (kid_counts(n->kids[i], mixed))
-			rc = render_node(n->kids[i], out, depth + 1, inl);
+	for (size_t i = 0; i < n->nkids && rc == 0; i++) {
+		const struct twiml_node *k = n->kids[i];
+		if (!kid_counts(k, mixed))
+			continue;
+		if (lay && k->kind == TWIML_TEXT) { /* on its own line, like the elements */
+			struct str t = xml_trim(k->text);
+			rc = indent(out, depth + 1);
+			rc = rc ? rc : escape_n(out, t.p, t.len, false);
+			rc = rc ? rc : buf_addc(out, '\n');
+		} else {
+			rc = render_node(k, out, depth + 1, inl);
+		}
+	}
 	if (!inl)
 		rc = rc ? rc : indent(out, depth);
 	rc = rc ? rc : buf_adds(out, "</");

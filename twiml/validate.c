@@ -383,6 +383,28 @@ static bool rule_header_element(const struct twiml_node *n, char *msg, size_t sz
 	return !header_name_ok(str_c(name), msg, sz);
 }
 
+/* A <Sip> says what to dial in its text or in <Uri> children: with neither it dials nothing. */
+static bool rule_sip_uri_source(const struct twiml_node *n, char *msg, size_t sz)
+{
+	snprintf(msg, sz,
+	         "<Sip> has no SIP URI: write it as the text (<Sip>sip:user@host</Sip>) or as "
+	         "<Uri> children");
+	return !twiml_has_text(n) && count_kids(n, "Uri") == 0;
+}
+
+/* With both, Twilio does not say which it dials: the emulator's choice is a modelled rule
+ * (voice.sip-uri-over-text in src/emulator/engine.c), and the warning names it. */
+static bool rule_sip_text_and_uri(const struct twiml_node *n, char *msg, size_t sz)
+{
+	size_t uris = count_kids(n, "Uri");
+	snprintf(msg, sz,
+	         "<Sip> holds a URI as text and %zu <Uri> element%s: Twilio does not document "
+	         "which it dials; the emulator dials the <Uri> elements and ignores the text "
+	         "(modelled rule voice.sip-uri-over-text): keep one or the other",
+	         uris, uris == 1 ? "" : "s");
+	return uris > 0 && twiml_has_text(n);
+}
+
 static bool rule_refer_one_sip(const struct twiml_node *n, char *msg, size_t sz)
 {
 	size_t all = count_kids(n, NULL), sip = count_kids(n, "Sip");
@@ -406,7 +428,8 @@ static const struct rule {
 } rules[] = {
     {"Dial", 12200, rule_dial_nouns},          {"Dial", 13000, rule_conference_number},
     {"Dial", 12200, rule_dial_text_and_nouns}, {"Sip", 21227, rule_sip_headers_len},
-    {"Sip", 13252, rule_sip_header_names},     {"Uri", 21227, rule_sip_headers_len},
+    {"Sip", 13252, rule_sip_header_names},     {"Sip", 13243, rule_sip_uri_source},
+    {"Sip", 12200, rule_sip_text_and_uri},     {"Uri", 21227, rule_sip_headers_len},
     {"Uri", 13252, rule_sip_header_names},     {"Header", 13252, rule_header_element},
     {"Refer", 12200, rule_refer_one_sip},      {"Parameter", 12200, rule_parameter_name},
     {"Config", 12200, rule_parameter_name},

@@ -42,6 +42,7 @@ static const struct {
 } sip_params[] = {
     {"transport", {"udp", "tcp", "tls", NULL}},
     {"region", {"us1", "us2", "ie1", "de1", "sg1", "jp1", "br1", "au1", NULL}},
+    {"user", {"phone", "ip", NULL}}, /* RFC 3261 19.1.1: gateways may need user=phone */
     {NULL, {NULL}},
 };
 
@@ -51,6 +52,7 @@ static int fail(struct dest_error *err, const char *field, const char *fmt, ...)
 static int fail(struct dest_error *err, const char *field, const char *fmt, ...)
 {
 	if (err) {
+		err->hint[0] = '\0';
 		snprintf(err->field, sizeof(err->field), "%s", field);
 		va_list ap;
 		va_start(ap, fmt);
@@ -95,10 +97,12 @@ static bool is_hex(int c)
 }
 
 /* RFC 3261 §25.1 hvalue characters kept as they are: unreserved (alphanum
- * and mark) and hnv-unreserved. Everything else is written %XX. */
+ * and mark) and hnv-unreserved, but not '+': Twilio's own <Sip> example reads a
+ * '+' in a header value as a space (twilio-facts §9), as a form decoder would.
+ * Everything else is written %XX. */
 static bool hv_plain(int c)
 {
-	return dest_is_alnum(c) || (c && strchr("-_.!~*'()[]/?:+$", c));
+	return dest_is_alnum(c) || (c && strchr("-_.!~*'()[]/?:$", c));
 }
 
 /* Header names: SIP token characters that are also legal unescaped in a
@@ -260,7 +264,7 @@ static int check_sip(const char *route, struct dest_error *err)
 		if (k < 0)
 			return fail(err, "route",
 			            "route %s has the parameter %s, which <Sip> does not take: use "
-			            ";transport=udp|tcp|tls or ;region=us1|...",
+			            ";transport=udp|tcp|tls, ;region=us1|... or ;user=phone|ip",
 			            Q(b, route), QN(b2, ns, nlen));
 		if (*p != '=')
 			return fail(err, "route",
@@ -313,11 +317,72 @@ static int check_route(const char *route, struct dest_error *err)
 	const char *num = route;
 	if (strncmp(route, "tel:", 4) == 0)
 		num = route + 4;
-	if (!id_e164(num))
+	if (!id_e164(num)) {
+		/* "+1 415-555-0100", "+1 (415) 555.0100": the number is there, written
+		 * for people; say its E.164 form */
+		char e164[24];
+		size_t n = 0;
+		bool fixable = num[0] == '+';
+		for (const char *p = num + 1; fixable && *p; p++) {
+			if (is_digit(*p) && n < sizeof(e164) - 2)
+				e164[1 + n++] = *p;
+			else if (!strchr(" -.()", *p))
+				fixable = false;
+		}
+		e164[0] = '+';
+		e164[1 + n] = '\0';
+		if (fixable && id_e164(e164)) {
+			fail(err, "route",
+			     "route %s is not E.164: write it without spaces, dashes or brackets",
+			     Q(b, route));
+			if (err)
+				snprintf(err->hint, sizeof(err->hint), "did you mean %s%s?",
+				         num == route ? "" : "tel:", e164);
+			return EINVAL;
+		}
 		return fail(
 		    err, "route",
 		    "route %s is not E.164: write + and the country code, e.g. +14155550100",
 		    Q(b, route));
+	}
+	return 0;
+}
+
+/* Failover routes: SIP routes by the same rules as route, after a SIP route, each once. */
+static int check_failover(const struct dest *d, struct dest_error *err)
+{
+	char b[80];
+	if (d->nfailover == 0)
+		return 0;
+	if (d->nfailover > DEST_MAX_FAILOVER)
+		return fail(err, "failover", "%zu failover routes, over the limit of %d: drop some",
+		            d->nfailover, DEST_MAX_FAILOVER);
+	if (!dest_is_sip(d))
+		return fail(err, "failover",
+		            "failover routes need a SIP route: %s dials a number, and only a <Sip> "
+		            "tries several URIs; use a sip: route or drop the failover routes",
+		            d->route);
+	for (size_t i = 0; i < d->nfailover; i++) {
+		const char *f = d->failover[i] ? d->failover[i] : "";
+		struct dest_error e;
+		if (check_route(f, &e))
+			return fail(err, "failover", "failover %zu: %s", i + 1, e.msg);
+		if (strncmp(f, "sip:", 4) != 0 && strncmp(f, "sips:", 5) != 0)
+			return fail(
+			    err, "failover",
+			    "failover %zu: %s is a number: a failover route is a sip: or sips: "
+			    "URI (a <Sip> tries only SIP URIs)",
+			    i + 1, Q(b, f));
+		if (strcasecmp(f, d->route) == 0)
+			return fail(err, "failover",
+			            "failover %zu: %s is the route itself: give another PBX", i + 1,
+			            Q(b, f));
+		for (size_t k = 0; k < i; k++)
+			if (d->failover[k] && strcasecmp(f, d->failover[k]) == 0)
+				return fail(err, "failover",
+				            "failover %zu: %s is given twice: keep one", i + 1,
+				            Q(b, f));
+	}
 	return 0;
 }
 
@@ -499,14 +564,9 @@ static int check_headers(const struct dest *d, struct dest_error *err)
 	return 0;
 }
 
-int dest_validate(const struct dest *d, struct dest_error *err)
+static int check_timeout(const struct dest *d, struct dest_error *err)
 {
 	char b[32];
-	int rc;
-	if ((rc = check_name(d->name, err)) || (rc = check_description(d->description, err)) ||
-	    (rc = check_route(d->route, err)) || (rc = check_caller_id(d, err)) ||
-	    (rc = check_headers(d, err)))
-		return rc;
 	if (d->timeout != 0 && (d->timeout < DEST_TIMEOUT_MIN || d->timeout > DEST_TIMEOUT_MAX)) {
 		snprintf(b, sizeof(b), "%d", d->timeout);
 		return fail(err, "timeout",
@@ -514,6 +574,96 @@ int dest_validate(const struct dest *d, struct dest_error *err)
 		            b, DEST_TIMEOUT_MIN, DEST_TIMEOUT_MAX, DEST_DEFAULT_TIMEOUT);
 	}
 	return 0;
+}
+
+static int check_hours_of(const struct dest *d, struct dest_error *err)
+{
+	char msg[sizeof(err->msg)];
+	if (hours_check(&d->hours, d->name, msg, sizeof(msg)))
+		return fail(err, "hours", "%s", msg);
+	return 0;
+}
+
+static const struct dest *by_name_ci(const struct dest *d, size_t n, const char *name)
+{
+	for (size_t i = 0; name && i < n; i++)
+		if (strcasecmp(d[i].name, name) == 0)
+			return &d[i];
+	return NULL;
+}
+
+/* Each --otherwise names a destination of the set, and following them never comes
+ * back to where it started. */
+static int check_otherwise(const struct dest *d, size_t n, struct dest_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!d[i].hours.otherwise)
+			continue;
+		const struct dest *o = by_name_ci(d, n, d[i].hours.otherwise);
+		if (!o)
+			return fail(err, "hours",
+			            "%s: --otherwise %s names no destination of the set: add it "
+			            "first, or name another",
+			            d[i].name, d[i].hours.otherwise);
+		/* a chain longer than the set has come round: a cycle */
+		char path[256];
+		int pl = snprintf(path, sizeof(path), "%s", d[i].name);
+		const struct dest *at = &d[i];
+		for (size_t hop = 0; at && at->hours.otherwise; hop++) {
+			at = by_name_ci(d, n, at->hours.otherwise);
+			if (at && pl > 0 && (size_t)pl < sizeof(path))
+				pl += snprintf(path + pl, sizeof(path) - (size_t)pl, " -> %s",
+				               at->name);
+			if (at == &d[i] || hop > n)
+				return fail(err, "hours",
+				            "%s: --otherwise makes a cycle (%s): one of them must "
+				            "answer without opening hours",
+				            d[i].name, path);
+		}
+	}
+	return 0;
+}
+
+static int check_name_of(const struct dest *d, struct dest_error *err)
+{
+	return check_name(d->name, err);
+}
+
+static int check_description_of(const struct dest *d, struct dest_error *err)
+{
+	return check_description(d->description, err);
+}
+
+static int check_route_of(const struct dest *d, struct dest_error *err)
+{
+	return check_route(d->route, err);
+}
+
+/* The rules, one row per field, in the order a refusal reports them: dest_validate stops at
+ * the first that fails, dest_validate_all runs them all. A new field is a new row. */
+static int (*const dest_checks[])(const struct dest *, struct dest_error *) = {
+    check_name_of, check_description_of, check_route_of, check_caller_id,
+    check_headers, check_failover,       check_timeout,  check_hours_of,
+};
+#define NCHECKS (sizeof(dest_checks) / sizeof(dest_checks[0]))
+_Static_assert(NCHECKS <= DEST_FIELDS_MAX, "DEST_FIELDS_MAX holds one error per rule");
+
+int dest_validate(const struct dest *d, struct dest_error *err)
+{
+	int rc;
+	for (size_t i = 0; i < NCHECKS; i++)
+		if ((rc = dest_checks[i](d, err)))
+			return rc;
+	return 0;
+}
+
+int dest_validate_all(const struct dest *d, struct dest_errors *errs)
+{
+	errs->n = 0;
+	for (size_t i = 0; i < NCHECKS; i++)
+		if (dest_checks[i](d, &errs->v[errs->n]))
+			errs->n++;
+	return errs->n ? EINVAL : 0;
 }
 
 int dest_validate_set(const struct dest *d, size_t n, struct dest_error *err)
@@ -528,6 +678,7 @@ int dest_validate_set(const struct dest *d, size_t n, struct dest_error *err)
 				else
 					snprintf(err->msg, sizeof(err->msg), "%.64s: %.440s",
 					         d[i].name, e.msg);
+				memcpy(err->hint, e.hint, sizeof(err->hint));
 			}
 			return EINVAL;
 		}
@@ -537,7 +688,7 @@ int dest_validate_set(const struct dest *d, size_t n, struct dest_error *err)
 				            "%s: the name is used twice: names are unique",
 				            d[i].name);
 	}
-	return 0;
+	return check_otherwise(d, n, err);
 }
 
 /* --- memory --- */
@@ -563,6 +714,15 @@ struct dest *dest_dup(const struct dest *d)
 		}
 	}
 	c->nheaders = d->nheaders;
+	if (d->nfailover) {
+		c->failover = xcalloc(d->nfailover, sizeof(*c->failover));
+		for (size_t i = 0; i < d->nfailover; i++)
+			c->failover[i] = dup_or_null(d->failover[i]);
+	}
+	c->nfailover = d->nfailover;
+	c->hours = d->hours;
+	c->hours.tz = dup_or_null(d->hours.tz);
+	c->hours.otherwise = dup_or_null(d->hours.otherwise);
 	return c;
 }
 
@@ -579,5 +739,10 @@ void dest_clear(struct dest *d)
 		free(d->headers[i].value);
 	}
 	free(d->headers);
+	for (size_t i = 0; i < d->nfailover; i++)
+		free(d->failover[i]);
+	free(d->failover);
+	free(d->hours.tz);
+	free(d->hours.otherwise);
 	memset(d, 0, sizeof(*d));
 }

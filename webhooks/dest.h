@@ -8,6 +8,7 @@
 
 #include "util/buf.h"
 #include "util/str.h"
+#include "webhooks/hours.h"
 
 #define DEST_NAME_MAX         64
 #define DEST_DESCRIPTION_MAX  256
@@ -22,6 +23,7 @@
 #define DEST_URI_MAX          254  /* the <Sip> URI without its header part: under 255 */
 #define DEST_HEADERS_PART_MAX 1023 /* the header part after '?': under 1024 (21227) */
 #define DEST_REFER_MAX        64   /* Refer-To URI headers read for $refer.* */
+#define DEST_MAX_FAILOVER     4    /* failover routes after a SIP route */
 
 enum dest_env { DEST_SANDBOX, DEST_LIVE };
 
@@ -38,12 +40,19 @@ struct dest {
 	int timeout;     /* 5-600 seconds; 0 = Twilio's default */
 	struct dest_header *headers;
 	size_t nheaders;
+	/* failover: sip:/sips: routes tried in order when route is busy, fails or does not
+	 * answer (the answer's <Sip> then holds one <Uri priority="N"> per route, each with
+	 * the headers); NULL/0 = none */
+	char **failover;
+	size_t nfailover;
+	struct dest_hours hours; /* opening hours; hours.tz NULL: none (always answers) */
 };
 
 /* What a refusal names: the field, the rule and a fix. Caller-owned. */
 struct dest_error {
 	char field[32];
-	char msg[512]; /* e.g. 'route "4155550100" is not E.164: write + and ...' */
+	char msg[512];  /* e.g. 'route "4155550100" is not E.164: write + and ...' */
+	char hint[128]; /* "" or a suggestion, e.g. "did you mean +14155550100?" */
 };
 
 /* A name/value pair: a Refer-To URI header, already percent-decoded. */
@@ -77,19 +86,33 @@ extern const struct dest_var dest_vars_table[];
 /* Checks every rule of a destination. Returns 0, or EINVAL with err filled. */
 int dest_validate(const struct dest *d, struct dest_error *err);
 
-/* Checks a set: every destination, and names unique (case-insensitively).
- * Returns 0, or EINVAL with err naming the first bad destination. */
+/* Every field's first error at once (the messages dest_validate gives, one per field, in the
+ * order it checks them), for a form that shows them all before saving. */
+#define DEST_FIELDS_MAX 16
+struct dest_errors {
+	struct dest_error v[DEST_FIELDS_MAX];
+	size_t n;
+};
+/* Returns 0 (errs->n = 0), or EINVAL with errs->n errors. */
+int dest_validate_all(const struct dest *d, struct dest_errors *errs);
+
+/* Checks a set: every destination, names unique (case-insensitively), and each
+ * --otherwise naming a destination of the set without a cycle (a -> b -> a). Whether
+ * each zone exists is the store's check (it reads the zone files). Returns 0, or
+ * EINVAL with err naming the first bad destination. */
 int dest_validate_set(const struct dest *d, size_t n, struct dest_error *err);
 
 /* Renders the TwiML the server answers for d with these variables:
- * <Response><Dial answerOnBridge="true" ...><Sip>|<Number>...</Dial></Response>.
+ * <Response><Dial answerOnBridge="true" ...><Sip>|<Number>...</Dial></Response>; with
+ * failover routes, <Sip><Uri priority="1">route?headers</Uri><Uri priority="2">...</Sip>.
  * Values are percent-encoded in the SIP URI and escaped in XML. Returns 0,
  * or E2BIG when a value passes its variable's bound (the answer would break
  * Twilio's URI limits) or out's cap is reached. out is caller-initialised. */
 int dest_render(const struct dest *d, const struct dest_vars *v, struct buf *out);
 
 /* The dial target alone: the E.164 number, or the SIP URI with its header
- * part (not XML-escaped). Appends to out; returns 0 or E2BIG as dest_render. */
+ * part (not XML-escaped); of the primary route (failover routes carry the same
+ * header part). Appends to out; returns 0 or E2BIG as dest_render. */
 int dest_render_target(const struct dest *d, const struct dest_vars *v, struct buf *out);
 
 /* A destination's answer compiled once (for a snapshot the server serves

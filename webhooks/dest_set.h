@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/tz.h"
 #include "webhooks/dest.h"
 
 /* An immutable, refcounted set of destinations: what one environment held
@@ -19,7 +20,16 @@ struct dest_set {
 	/* private: */
 	int refs;
 	struct dest_tmpl **tmpl; /* each destination's compiled answer (NULL: not compiled) */
+	size_t *other;           /* the index of each one's --otherwise (SIZE_MAX: none) */
+	const struct tz **zone;  /* each one's zone (NULL: no hours, or not loaded) */
+	struct tz **zones;       /* the distinct zones, owned */
+	size_t nzones;
+	char zone_error[256]; /* why a zone could not be loaded ("" when all were) */
 };
+
+/* Reads zone name for dest_set_load_zones: *out on success (the set frees it with
+ * tz_free); an errno value with err filled otherwise. */
+typedef int (*dest_zone_loader)(const char *name, struct tz **out, char *err, size_t errlen);
 
 /* Finds a destination by name, ASCII case-insensitively; NULL when absent. */
 const struct dest *dest_set_find(const struct dest_set *s, struct str name);
@@ -28,6 +38,29 @@ const struct dest *dest_set_find(const struct dest_set *s, struct str name);
  * is one. Returns 0 or dest_render's errors. */
 int dest_set_render(const struct dest_set *s, const struct dest *d, const struct dest_vars *v,
                     struct buf *out);
+/* Attaches each destination's zone, loading each distinct zone once (so the set reads
+ * no file afterwards). Call before the set is shared. A zone that cannot be loaded is
+ * noted in zone_error and its destinations answer as if they had no hours. Returns the
+ * number of zones that failed. */
+size_t dest_set_load_zones(struct dest_set *s, dest_zone_loader load);
+
+/* What dest_set_pick decided, for the log and the CLI. */
+struct dest_pick {
+	const struct dest *asked; /* the destination named (NULL: none by that name) */
+	bool closed_date;         /* it was closed for one of its --closed dates */
+	size_t hops;              /* how many --otherwise were followed (0: it answers) */
+};
+
+/* The destination that answers for name at instant now (Unix seconds): the one named
+ * when it has no hours or is open, else its --otherwise, followed while each is closed
+ * (at most s->n steps: saved sets have no cycle). NULL when no destination has that
+ * name. pick (may be NULL) says how. Pure: no clock, no file, no allocation. */
+const struct dest *dest_set_pick(const struct dest_set *s, struct str name, int64_t now,
+                                 struct dest_pick *pick);
+
+/* The zone attached to d, one of s's destinations (NULL: none). */
+const struct tz *dest_set_zone(const struct dest_set *s, const struct dest *d);
+
 /* Take and drop a reference (thread-safe); the last release frees the set. */
 void dest_set_hold(struct dest_set *s);
 void dest_set_release(struct dest_set *s);

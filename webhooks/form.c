@@ -24,7 +24,8 @@ long form_unescape(const char *s, size_t len, int plus_is_space, char *out, size
 		if (c == '%') {
 			int hi = i + 1 < len ? hexval((unsigned char)s[i + 1]) : -1;
 			int lo = i + 2 < len ? hexval((unsigned char)s[i + 2]) : -1;
-			if (hi < 0 || lo < 0)
+			/* %00 would cut a C string short of what was signed or sent */
+			if (hi < 0 || lo < 0 || (hi | lo) == 0)
 				return -EBADMSG;
 			c = (unsigned char)(hi << 4 | lo);
 			i += 2;
@@ -63,7 +64,7 @@ static long decode_in_place(char *s, size_t len)
 		if (c == '%') {
 			int hi = i + 1 < len ? hexval((unsigned char)s[i + 1]) : -1;
 			int lo = i + 2 < len ? hexval((unsigned char)s[i + 2]) : -1;
-			if (hi < 0 || lo < 0)
+			if (hi < 0 || lo < 0 || (hi | lo) == 0) /* %00: see form_unescape */
 				return -EBADMSG;
 			c = (char)(hi << 4 | lo);
 			i += 3;

@@ -27,7 +27,7 @@ struct form {
 /* Decodes s[0..len) in place ('+' is a space, %XX a byte) and fills f with
  * slices of s. s must have room for len + 1 bytes (a NUL is written at s[len]).
  * Empty pieces ("a=1&&b=2") are skipped; a name without '=' gets "".
- * Returns 0; EBADMSG for a bad percent-escape; E2BIG over a FORM_MAX_* limit.
+ * Returns 0; EBADMSG for a bad percent-escape or a %00; E2BIG over a FORM_MAX_* limit.
  * On failure f->n is 0 and s is partly decoded. */
 int form_parse(char *s, size_t len, struct form *f);
 
@@ -36,7 +36,7 @@ const char *form_get(const struct form *f, const char *name);
 
 /* Decodes %XX and '+' of s[0..len) into out (at most outlen - 1 bytes, then
  * NUL). plus_is_space selects form rules ('+') or URI rules (RFC 3986).
- * Returns the decoded length, or -EBADMSG / -E2BIG. */
+ * Returns the decoded length, or -EBADMSG (a bad escape, %00) / -E2BIG. */
 long form_unescape(const char *s, size_t len, int plus_is_space, char *out, size_t outlen);
 
 #endif

@@ -16,14 +16,18 @@
 #include "util/perthread.h"
 
 const struct handler_route handler_routes[] = {
-    {"/voice", ROUTE_VOICE, false, true, true, "voice"},
-    {"/sandbox/voice", ROUTE_VOICE, true, true, true, "sandbox_voice"},
-    {"/refer", ROUTE_REFER, false, true, true, "refer"},
-    {"/sandbox/refer", ROUTE_REFER, true, true, true, "sandbox_refer"},
-    {"/healthz", ROUTE_HEALTHZ, false, true, false, "healthz"},
-    {"/metrics", ROUTE_METRICS, false, true, false, "metrics"},
-    {NULL, ROUTE_VOICE, false, false, false, NULL},
+    {"/voice", ROUTE_VOICE, false, true, true, "voice", false},
+    {"/sandbox/voice", ROUTE_VOICE, true, true, true, "sandbox_voice", false},
+    {"/refer", ROUTE_REFER, false, true, true, "refer", false},
+    {"/sandbox/refer", ROUTE_REFER, true, true, true, "sandbox_refer", false},
+    {"/healthz", ROUTE_HEALTHZ, false, true, false, "healthz", false},
+    {"/metrics", ROUTE_METRICS, false, true, false, "metrics", false},
+    {"/transfer/", ROUTE_TRANSFER, false, true, true, "transfer", true},
+    {"/sandbox/transfer/", ROUTE_TRANSFER, true, true, true, "sandbox_transfer", true},
+    {NULL, ROUTE_VOICE, false, false, false, NULL, false},
 };
+_Static_assert(sizeof(handler_routes) / sizeof(handler_routes[0]) == HANDLER_NROUTES + 1,
+               "HANDLER_NROUTES counts the route table");
 
 int handler_status(int err)
 {
@@ -96,8 +100,10 @@ void handler_thread_done(void)
 	perthread_release(&scratch_slot);
 }
 
-/* The route for a path, after the public URL's own path (a proxy may keep it). */
-static const struct handler_route *find_route(const struct handler_settings *s, const char *path)
+/* The route for a path, after the public URL's own path (a proxy may keep it); *rest is
+ * that path without the prefix. A prefix route takes one more segment: its name. */
+static const struct handler_route *find_route(const struct handler_settings *s, const char *path,
+                                              const char **rest)
 {
 	if (s->public_url) {
 		const char *p = strstr(s->public_url, "://");
@@ -106,9 +112,16 @@ static const struct handler_route *find_route(const struct handler_settings *s, 
 		if (n > 1 && strncmp(path, p, n) == 0 && path[n] == '/')
 			path += n;
 	}
+	*rest = path;
 	for (const struct handler_route *r = handler_routes; r->path; r++)
 		if (strcmp(r->path, path) == 0)
+			return r->prefix ? NULL : r; /* "/transfer/" names nobody */
+	/* then the prefix routes (/transfer/NAME): /voice and /refer never get here */
+	for (const struct handler_route *r = handler_routes; r->path; r++) {
+		size_t n = r->prefix ? strlen(r->path) : 0;
+		if (n && strncmp(r->path, path, n) == 0 && !strchr(path + n, '/'))
 			return r;
+	}
 	return NULL;
 }
 
@@ -124,6 +137,7 @@ struct webhook {
 	const struct handler_settings *s;
 	const struct handler_req *req;
 	const struct handler_route *route;
+	const char *path; /* the route's path as requested (a prefix route's with its name) */
 	const char *base; /* public URL or rebuilt base */
 	struct form *form;
 	char *query_copy;
@@ -168,12 +182,12 @@ static int read_webhook(struct webhook *w, struct handler_log *log)
 
 	/* the URL Twilio requested: the base, the route, the raw query */
 	char url[SIG_MAX_URL + 1];
-	size_t bl = strlen(w->base), pl = strlen(w->route->path);
+	size_t bl = strlen(w->base), pl = strlen(w->path);
 	size_t ql = req->query ? strlen(req->query) : 0;
 	if (bl + pl + (req->query ? 1 + ql : 0) > SIG_MAX_URL)
 		return why(log, E2BIG, "URL longer than %d bytes", SIG_MAX_URL);
 	memcpy(url, w->base, bl);
-	memcpy(url + bl, w->route->path, pl);
+	memcpy(url + bl, w->path, pl);
 	if (req->query) {
 		url[bl + pl] = '?';
 		memcpy(url + bl + pl + 1, req->query, ql);
@@ -238,34 +252,30 @@ static bool direct_allowed(const char *pattern, const struct target *t)
 	return fnmatch(pattern, t->uri, FNM_CASEFOLD) == 0;
 }
 
-static int refer(struct webhook *w, const struct handler_snap *snap, struct handler_resp *resp,
-                 struct handler_log *log)
+/* The destination called name in the route's set (for /refer, --allow-direct may dial t
+ * as it is), rendered with the request's variables; t is NULL for /transfer. Both routes
+ * answer through here, so they find and render a destination the same way. */
+__attribute__((always_inline)) static inline int
+answer_dest(struct webhook *w, const struct handler_snap *snap, struct str name,
+            const struct target *t, struct handler_resp *resp, struct handler_log *log)
 {
 	const struct form *f = w->form;
-	const char *raw = form_get(f, "ReferTransferTarget");
-	if (!raw)
-		return why(log, EBADMSG, "no ReferTransferTarget parameter");
-	struct target *t = &scratch()->target;
-	char err[256];
-	int rc = target_parse(raw, strlen(raw), t, err, sizeof(err));
-	copy_field(log->target, sizeof(log->target), rc == 0 ? t->uri : "");
-	for (char *p = log->target; *p; p++)
-		if ((unsigned char)*p < 0x21 || *p == 0x7f || *p == '"')
-			*p = '?';
-	if (rc) {
-		return why(log, EBADMSG, "ReferTransferTarget: %s", err);
-	}
 	const struct dest_set *set = w->route->sandbox ? snap->sandbox : snap->live;
 	const char *env = w->route->sandbox ? "sandbox" : "live";
 	log->version = set ? set->version : -1;
-	const struct dest *d = set && t->user[0] ? dest_set_find(set, str_c(t->user)) : NULL;
+	/* the destination named, or the one that answers for it at this time */
+	struct dest_pick pick;
+	const struct dest *d =
+	    set && name.len ? dest_set_pick(set, name, w->req->now, &pick) : NULL;
 	struct dest direct = {0};
 	if (d) {
 		copy_field(log->dest, sizeof(log->dest), d->name);
-	} else if (direct_allowed(w->s->allow_direct, t)) {
+		if (pick.asked != d)
+			copy_field(log->asked, sizeof(log->asked), pick.asked->name);
+	} else if (t && direct_allowed(w->s->allow_direct, t)) {
 		direct.name = (char *)"direct";
 		/* a phone number (tel:, ;user=phone) is dialled as a <Number> */
-		direct.route = t->phone && t->user[0] == '+' ? t->user : t->uri;
+		direct.route = (char *)(t->phone && t->user[0] == '+' ? t->user : t->uri);
 		struct dest_error derr;
 		if (dest_validate(&direct, &derr) != 0) {
 			return why(log, ENOENT,
@@ -274,6 +284,9 @@ static int refer(struct webhook *w, const struct handler_snap *snap, struct hand
 		}
 		d = &direct;
 		copy_field(log->dest, sizeof(log->dest), "direct");
+	} else if (!t) {
+		return why(log, ENOENT, "no destination named \"%.64s\" in the %s set", log->name,
+		           env);
 	} else {
 		int n =
 		    t->user[0]
@@ -292,17 +305,54 @@ static int refer(struct webhook *w, const struct handler_snap *snap, struct hand
 	    .to = form_get(f, "To"),
 	    .call_sid = form_get(f, "CallSid"),
 	    .account_sid = form_get(f, "AccountSid"),
-	    .refer = t->headers,
-	    .nrefer = t->nheaders,
+	    .refer = t ? t->headers : NULL,
+	    .nrefer = t ? t->nheaders : 0,
 	};
-	rc = d == &direct ? dest_render(d, &vars, resp->body)
-	                  : dest_set_render(set, d, &vars, resp->body);
+	int rc = d == &direct ? dest_render(d, &vars, resp->body)
+	                      : dest_set_render(set, d, &vars, resp->body);
 	if (rc == E2BIG)
 		return why(log, EBADMSG, "a variable's value is too long for destination %s",
 		           d->name);
 	if (rc)
 		return why(log, EIO, "destination %s did not render (errno %d)", d->name, rc);
 	return 0;
+}
+
+static int refer(struct webhook *w, const struct handler_snap *snap, struct handler_resp *resp,
+                 struct handler_log *log)
+{
+	const struct form *f = w->form;
+	const char *raw = form_get(f, "ReferTransferTarget");
+	if (!raw)
+		return why(log, EBADMSG, "no ReferTransferTarget parameter");
+	struct target *t = &scratch()->target;
+	char err[256];
+	int rc = target_parse(raw, strlen(raw), t, err, sizeof(err));
+	copy_field(log->target, sizeof(log->target), rc == 0 ? t->uri : "");
+	for (char *p = log->target; *p; p++)
+		if ((unsigned char)*p < 0x21 || *p == 0x7f || *p == '"')
+			*p = '?';
+	if (rc) {
+		return why(log, EBADMSG, "ReferTransferTarget: %s", err);
+	}
+	return answer_dest(w, snap, str_c(t->user), t, resp, log);
+}
+
+/* /transfer/{name}: the Voice API transfer (a live call updated to this URL). The name in
+ * the path picks the destination; $refer.* variables are empty. */
+static int transfer(struct webhook *w, const struct handler_snap *snap, struct handler_resp *resp,
+                    struct handler_log *log)
+{
+	const char *name = w->path + strlen(w->route->path);
+	size_t n = strlen(name);
+	copy_field(log->name, sizeof(log->name), name); /* printable, for the log */
+	for (char *p = log->name; *p; p++)
+		if ((unsigned char)*p < 0x21 || *p == 0x7f || *p == '"')
+			*p = '?';
+	if (n > DEST_NAME_MAX)
+		return why(log, ENOENT, "the name in the path is longer than %d characters",
+		           DEST_NAME_MAX);
+	return answer_dest(w, snap, (struct str){name, n}, NULL, resp, log);
 }
 
 int handler_handle(const struct handler_settings *s, const struct handler_snap *snap,
@@ -312,16 +362,19 @@ int handler_handle(const struct handler_settings *s, const struct handler_snap *
 	/* the fields, not the whole struct: memset would write (and keep resident
 	 * in every worker thread) the 2 KiB of why for each request */
 	log->route = NULL;
-	log->call_sid[0] = log->target[0] = log->dest[0] = log->why[0] = '\0';
+	log->call_sid[0] = log->target[0] = log->dest[0] = log->asked[0] = log->why[0] =
+	    log->name[0] = '\0';
 	log->sig_failed = false;
 	log->version = -1;
 	resp->allow = NULL;
-	const struct handler_route *route = find_route(s, req->path);
+	const char *path = req->path;
+	const struct handler_route *route = find_route(s, req->path, &path);
 	log->route = route;
 	bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
 	bool post = strcmp(req->method, "POST") == 0;
 	int rc = 0;
-	struct webhook w = {.s = s, .req = req, .route = route, .base = s->public_url};
+	struct webhook w = {
+	    .s = s, .req = req, .route = route, .path = path, .base = s->public_url};
 	if (!w.base)
 		w.base = req->base_url ? req->base_url : "";
 	buf_reset(resp->body);
@@ -342,8 +395,9 @@ int handler_handle(const struct handler_settings *s, const struct handler_snap *
 		rc = read_webhook(&w, log);
 		if (rc == 0) {
 			resp->content_type = "text/xml";
-			rc = route->kind == ROUTE_VOICE ? voice(&w, resp, log)
-			                                : refer(&w, snap, resp, log);
+			rc = route->kind == ROUTE_VOICE      ? voice(&w, resp, log)
+			     : route->kind == ROUTE_TRANSFER ? transfer(&w, snap, resp, log)
+			                                     : refer(&w, snap, resp, log);
 		}
 		free(w.query_copy);
 	}

@@ -1,10 +1,11 @@
-/* handler: the webhook routes (/voice, /refer, their sandbox twins, /healthz,
- * /metrics) as pure functions from a plain request to a plain answer. */
+/* handler: the webhook routes (/voice, /refer, /transfer/{name}, their sandbox twins,
+ * /healthz, /metrics) as pure functions from a plain request to a plain answer. */
 #ifndef HANDOFF_HANDLER_H
 #define HANDOFF_HANDLER_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "webhooks/dest_set.h"
 #include "util/buf.h"
@@ -14,7 +15,7 @@
 
 #define HANDLER_MAX_WHY 2048 /* bytes of the log explanation */
 
-enum handler_kind { ROUTE_VOICE, ROUTE_REFER, ROUTE_HEALTHZ, ROUTE_METRICS };
+enum handler_kind { ROUTE_VOICE, ROUTE_REFER, ROUTE_HEALTHZ, ROUTE_METRICS, ROUTE_TRANSFER };
 
 /* One row of the route table. */
 struct handler_route {
@@ -23,9 +24,11 @@ struct handler_route {
 	bool sandbox;     /* serves the sandbox set (and points referUrl at it) */
 	bool get, post;   /* the methods it answers (HEAD goes with GET) */
 	const char *name; /* the metrics/log label */
+	bool prefix;      /* path is a prefix: the rest of the request path is a name */
 };
 
-/* The route table, ending with a NULL path. */
+/* The route table, ending with a NULL path; HANDLER_NROUTES rows before it. */
+#define HANDLER_NROUTES 8
 extern const struct handler_route handler_routes[];
 
 /* What the server was started with. Nothing here is written. */
@@ -51,6 +54,10 @@ struct handler_req {
 	const char *signature;    /* X-Twilio-Signature, NULL when absent */
 	char *body;
 	size_t body_len;
+	/* the time of the request (Unix seconds, UTC): which destination answers a
+	 * destination with opening hours depends on it. The server passes its clock's;
+	 * tests and `dest test --at` pass the instant they mean. */
+	int64_t now;
 };
 
 /* The destination sets a request may read (held by the caller for the call). */
@@ -64,8 +71,11 @@ struct handler_log {
 	const struct handler_route *route; /* NULL when no route matched */
 	char call_sid[64];
 	char target[TARGET_MAX + 1];
-	char dest[DEST_NAME_MAX + 1]; /* the destination answered, or "direct" */
-	int version;                  /* the set used: live N, 0 sandbox, -1 none */
+	char dest[DEST_NAME_MAX + 1];  /* the destination that answered, or "direct" */
+	char asked[DEST_NAME_MAX + 1]; /* the one named, when another answered for it */
+	char name[DEST_NAME_MAX + 1];  /* /transfer/{name}: the name asked for (printable), once
+	                                * the request passed its signature check */
+	int version;                   /* the set used: live N, 0 sandbox, -1 none */
 	bool sig_failed;
 	char why[HANDLER_MAX_WHY]; /* for a refusal: the reason, with the URL variants tried */
 };

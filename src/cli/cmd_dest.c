@@ -20,6 +20,7 @@
 #include "twiml/twiml.h"
 #include "util/buf.h"
 #include "util/mem.h"
+#include "webhooks/hours.h"
 
 #define PREVIEW_MAX_PARAMS 64
 #define EDIT_RETRIES       3 /* dest set: tries again when the sandbox changed under it */
@@ -36,6 +37,14 @@ static const struct option all_opts[] = {
     {"clear-headers", no_argument, NULL, OPT_CLEAR},
     {"message", required_argument, NULL, OPT_MESSAGE},
     {"output", required_argument, NULL, OPT_OUTPUT},
+    {"failover", required_argument, NULL, OPT_FAILOVER},
+    {"clear-failover", no_argument, NULL, OPT_CLEAR_FAILOVER},
+    {"tz", required_argument, NULL, OPT_TZ},
+    {"open", required_argument, NULL, OPT_OPEN},
+    {"closed", required_argument, NULL, OPT_CLOSED},
+    {"otherwise", required_argument, NULL, OPT_OTHERWISE},
+    {"clear-hours", no_argument, NULL, OPT_CLEAR_HOURS},
+    {"at", required_argument, NULL, OPT_AT},
     {NULL, 0, NULL, 0},
 };
 
@@ -100,6 +109,36 @@ int dest_cli_parse(int argc, char **argv, const int *allowed, const char *shorts
 				return cli_usage("at most %d --header options", DEST_MAX_HEADERS);
 			o->headers[o->nheaders++] = optarg;
 			break;
+		case OPT_FAILOVER:
+			if (o->nfailover >= DEST_MAX_FAILOVER)
+				return cli_usage("at most %d --failover routes", DEST_MAX_FAILOVER);
+			o->failover[o->nfailover++] = optarg;
+			break;
+		case OPT_CLEAR_FAILOVER:
+			o->clear_failover = true;
+			break;
+		case OPT_TZ:
+			o->tz = optarg;
+			break;
+		case OPT_OTHERWISE:
+			o->otherwise = optarg;
+			break;
+		case OPT_AT:
+			o->at = optarg;
+			break;
+		case OPT_CLEAR_HOURS:
+			o->clear_hours = true;
+			break;
+		case OPT_OPEN:
+			if (o->nopen >= HOURS_OPEN_MAX)
+				return cli_usage("at most %d --open options", HOURS_OPEN_MAX);
+			o->open[o->nopen++] = optarg;
+			break;
+		case OPT_CLOSED:
+			if (o->nclosed >= HOURS_CLOSED_MAX)
+				return cli_usage("at most %d --closed options", HOURS_CLOSED_MAX);
+			o->closed[o->nclosed++] = optarg;
+			break;
 		default:
 			return cli_usage("unknown option '%s'", argv[optind - 1]);
 		}
@@ -114,6 +153,25 @@ const char *dest_cli_env_name(enum dest_env e)
 	return e == DEST_LIVE ? "live" : "sandbox";
 }
 
+int dest_cli_fail(const char *what, const char *err)
+{
+	const char *nl = strchr(err, '\n');
+	if (!nl)
+		return cli_fail("%s: %s", what, err);
+	cli_fail("%s: %.*s", what, (int)(nl - err), err);
+	cli_hint("%s", nl + 1);
+	return EXIT_FAIL;
+}
+
+const char *dest_cli_author(void)
+{
+	const char *u = getenv("USER");
+	if (u && *u)
+		return u;
+	struct passwd *pw = getpwuid(getuid());
+	return pw && pw->pw_name ? pw->pw_name : "unknown";
+}
+
 int dest_cli_open_db(const struct dest_cli_opts *o, bool create, struct store **s, const char *what)
 {
 	char err[512];
@@ -124,7 +182,16 @@ int dest_cli_open_db(const struct dest_cli_opts *o, bool create, struct store **
 			cli_hint("pass --db PATH or set HANDOFF_DB to use another database");
 		return EXIT_FAIL;
 	}
+	store_set_author(*s, dest_cli_author()); /* the audit log's "who" */
 	return 0;
+}
+
+void dest_cli_close_db(struct store *s, int rc)
+{
+	if (rc && store_created(s))
+		store_discard(s); /* a command that fails leaves no new file behind */
+	else
+		store_close(s);
 }
 
 void dest_cli_print_json_text(char *text)
@@ -178,9 +245,64 @@ static void set_field(char **field, const char *value)
 	*field = value && *value ? xstrdup(value) : NULL;
 }
 
+/* --clear-failover drops the failover routes; each --failover appends one (a route already
+ * there stays where it is). dest_validate then checks them all. */
+static int apply_failover(struct dest *d, const struct dest_cli_opts *o, const char *what)
+{
+	if (o->clear_failover) {
+		for (size_t i = 0; i < d->nfailover; i++)
+			free(d->failover[i]);
+		d->nfailover = 0;
+	}
+	for (size_t i = 0; i < o->nfailover; i++) {
+		size_t k = 0;
+		while (k < d->nfailover && strcmp(d->failover[k], o->failover[i]) != 0)
+			k++;
+		if (k < d->nfailover)
+			continue;
+		if (d->nfailover >= DEST_MAX_FAILOVER)
+			return cli_fail("%s: more than %d failover routes", what,
+			                DEST_MAX_FAILOVER);
+		d->failover = xreallocarray(d->failover, d->nfailover + 1, sizeof(*d->failover));
+		d->failover[d->nfailover++] = xstrdup(o->failover[i]);
+	}
+	return 0;
+}
+
+/* Applies the hours options: --clear-hours first; --open and --closed replace the
+ * ranges or the dates when given (--closed none: no dates). */
+static int apply_hours(struct dest_hours *h, const struct dest_cli_opts *o, const char *what)
+{
+	char why[256];
+	if (o->clear_hours) {
+		set_field(&h->tz, NULL);
+		set_field(&h->otherwise, NULL);
+		h->nopen = h->nclosed = 0;
+	}
+	if (o->tz)
+		set_field(&h->tz, o->tz);
+	if (o->otherwise)
+		set_field(&h->otherwise, o->otherwise);
+	if (o->nopen)
+		h->nopen = 0;
+	for (size_t i = 0; i < o->nopen; i++)
+		if (hours_parse_range(o->open[i], &h->open[h->nopen++], why, sizeof(why)))
+			return cli_fail("%s: %s", what, why);
+	if (o->nclosed)
+		h->nclosed = 0;
+	for (size_t i = 0; i < o->nclosed; i++) {
+		if (strcmp(o->closed[i], "none") == 0)
+			continue;
+		if (hours_parse_date(o->closed[i], &h->closed[h->nclosed++], why, sizeof(why)))
+			return cli_fail("%s: %s", what, why);
+	}
+	return 0;
+}
+
 /* Applies the options to d (a destination being added or changed). */
 static int apply(struct dest *d, const struct dest_cli_opts *o, const char *what)
 {
+	int rc;
 	if (o->route)
 		set_field(&d->route, o->route);
 	if (o->description)
@@ -198,6 +320,8 @@ static int apply(struct dest *d, const struct dest_cli_opts *o, const char *what
 		}
 		d->nheaders = 0;
 	}
+	if ((rc = apply_hours(&d->hours, o, what)))
+		return rc;
 	for (size_t i = 0; i < o->nheaders; i++) {
 		struct dest_header h;
 		if (parse_header(o->headers[i], &h))
@@ -223,11 +347,13 @@ static int apply(struct dest *d, const struct dest_cli_opts *o, const char *what
 		}
 		d->headers[k] = h;
 	}
-	return 0;
+	return apply_failover(d, o, what);
 }
 
-static const int edit_opts[] = {OPT_DB,     OPT_ROUTE,   OPT_DESC,  OPT_HEADER,
-                                OPT_CALLER, OPT_TIMEOUT, OPT_CLEAR, 0};
+static const int edit_opts[] = {
+    OPT_DB,      OPT_ROUTE,  OPT_DESC,      OPT_HEADER,         OPT_CALLER,
+    OPT_TIMEOUT, OPT_CLEAR,  OPT_FAILOVER,  OPT_CLEAR_FAILOVER, OPT_TZ,
+    OPT_OPEN,    OPT_CLOSED, OPT_OTHERWISE, OPT_CLEAR_HOURS,    0};
 
 static int edit(int argc, char **argv, bool add)
 {
@@ -242,14 +368,19 @@ static int edit(int argc, char **argv, bool add)
 	snprintf(what, sizeof(what), "%s %.64s", cli_name(), name);
 	if (add && !o.route)
 		return cli_usage("missing --route ROUTE (+E164, tel:+E164, or a sip: URI)");
-	if (add && o.clear_headers)
-		return cli_usage("--clear-headers is for 'dest set'");
+	if (add && (o.clear_headers || o.clear_hours || o.clear_failover))
+		return cli_usage(
+		    "--clear-headers, --clear-failover and --clear-hours are for 'dest set'");
 	if (!add && !o.route && !o.description && !o.caller_id && !o.timeout && !o.nheaders &&
-	    !o.clear_headers)
-		return cli_usage("nothing to change: give --route, --description, --header, "
-		                 "--caller-id, --timeout or --clear-headers");
+	    !o.clear_headers && !o.nfailover && !o.clear_failover && !o.tz && !o.nopen &&
+	    !o.nclosed && !o.otherwise && !o.clear_hours)
+		return cli_usage(
+		    "nothing to change: give --route, --description, --header, "
+		    "--caller-id, --timeout, --failover, --clear-headers, "
+		    "--clear-failover, --tz, --open, --closed, --otherwise or --clear-hours");
 	struct store *s;
-	if ((rc = dest_cli_open_db(&o, true, &s, what)))
+	/* only dest add may make a new database; dest set on none says so */
+	if ((rc = dest_cli_open_db(&o, add, &s, what)))
 		return rc;
 	char err[600];
 	/* dest set reads, changes and writes back: the write is conditional on
@@ -290,7 +421,7 @@ static int edit(int argc, char **argv, bool add)
 				continue;
 			}
 			if (e)
-				rc = cli_fail("%s: %s", what, err);
+				rc = dest_cli_fail(what, err);
 			else
 				printf(
 				    "%s %s in the sandbox; run 'handoff promote' to make it live\n",
@@ -299,7 +430,7 @@ static int edit(int argc, char **argv, bool add)
 		dest_clear(&d);
 		break;
 	}
-	store_close(s);
+	dest_cli_close_db(s, rc);
 	return rc;
 }
 
@@ -328,7 +459,7 @@ static int dest_rm(int argc, char **argv)
 	if ((rc = dest_cli_open_db(&o, false, &s, what)))
 		return rc;
 	if (store_remove(s, o.args[0], err, sizeof(err)))
-		rc = cli_fail("%s: %s", what, err);
+		rc = dest_cli_fail(what, err);
 	else
 		printf("removed %s from the sandbox; run 'handoff promote' to make it live\n",
 		       o.args[0]);
@@ -337,6 +468,41 @@ static int dest_rm(int argc, char **argv)
 }
 
 /* --- list / show --- */
+
+/* What answers for d at t, in a few words: "" (no hours), "open", or "closed -> NAME"
+ * (with why when it is a closed date). */
+static void answer_note(const struct dest_set *set, const struct dest *d, int64_t t, char *out,
+                        size_t cap)
+{
+	out[0] = '\0';
+	if (!d->hours.tz)
+		return;
+	struct dest_pick pick;
+	const struct dest *ans = dest_set_pick(set, str_c(d->name), t, &pick);
+	if (!dest_set_zone(set, d))
+		snprintf(out, cap, "open (zone %s not loaded)", d->hours.tz);
+	else if (ans == d)
+		snprintf(out, cap, "open");
+	else
+		snprintf(out, cap, "closed%s -> %s", pick.closed_date ? " (closed date)" : "",
+		         ans ? ans->name : "?");
+}
+
+/* The moment --at names (now without it); the zone of d reads a local time. 0 or EXIT_FAIL. */
+static int at_time(const struct dest_cli_opts *o, const struct dest_set *set, const struct dest *d,
+                   const char *what, int64_t *t, bool *twice)
+{
+	char why[300];
+	*twice = false;
+	if (!o->at) {
+		*t = (int64_t)time(NULL);
+		return 0;
+	}
+	if (hours_parse_instant(o->at, d ? dest_set_zone(set, d) : NULL, (int64_t)time(NULL), t,
+	                        twice, why, sizeof(why)))
+		return cli_fail("%s: --at %s", what, why);
+	return 0;
+}
 
 int dest_cli_load_env(const struct dest_cli_opts *o, const char *what, struct dest_set **set)
 {
@@ -371,20 +537,30 @@ static int dest_list(int argc, char **argv)
 			       set->n == 1 ? "" : "s");
 		else
 			printf("sandbox: %zu destination%s\n", set->n, set->n == 1 ? "" : "s");
-		int wn = 4, wr = 5; /* column widths: the longest name and route */
+		int wn = 4, wr = 5, wh = 0; /* column widths: the longest name, route, note */
+		int64_t now = (int64_t)time(NULL);
+		char note[128];
 		for (size_t i = 0; i < set->n; i++) {
 			if ((int)strlen(set->dests[i].name) > wn)
 				wn = (int)strlen(set->dests[i].name);
 			if ((int)strlen(set->dests[i].route) > wr)
 				wr = (int)strlen(set->dests[i].route);
+			answer_note(set, &set->dests[i], now, note, sizeof(note));
+			if (*note && (int)strlen(note) > wh)
+				wh = (int)strlen(note) > 3 ? (int)strlen(note) : 3;
 		}
+		/* NOW: which destination answers at this moment (only when some have hours) */
 		if (set->n)
-			printf("%-*s  %-*s  %7s  %s\n", wn, "NAME", wr, "ROUTE", "HEADERS",
-			       "DESCRIPTION");
+			printf("%-*s  %-*s  %7s  %-*s%s%s\n", wn, "NAME", wr, "ROUTE", "HEADERS",
+			       wh, wh ? "NOW" : "", wh ? "  " : "", "DESCRIPTION");
 		for (size_t i = 0; i < set->n; i++) {
 			const struct dest *d = &set->dests[i];
-			printf("%-*s  %-*s  %7zu  %s\n", wn, d->name, wr, d->route, d->nheaders,
+			answer_note(set, d, now, note, sizeof(note));
+			printf("%-*s  %-*s  %7zu  %-*s%s%s\n", wn, d->name, wr, d->route,
+			       d->nheaders, wh, note, wh ? "  " : "",
 			       d->description ? d->description : "");
+			for (size_t k = 0; k < d->nfailover; k++) /* under the route, in order */
+				printf("%-*s  failover %s\n", wn, "", d->failover[k]);
 		}
 	}
 	dest_set_release(set);
@@ -428,6 +604,8 @@ static int dest_show(int argc, char **argv)
 	} else {
 		printf("name:        %s\n", d->name);
 		printf("route:       %s\n", d->route);
+		for (size_t i = 0; i < d->nfailover; i++)
+			printf("failover %zu:  %s\n", i + 1, d->failover[i]);
 		printf("description: %s\n", d->description ? d->description : "");
 		printf("caller id:   %s\n", d->caller_id ? d->caller_id : "(the caller's own)");
 		if (d->timeout)
@@ -436,6 +614,21 @@ static int dest_show(int argc, char **argv)
 			printf("timeout:     (Twilio's default, %d s)\n", DEST_DEFAULT_TIMEOUT);
 		for (size_t i = 0; i < d->nheaders; i++)
 			printf("header:      %s: %s\n", d->headers[i].name, d->headers[i].value);
+		char t[HOURS_TEXT_MAX], note[128];
+		if (d->hours.tz) {
+			printf("time zone:   %s\n", d->hours.tz);
+			for (size_t i = 0; i < d->hours.nopen; i++) {
+				hours_format_range(&d->hours.open[i], t);
+				printf("open:        %s\n", t);
+			}
+			for (size_t i = 0; i < d->hours.nclosed; i++) {
+				hours_format_date(&d->hours.closed[i], t);
+				printf("closed:      %s\n", t);
+			}
+			printf("otherwise:   %s\n", d->hours.otherwise);
+			answer_note(set, d, (int64_t)time(NULL), note, sizeof(note));
+			printf("now:         %s\n", note);
+		}
 	}
 	dest_set_release(set);
 	return EXIT_OK;
@@ -498,7 +691,7 @@ static size_t refer_headers(const char *target, struct dest_kv *kv, size_t max)
 
 static int dest_preview(int argc, char **argv)
 {
-	static const int allowed[] = {OPT_DB, OPT_ENV, 0};
+	static const int allowed[] = {OPT_DB, OPT_ENV, OPT_AT, 0};
 	struct dest_cli_opts o;
 	int rc = dest_cli_parse(argc, argv, allowed, "", &o);
 	if (rc)
@@ -539,6 +732,32 @@ static int dest_preview(int argc, char **argv)
 		free(target);
 		return rc;
 	}
+	/* the destination that answers at that moment (opening hours) */
+	int64_t at;
+	bool twice;
+	if ((rc = at_time(&o, set, d, what, &at, &twice))) {
+		free(target);
+		dest_set_release(set);
+		return rc;
+	}
+	if (d->hours.tz) {
+		struct dest_pick pick;
+		const struct dest *ans = dest_set_pick(set, str_c(d->name), at, &pick);
+		char when[96];
+		hours_format_instant(dest_set_zone(set, d), at, when, sizeof(when));
+		if (ans == d)
+			fprintf(stderr, "%s is open at %s%s: it answers\n", d->name, when,
+			        dest_set_zone(set, d) ? "" : " (its zone could not be read)");
+		else
+			fprintf(stderr, "%s is closed at %s%s: %s answers\n", d->name, when,
+			        pick.closed_date ? " (a closed date)" : "", ans->name);
+		if (twice)
+			fprintf(stderr,
+			        "note: %s happens twice there (the clocks go back): the "
+			        "first is meant\n",
+			        o.at);
+		d = ans;
+	}
 	struct dest_kv kv[DEST_REFER_MAX];
 	size_t nkv = refer_headers(target ? target : "", kv, DEST_REFER_MAX);
 	struct dest_vars v = {from, to, call_sid, account_sid, kv, nkv};
@@ -567,36 +786,61 @@ static int dest_preview(int argc, char **argv)
 const struct cmd cmd_dest[] = {
     {"add",
      "NAME --route ROUTE [--description TEXT] [--header 'X-Name: VALUE']... [--caller-id ID] "
-     "[--timeout SECONDS] [--db PATH]",
+     "[--timeout SECONDS] [--failover SIP-ROUTE]... [--tz ZONE --open 'DAYS HH:MM-HH:MM'... "
+     "[--closed YYYY-MM-DD]... --otherwise NAME] [--db PATH]",
      "add a destination to the sandbox",
      "ROUTE: +E164 (e.g. +14155550100), tel:+E164, or sip:/sips: URI (user part, port,\n"
-     ";transport=udp|tcp|tls and ;region=... allowed). Headers only on SIP routes: custom\n"
-     "names start with X- (not X-Twilio); User-to-User, Remote-Party-ID,\n"
-     "P-Preferred-Identity and P-Called-Party-ID are also allowed. Values may use\n"
-     "$caller_id $from $to $call_sid $account_sid $refer.<Header-Name>; $$ is a $.\n",
+     ";transport=udp|tcp|tls, ;region=... and ;user=phone|ip allowed). Headers only on\n"
+     "SIP routes: custom names start with X- (not X-Twilio); User-to-User,\n"
+     "Remote-Party-ID, P-Preferred-Identity and P-Called-Party-ID are also allowed.\n"
+     "Values may use $caller_id $from $to $call_sid $account_sid $refer.<Header-Name>;\n"
+     "$$ is a $. Values are percent-encoded in the URI (a '+' as %2B, since Twilio reads\n"
+     "'+' as a space there); a header whose whole value is empty is left out.\n"
+     "\n"
+     "--failover (up to 4, SIP routes by the same rules, after a SIP ROUTE): tried in\n"
+     "order when the route is busy, fails or does not answer; the answer's <Sip> holds\n"
+     "one <Uri priority=\"N\"> per route, each with the headers.\n"
+     "\n"
+     "Opening hours: --tz ZONE (an IANA zone of the system's tz database, e.g.\n"
+     "America/Los_Angeles), one --open 'DAYS HH:MM-HH:MM' per range (DAYS: mon-fri, sat,\n"
+     "mon,wed, fri-mon, daily; 24:00 ends at midnight; a range past midnight is two),\n"
+     "--closed YYYY-MM-DD for whole local days closed, and --otherwise NAME: the\n"
+     "destination of the same set that answers outside them (it may have hours of its\n"
+     "own; no cycles). The server picks by the time of each request.\n",
      dest_add, NULL},
     {"set",
      "NAME [--route ROUTE] [--description TEXT] [--header 'X-Name: VALUE']... "
-     "[--caller-id ID] [--timeout SECONDS] [--clear-headers] [--db PATH]",
+     "[--caller-id ID] [--timeout SECONDS] [--clear-headers] [--failover SIP-ROUTE]... "
+     "[--clear-failover] [--tz ZONE] [--open 'DAYS HH:MM-HH:MM']... "
+     "[--closed YYYY-MM-DD|none]... [--otherwise NAME] [--clear-hours] [--db PATH]",
      "change a destination in the sandbox",
      "--header replaces a header of the same name or adds one; --clear-headers drops\n"
-     "them all first. An empty --description or --caller-id clears it; --timeout 0\n"
-     "means Twilio's default.\n",
+     "them all first. --failover adds a failover route after the ones there;\n"
+     "--clear-failover drops them all first. An empty --description or --caller-id\n"
+     "clears it; --timeout 0 means Twilio's default. --open and --closed replace all the\n"
+     "ranges or dates when given (--closed none: no dates); --tz and --otherwise change\n"
+     "theirs; --clear-hours drops the hours (the destination then always answers).\n",
      dest_set, NULL},
     {"rm", "NAME [--db PATH]", "remove a destination from the sandbox", NULL, dest_rm, NULL},
-    {"list", "[--env sandbox|live] [--json] [--db PATH]", "list destinations", NULL, dest_list,
-     NULL},
+    {"list", "[--env sandbox|live] [--json] [--db PATH]", "list destinations",
+     "When some destinations have opening hours, NOW says for each whether it is open\n"
+     "at this moment, or which destination answers for it (closed -> NAME).\n",
+     dest_list, NULL},
     {"show", "NAME [--env sandbox|live] [--json] [--db PATH]", "show one destination", NULL,
      dest_show, NULL},
-    {"preview", "NAME [--env sandbox|live] [--db PATH] [PARAM=VALUE ...]",
+    {"preview", "NAME [--env sandbox|live] [--at TIME] [--db PATH] [PARAM=VALUE ...]",
      "print the TwiML the server answers for a sample webhook",
      "PARAM: From, To, CallSid, AccountSid, ReferTransferTarget (its URI headers after\n"
-     "'?' feed $refer.<Header-Name>). The default target is <sip:NAME@agent.example.com>.\n",
+     "'?' feed $refer.<Header-Name>). The default target is <sip:NAME@agent.example.com>.\n"
+     "--at TIME answers as at that moment (default now): ISO 8601 with an offset\n"
+     "(2026-12-24T17:30-08:00, ...Z) or a local time in NAME's zone (2026-12-24T17:30);\n"
+     "for a destination with opening hours, stderr says whether it is open and which\n"
+     "destination answers, and stdout is that one's TwiML.\n",
      dest_preview, NULL},
     {"test",
      "NAME [--server URL] [--token-env NAME] [--env sandbox|live] "
-     "[--target answer|busy|no-answer|fail] [--from NUMBER] [--refer-header 'X-Name: VALUE']... "
-     "[--json] [--db PATH]",
+     "[--target OUTCOME[,OUTCOME...]] [--from NUMBER] [--refer-header 'X-Name: VALUE']... "
+     "[--at TIME] [--json] [--db PATH]",
      "call the sandbox number, REFER to NAME and show what happens", cmd_dest_test_help,
      cmd_dest_test, NULL},
     {NULL, NULL, NULL, NULL, NULL, NULL},

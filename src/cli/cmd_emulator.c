@@ -18,8 +18,8 @@
 #include "util/mem.h"
 
 #define EMULATOR_MAX_SECRET_FILE 256
-#define EMULATOR_THREADS         8
-#define EMULATOR_MAX_RULES       32 /* --rule options */
+#define EMULATOR_MAX_CONNS       256 /* one thread each: handlers wait for webhooks */
+#define EMULATOR_MAX_RULES       32  /* --rule options */
 
 /* Reads the first line of a secret file (at most EMULATOR_MAX_SECRET_FILE bytes)
  * into a new string the caller wipes and frees; NULL on failure (reported). */
@@ -89,8 +89,11 @@ const char cmd_emulator_help[] =
     "with Basic auth, Twilio's JSON and error bodies, and POST /emulator/faults; and the\n"
     "call engine's control endpoints: POST /emulator/calls (From, To: a caller dials a\n"
     "number, its Voice URL runs), POST /emulator/calls/CA.../refer (ReferTo, Target),\n"
-    "POST .../hangup, GET /emulator/calls/CA... and .../events (the timeline). Every\n"
-    "webhook is signed with X-Twilio-Signature under the auth token.\n"
+    "POST .../hangup, GET /emulator/calls/CA... and .../events (the timeline), and\n"
+    "POST /emulator/parties (Address, Answer=answer|busy|no-answer|fail, AfterMs: what a\n"
+    "called party does). A Calls.json call rings its To and runs its TwiML once answered;\n"
+    "POST .../Calls/CA....json updates a live call (Url, Twiml, Status). Every webhook is\n"
+    "signed with X-Twilio-Signature under the auth token.\n"
     "\n"
     "  --listen ADDR:PORT        where to listen (default 127.0.0.1:8766; port 0 = any)\n"
     "  --account-sid AC...       the account (default: a random one, printed)\n"
@@ -111,7 +114,13 @@ const char cmd_emulator_help[] =
     "                            trunk.transferor-bye-wait-s=2; repeatable\n"
     "\n"
     "Environment: HANDOFF_EMULATOR_AUTH_TOKEN is the token when no file is given.\n"
-    "With neither, a random token is written to a new 0600 file whose path is printed.\n";
+    "With neither, a random token is written to a new 0600 file whose path is printed.\n"
+    "\n"
+    "Up to 1024 calls alive at once. A finished call stays readable (its JSON, events and\n"
+    "Calls.json record) until 1000 more have finished, or 30 minutes after it ended.\n"
+    "Each connection has its own thread (up to 256), so requests waiting on an app's\n"
+    "webhooks never hold up others. A webhook URL pointing at this emulator's own\n"
+    "listener is refused (error 11200 in the timeline), never fetched.\n";
 
 int cmd_emulator(int argc, char **argv)
 {
@@ -260,7 +269,8 @@ int cmd_emulator(int argc, char **argv)
 
 	struct httpd_config hc = {
 	    .listen = listen,
-	    .threads = EMULATOR_THREADS,
+	    .blocking = true, /* a control request runs the app's webhooks (up to 15 s each) */
+	    .max_conns = EMULATOR_MAX_CONNS,
 	    .max_body = HTTPD_MAX_BODY_DEFAULT,
 	    .handler = emu_rest_handle,
 	    .ctx = rest,
@@ -276,6 +286,13 @@ int cmd_emulator(int argc, char **argv)
 	/* the host part of --listen ("127.0.0.1:0", "[::1]:0"); a bare port is every address */
 	const char *colon = strrchr(listen, ':');
 	int hostlen = colon ? (int)(colon - listen) : 0;
+	char self[64];
+	snprintf(self, sizeof(self), "%.*s", hostlen, listen);
+	if (self[0] == '[') { /* [::1] -> ::1 */
+		memmove(self, self + 1, strlen(self));
+		self[strcspn(self, "]")] = '\0';
+	}
+	emu_control_set_listener(ctl, self, httpd_port(h));
 	printf("emulator listening on http://%.*s:%d (account %s)\n", hostlen ? hostlen : 9,
 	       hostlen ? listen : "127.0.0.1", httpd_port(h), account);
 	if (token_path[0])

@@ -1,6 +1,6 @@
 /* cmd_twilio: 'handoff twilio': the options and the client session its leaves share, login,
- * profiles, and the command tables; numbers and trunks are cmd_twilio_numbers.c and
- * cmd_twilio_trunks.c. */
+ * profiles, and the command tables; numbers, trunks and calls are cmd_twilio_numbers.c,
+ * cmd_twilio_trunks.c and cmd_twilio_calls.c. */
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -40,6 +40,9 @@ static const struct {
     {{"transfer-caller-id", required_argument, NULL, 'C'}, O_XFER_CID},
     {{"timeout", required_argument, NULL, 't'}, O_TIMEOUT},
     {{"page-size", required_argument, NULL, 'S'}, O_PAGE_SIZE},
+    {{"public-url", required_argument, NULL, 'U'}, O_PUBLIC_URL},
+    {{"sandbox", no_argument, NULL, 'x'}, O_SANDBOX},
+    {{"status", required_argument, NULL, 'X'}, O_STATUS},
 };
 #define NOPTS (sizeof(opt_table) / sizeof(opt_table[0]))
 
@@ -85,6 +88,15 @@ int tw_cli_parse(int argc, char **argv, unsigned mask, struct tw_cli_opts *o)
 			break;
 		case 'C':
 			o->xfer_cid = optarg;
+			break;
+		case 'U':
+			o->public_url = optarg;
+			break;
+		case 'x':
+			o->sandbox = true;
+			break;
+		case 'X':
+			o->status = optarg;
 			break;
 		case 'S': {
 			char *end;
@@ -553,5 +565,6 @@ const struct cmd cmd_twilio[] = {
      profiles, NULL},
     {"numbers", NULL, "phone numbers (list, show, wire, restore)", NULL, NULL, tw_cli_numbers_cmds},
     {"trunks", NULL, "Elastic SIP trunks (list, set)", NULL, NULL, tw_cli_trunks_cmds},
+    {"calls", NULL, "calls (list, show, transfer a live one)", NULL, NULL, tw_cli_calls_cmds},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };

@@ -2,7 +2,6 @@
  * and export / import of the whole set. */
 #include <errno.h>
 #include <getopt.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,15 +19,6 @@
 #include "util/buf.h"
 #include "util/mem.h"
 
-static const char *author(void)
-{
-	const char *u = getenv("USER");
-	if (u && *u)
-		return u;
-	struct passwd *pw = getpwuid(getuid());
-	return pw && pw->pw_name ? pw->pw_name : "unknown";
-}
-
 int cmd_promote(int argc, char **argv)
 {
 	static const int allowed[] = {OPT_DB, OPT_MESSAGE, OPT_JSON, 0};
@@ -41,11 +31,11 @@ int cmd_promote(int argc, char **argv)
 	if (o.message && strlen(o.message) > STORE_MESSAGE_MAX)
 		return cli_usage("--message is over %d characters", STORE_MESSAGE_MAX);
 	struct store *s;
-	if ((rc = dest_cli_open_db(&o, false, &s, "promote")))
+	if ((rc = dest_cli_open_db(&o, true, &s, "promote")))
 		return rc;
 	char err[600];
 	int v;
-	if (store_promote(s, o.message ? o.message : "", author(), &v, err, sizeof(err))) {
+	if (store_promote(s, o.message ? o.message : "", dest_cli_author(), &v, err, sizeof(err))) {
 		rc = cli_fail("promote: %s", err);
 	} else if (o.json) {
 		json_t *j = json_object();
@@ -55,7 +45,7 @@ int cmd_promote(int argc, char **argv)
 	} else {
 		printf("promoted the sandbox as version %d; it is live\n", v);
 	}
-	store_close(s);
+	dest_cli_close_db(s, rc);
 	return rc;
 }
 
@@ -109,6 +99,73 @@ int cmd_versions(int argc, char **argv)
 	if (o.json)
 		dest_cli_print_json(arr);
 	store_versions_free(v, n);
+	return EXIT_OK;
+}
+
+#define AUDIT_DEFAULT 50 /* rows 'handoff audit' shows without a COUNT */
+
+int cmd_audit(int argc, char **argv)
+{
+	static const int allowed[] = {OPT_DB, OPT_JSON, 0};
+	struct dest_cli_opts o;
+	int rc = dest_cli_parse(argc, argv, allowed, "", &o);
+	if (rc)
+		return rc;
+	if (o.nargs > 1)
+		return cli_usage("give at most one COUNT");
+	long want = AUDIT_DEFAULT;
+	if (o.nargs == 1) {
+		char *end;
+		want = strtol(o.args[0], &end, 10);
+		if (!*o.args[0] || *end || want < 1 || want > STORE_AUDIT_PAGE_MAX)
+			return cli_usage("COUNT must be 1 to %d, not '%s'", STORE_AUDIT_PAGE_MAX,
+			                 o.args[0]);
+	}
+	struct store *s;
+	if ((rc = dest_cli_open_db(&o, false, &s, "audit")))
+		return rc;
+	char err[600];
+	struct store_audit *a;
+	size_t n;
+	if (store_audit_list(s, 0, (size_t)want, &a, &n, err, sizeof(err))) {
+		store_close(s);
+		return cli_fail("audit: %s", err);
+	}
+	store_close(s);
+	json_t *arr = o.json ? json_array() : NULL;
+	if (!o.json && n == 0)
+		printf("no changes recorded yet\n");
+	else if (!o.json)
+		printf("%-20s %-16s %-8s %-16s %s\n", "WHEN (UTC)", "AUTHOR", "ACTION", "WHAT",
+		       "DETAIL");
+	for (size_t i = 0; i < n; i++) {
+		char when[32], what[80];
+		time_t t = (time_t)a[i].at;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		if (a[i].dest)
+			snprintf(what, sizeof(what), "%s", a[i].dest);
+		else if (a[i].version)
+			snprintf(what, sizeof(what), "version %d", a[i].version);
+		else
+			snprintf(what, sizeof(what), "sandbox");
+		if (o.json) {
+			json_t *e =
+			    json_pack("{s:I, s:s, s:s, s:s, s:s?, s:s}", "id", (json_int_t)a[i].id,
+			              "at", when, "author", a[i].author, "action", a[i].action,
+			              "dest", a[i].dest, "detail", a[i].detail);
+			json_object_set_new(
+			    e, "version", a[i].version ? json_integer(a[i].version) : json_null());
+			json_array_append_new(arr, e);
+		} else {
+			printf("%-20s %-16s %-8s %-16s %s\n", when, a[i].author, a[i].action, what,
+			       a[i].detail);
+		}
+	}
+	if (o.json)
+		dest_cli_print_json(arr);
+	store_audit_free(a, n);
 	return EXIT_OK;
 }
 
@@ -267,7 +324,7 @@ int cmd_import(int argc, char **argv)
 		printf("imported %zu destination%s into the sandbox; run 'handoff promote' to make "
 		       "them live\n",
 		       n, n == 1 ? "" : "s");
-	store_close(s);
+	dest_cli_close_db(s, rc);
 	dest_json_free(d, n);
 	return rc;
 }

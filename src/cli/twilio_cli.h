@@ -30,11 +30,15 @@ enum {
 	O_XFER_CID = 1 << 9,
 	O_TIMEOUT = 1 << 10,
 	O_PAGE_SIZE = 1 << 11,
+	O_PUBLIC_URL = 1 << 12,
+	O_SANDBOX = 1 << 13,
+	O_STATUS = 1 << 14,
 };
 
 struct tw_cli_opts {
 	const char *api_base, *profile, *voice_url, *method, *fallback, *xfer_mode, *xfer_cid;
-	bool json, dry_run, force;
+	const char *public_url, *status;
+	bool json, dry_run, force, sandbox;
 	double timeout_s;
 	long page_size;
 	int argc; /* positional arguments */
@@ -75,8 +79,9 @@ const char *tw_cli_jstr(const json_t *o, const char *key);
 /* Prints j as one indented JSON document on stdout. */
 void tw_cli_print_json(json_t *j);
 
-/* The tables of the two groups (cmd_twilio_numbers.c, cmd_twilio_trunks.c). */
+/* The tables of the groups (cmd_twilio_numbers.c, cmd_twilio_trunks.c, cmd_twilio_calls.c). */
 extern const struct cmd tw_cli_numbers_cmds[];
 extern const struct cmd tw_cli_trunks_cmds[];
+extern const struct cmd tw_cli_calls_cmds[];
 
 #endif

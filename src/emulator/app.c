@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "net/httpc.h"
 #include "store/store.h"
@@ -19,6 +20,9 @@ struct emu_app {
 	struct dest_set *live, *sandbox;
 	char *token, *agent;
 	char why[EMU_APP_MAX_WHY];
+	char dest[DEST_NAME_MAX + 1], asked[DEST_NAME_MAX + 1];
+	bool at_set;
+	int64_t at;
 };
 
 int emu_app_open(const char *db, const char *agent, const char *token, struct emu_app **out,
@@ -69,6 +73,26 @@ const char *emu_app_last_why(const struct emu_app *a)
 	return a->why;
 }
 
+const char *emu_app_last_dest(const struct emu_app *a, const char **asked)
+{
+	if (asked)
+		*asked = a->asked;
+	return a->dest;
+}
+
+const struct tz *emu_app_zone(const struct emu_app *a, const char *name, bool live)
+{
+	const struct dest_set *set = live ? a->live : a->sandbox;
+	const struct dest *d = dest_set_find(set, str_c(name));
+	return d ? dest_set_zone(set, d) : NULL;
+}
+
+void emu_app_at(struct emu_app *a, int64_t t)
+{
+	a->at = t;
+	a->at_set = true;
+}
+
 int emu_app_fetch(void *ctx, const struct emu_fetch_req *req, struct emu_fetch_res *res)
 {
 	struct emu_app *a = ctx;
@@ -110,6 +134,7 @@ int emu_app_fetch(void *ctx, const struct emu_fetch_req *req, struct emu_fetch_r
 	    .signature = req->signature,
 	    .body = text,
 	    .body_len = post ? form.len : 0,
+	    .now = a->at_set ? a->at : (int64_t)time(NULL),
 	};
 	struct handler_snap snap = {a->live, a->sandbox};
 	struct handler_resp hresp = {.body = &body};
@@ -117,6 +142,8 @@ int emu_app_fetch(void *ctx, const struct emu_fetch_req *req, struct emu_fetch_r
 	pthread_mutex_lock(&a->mu);
 	res->status = handler_handle(&a->hs, &snap, &hr, &hresp, log);
 	snprintf(a->why, sizeof(a->why), "%.*s", (int)sizeof(a->why) - 1, log->why);
+	snprintf(a->dest, sizeof(a->dest), "%s", log->dest);
+	snprintf(a->asked, sizeof(a->asked), "%s", log->asked);
 	pthread_mutex_unlock(&a->mu);
 	free(log);
 	free(text);

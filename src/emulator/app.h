@@ -2,9 +2,12 @@
 #ifndef HANDOFF_EMU_APP_H
 #define HANDOFF_EMU_APP_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "emulator/engine.h"
+#include "util/tz.h"
 
 #define EMU_APP_BASE    "http://handoff.in-process" /* the base URL its routes answer on */
 #define EMU_APP_MAX_WHY 512                         /* bytes kept of the handler's last reason */
@@ -28,5 +31,18 @@ int emu_app_fetch(void *ctx, const struct emu_fetch_req *req, struct emu_fetch_r
 /* The handler's explanation for the last request it refused ("" when none):
  * borrowed until the next fetch. */
 const char *emu_app_last_why(const struct emu_app *a);
+
+/* The destination that answered the last request ("" when none), and in *asked the one
+ * named when another answered for it (opening hours; "" otherwise): borrowed until the
+ * next fetch. */
+const char *emu_app_last_dest(const struct emu_app *a, const char **asked);
+
+/* Answers every later request as at instant t (Unix seconds), as `dest test --at` does;
+ * by default each request is at the wall clock's time. */
+void emu_app_at(struct emu_app *a, int64_t t);
+
+/* The time zone of destination name in the live (or sandbox) set, or NULL (no such
+ * destination, no hours): to read a local --at time. Borrowed for a's lifetime. */
+const struct tz *emu_app_zone(const struct emu_app *a, const char *name, bool live);
 
 #endif

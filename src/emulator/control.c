@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "emulator/live.h"
+#include "emulator/parties.h"
 #include "net/httpd.h"
 #include "util/mem.h"
 #include "webhooks/form.h"
@@ -18,11 +19,17 @@ struct emu_control {
 	struct emu_rest *rest;
 	struct emu_live live;
 	char *token; /* our copy of the signing token, wiped on free */
+	struct emu_parties *parties;
 	/* Calls.json calls run on their own threads; free waits for them */
 	pthread_mutex_t mu;
 	pthread_cond_t idle;
+	pthread_cond_t wake;   /* a call changed (an update) or the control stops */
+	unsigned long changes; /* counts the updates, for the waiters */
 	int running;
+	bool stopping;
 };
+
+_Static_assert(EMU_PARTIES_MAX <= EMU_ENG_MAX_OUTCOMES, "a call takes every party");
 
 int emu_control_new(struct emu_rest *rest, const char *auth_token, struct emu_control **out)
 {
@@ -33,6 +40,8 @@ int emu_control_new(struct emu_rest *rest, const char *auth_token, struct emu_co
 	c->token = xstrdup(auth_token ? auth_token : "");
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->idle, NULL);
+	pthread_cond_init(&c->wake, NULL);
+	c->parties = emu_parties_new();
 	c->live.auth_token = c->token;
 	struct emu_config cfg;
 	emu_config_init(&cfg);
@@ -45,6 +54,8 @@ int emu_control_new(struct emu_rest *rest, const char *auth_token, struct emu_co
 	if (rc) {
 		pthread_mutex_destroy(&c->mu);
 		pthread_cond_destroy(&c->idle);
+		pthread_cond_destroy(&c->wake);
+		emu_parties_free(c->parties);
 		xwipe(c->token, strlen(c->token));
 		free(c->token);
 		free(c);
@@ -59,20 +70,46 @@ void emu_control_free(struct emu_control *c)
 	if (!c)
 		return;
 	pthread_mutex_lock(&c->mu);
+	c->stopping = true; /* calls left ringing stop waiting */
+	pthread_cond_broadcast(&c->wake);
 	while (c->running > 0)
 		pthread_cond_wait(&c->idle, &c->mu);
 	pthread_mutex_unlock(&c->mu);
 	pthread_mutex_destroy(&c->mu);
 	pthread_cond_destroy(&c->idle);
+	pthread_cond_destroy(&c->wake);
+	emu_parties_free(c->parties);
 	emu_engine_free(c->eng);
 	xwipe(c->token, strlen(c->token));
 	free(c->token);
 	free(c);
 }
 
+void emu_control_set_listener(struct emu_control *c, const char *host, int port)
+{
+	snprintf(c->live.self_host, sizeof(c->live.self_host), "%s", host ? host : "");
+	c->live.self_port = port; /* set before the first request: read without a lock */
+}
+
 struct emu_engine *emu_control_engine(struct emu_control *c)
 {
 	return c->eng;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* A call changed outside its own thread: the threads that wait for a ringing call look. */
+static void changed(struct emu_control *c)
+{
+	pthread_mutex_lock(&c->mu);
+	c->changes++;
+	pthread_cond_broadcast(&c->wake);
+	pthread_mutex_unlock(&c->mu);
 }
 
 static void rfc2822(json_t *ms, char out[40])
@@ -204,6 +241,10 @@ static int calls_post(struct emu_control *c, const struct http_req *req, struct 
 	}
 	sp.from = from;
 	sp.to = to;
+	struct emu_dial_outcome oc[EMU_PARTIES_MAX];
+	char ocs[EMU_PARTIES_MAX][EMU_PARTY_MAX_ADDR + 1];
+	sp.outcomes = oc;
+	sp.noutcomes = emu_parties_outcomes(c->parties, oc, ocs, EMU_PARTIES_MAX);
 	int e = number_spec(c, to, prof != NULL, true, &sp, &num, &trunk);
 	if (e == ENOENT) {
 		rc = fail(resp, 404, 21211, "To is not a number provisioned on this emulator");
@@ -240,8 +281,10 @@ static int refer_post(struct emu_control *c, const char *sid, const struct http_
 		free(keep);
 		return fail(resp, 400, 20001, "malformed form body");
 	}
-	struct emu_refer_req rq = {form_get(&f, "ReferTo"), EMU_ANSWER, NULL};
+	struct emu_refer_req rq = {.refer_to = form_get(&f, "ReferTo"), .target = EMU_ANSWER};
 	const char *t = form_get(&f, "Target");
+	enum emu_outcome targets[EMU_ENG_MAX_TARGETS];
+	size_t nt = 0;
 	struct emu_params h = {0};
 	for (size_t i = 0; i < f.n; i++)
 		if (strncmp(f.p[i].name, "SipHeader_", 10) == 0)
@@ -249,10 +292,18 @@ static int refer_post(struct emu_control *c, const char *sid, const struct http_
 	rq.headers = &h;
 	json_t *out = NULL;
 	int e = 0;
+	bool bad_target = t && emu_outcomes_parse(t, targets, EMU_ENG_MAX_TARGETS, &nt);
+	if (nt) { /* "busy,answer": the first party, then the next ones (failover) */
+		rq.target = targets[0];
+		rq.then = targets + 1;
+		rq.nthen = nt - 1;
+	}
 	if (!rq.refer_to)
 		fail(resp, 400, 21201, "ReferTo is required");
-	else if (t && emu_outcome_parse(t, &rq.target))
-		fail(resp, 400, 20001, "Target must be answer, busy, no-answer or fail");
+	else if (bad_target)
+		fail(resp, 400, 20001,
+		     "Target must be answer, busy, no-answer or fail, or a comma-separated list of "
+		     "them (one per party dialled, in order; at most 10)");
 	else if ((e = emu_refer(c->eng, sid, &rq, &out)) == EBUSY)
 		fail(resp, 409, 20409, "the call is waiting for a webhook; try again");
 	else if (e)
@@ -269,6 +320,48 @@ static int refer_post(struct emu_control *c, const char *sid, const struct http_
 	return 0;
 }
 
+/* POST /emulator/parties: Address, Answer (answer|busy|no-answer|fail), AfterMs; GET lists
+ * them, DELETE forgets them all. */
+static int parties(struct emu_control *c, const struct http_req *req, struct http_resp *resp)
+{
+	if (strcmp(req->method, "GET") == 0) {
+		send_json(resp, 200, emu_parties_json(c->parties));
+		return 0;
+	}
+	if (strcmp(req->method, "DELETE") == 0) {
+		emu_parties_clear(c->parties);
+		send_json(resp, 200, emu_parties_json(c->parties));
+		return 0;
+	}
+	if (strcmp(req->method, "POST") != 0)
+		return fail(resp, 405, 20004, "Method not allowed");
+	struct form f;
+	char *keep = NULL;
+	if (body_form(req, &f, &keep)) {
+		free(keep);
+		return fail(resp, 400, 20001, "malformed form body");
+	}
+	const char *addr = form_get(&f, "Address"), *ans = form_get(&f, "Answer");
+	const char *after = form_get(&f, "AfterMs");
+	enum emu_outcome o = EMU_ANSWER;
+	char *end = NULL;
+	long ms = after ? strtol(after, &end, 10) : 0;
+	int rc = 0;
+	if (!addr || !*addr)
+		rc = fail(resp, 400, 21201, "Address is required");
+	else if (ans && emu_outcome_parse(ans, &o))
+		rc = fail(resp, 400, 20001, "Answer must be answer, busy, no-answer or fail");
+	else if (after && (!*after || *end || ms < 0 || ms > EMU_PARTY_MAX_AFTER))
+		rc = fail(resp, 400, 20001, "AfterMs must be 0 to 60000");
+	else if (emu_parties_set(c->parties, addr, o, (unsigned)ms))
+		rc =
+		    fail(resp, 400, 20001, "the parties table is full, or the Address is too long");
+	else
+		send_json(resp, 200, emu_parties_json(c->parties));
+	free(keep);
+	return rc;
+}
+
 static int control(void *ctx, const struct http_req *req, struct http_resp *resp)
 {
 	struct emu_control *c = ctx;
@@ -276,6 +369,8 @@ static int control(void *ctx, const struct http_req *req, struct http_resp *resp
 	bool post = strcmp(req->method, "POST") == 0, get = strcmp(req->method, "GET") == 0;
 	if (strlen(p) > EMU_CONTROL_MAX_PATH)
 		return ENOENT;
+	if (strcmp(p, "/emulator/parties") == 0)
+		return parties(c, req, resp);
 	if (strcmp(p, "/emulator/calls") == 0)
 		return post ? calls_post(c, req, resp)
 		            : fail(resp, 405, 20004, "Method not allowed");
@@ -306,6 +401,7 @@ static int control(void *ctx, const struct http_req *req, struct http_resp *resp
 		return refer_post(c, sid, req, resp);
 	if (strcmp(sub, "/hangup") == 0 && post) {
 		int e = emu_hangup(c->eng, sid);
+		changed(c);
 		if (e == EBUSY)
 			return fail(resp, 409, 20409,
 			            "the call is waiting for a webhook; try again");
@@ -326,6 +422,7 @@ struct pending_call {
 	struct emu_control *c;
 	char *sid, *from, *to, *url, *method, *twiml;
 	char *sc, *sc_method, *sc_event; /* StatusCallback, its method and events */
+	unsigned timeout_s;
 };
 
 static char *dup_field(const json_t *call, const char *k)
@@ -334,7 +431,49 @@ static char *dup_field(const json_t *call, const char *k)
 	return v ? xstrdup(v) : NULL;
 }
 
-/* Runs one Calls.json call in the engine and publishes its legs. */
+static void publish_sid(struct emu_control *c, const char *sid)
+{
+	json_t *cj = NULL;
+	if (emu_call_json(c->eng, sid, &cj) == 0)
+		publish(c, cj);
+	json_decref(cj);
+}
+
+/* Waits (real time, without the engine's lock) up to ms while leg sid is still ringing;
+ * an update wakes it early, and so does the control stopping (then false). */
+static bool ring_wait(struct emu_control *c, const char *sid, unsigned ms)
+{
+	struct timespec dl;
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += ms / 1000;
+	dl.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (dl.tv_nsec >= 1000000000L) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000L;
+	}
+	bool go;
+	pthread_mutex_lock(&c->mu);
+	while (!c->stopping) {
+		unsigned long seen = c->changes;
+		char st[16] = "";
+		pthread_mutex_unlock(&c->mu);
+		bool ringing = emu_leg_status(c->eng, sid, st) == 0 && strcmp(st, "ringing") == 0;
+		pthread_mutex_lock(&c->mu);
+		if (!ringing || c->stopping)
+			break;
+		if (seen != c->changes) /* an update came while we looked: look again */
+			continue;
+		if (pthread_cond_timedwait(&c->wake, &c->mu, &dl) == ETIMEDOUT)
+			break;
+	}
+	go = !c->stopping;
+	pthread_mutex_unlock(&c->mu);
+	return go;
+}
+
+/* Runs one Calls.json call in the engine: it rings its To, whose party (POST
+ * /emulator/parties; default: answers at once) answers, is busy, fails, or does not answer
+ * within Timeout; the legs are published as it goes. */
 static void run_pending(struct pending_call *pc)
 {
 	struct emu_control *c = pc->c;
@@ -350,11 +489,33 @@ static void run_pending(struct pending_call *pc)
 	sp.status_callback = pc->sc;
 	sp.status_callback_method = pc->sc_method;
 	sp.status_callback_event = pc->sc_event;
+	sp.outbound = true;
+	sp.hold_ringing = true;
+	sp.timeout_s = pc->timeout_s;
+	struct emu_dial_outcome oc[EMU_PARTIES_MAX];
+	char ocs[EMU_PARTIES_MAX][EMU_PARTY_MAX_ADDR + 1];
+	sp.outcomes = oc;
+	sp.noutcomes = emu_parties_outcomes(c->parties, oc, ocs, EMU_PARTIES_MAX);
+	struct emu_party party = {.answer = EMU_ANSWER};
+	(void)emu_parties_get(c->parties, pc->to, &party);
 	char sid[EMU_SID_LEN + 1];
-	json_t *cj = NULL;
-	if (emu_call_create(c->eng, &sp, sid) == 0 && emu_call_json(c->eng, sid, &cj) == 0)
-		publish(c, cj);
-	json_decref(cj);
+	if (emu_call_create(c->eng, &sp, sid) == 0) {
+		publish_sid(c, sid);
+		unsigned ms = party.answer == EMU_NO_ANSWER
+		                  ? (pc->timeout_s ? pc->timeout_s : EMU_ENG_DEF_TIMEOUT_S) * 1000
+		                  : party.after_ms;
+		if (ring_wait(c, sid, ms)) {
+			int rc;
+			/* a webhook of this call in flight (a status callback): try again shortly
+			 */
+			for (int i = 0;
+			     (rc = emu_call_ring_end(c->eng, sid, party.answer)) == EBUSY &&
+			     i < EMU_CONTROL_BUSY_TRIES;
+			     i++)
+				sleep_ms(EMU_CONTROL_BUSY_SLEEP_MS);
+			publish_sid(c, sid);
+		}
+	}
 	free(pc->sid);
 	free(pc->from);
 	free(pc->to);
@@ -396,6 +557,8 @@ static void call_created(void *ctx, const char *call_sid, const json_t *call)
 	pc->sc = dup_field(call, "_status_callback");
 	pc->sc_method = dup_field(call, "_status_callback_method");
 	pc->sc_event = dup_field(call, "_status_callback_event");
+	json_t *tmo = json_object_get(call, "_timeout");
+	pc->timeout_s = json_is_integer(tmo) ? (unsigned)json_integer_value(tmo) : 0;
 	pthread_mutex_lock(&c->mu);
 	bool spawn = c->running < EMU_CONTROL_MAX_RUNNING;
 	if (spawn)
@@ -419,6 +582,51 @@ static void call_created(void *ctx, const char *call_sid, const json_t *call)
 	run_pending(pc);
 }
 
+static void engine_err(struct emu_rest_err *out, const struct emu_update_err *in)
+{
+	out->status = in->status;
+	out->code = in->code;
+	snprintf(out->msg, sizeof(out->msg), "%s", in->msg);
+}
+
+/* POST .../Calls/{CA}.json through the engine; the call's legs are published, and a call
+ * left ringing stops waiting when the update ended it. */
+static int call_update(void *ctx, const char *sid, const struct emu_rest_update *u,
+                       struct emu_rest_err *err)
+{
+	struct emu_control *c = ctx;
+	struct emu_update eu = {u->url, u->method, u->twiml, u->status, false, EMU_ANSWER};
+	struct emu_update_err ee;
+	int rc;
+	for (int i = 0;
+	     (rc = emu_call_update(c->eng, sid, &eu, &ee)) == EBUSY && i < EMU_CONTROL_BUSY_TRIES;
+	     i++)
+		sleep_ms(EMU_CONTROL_BUSY_SLEEP_MS);
+	if (rc == 0 || rc == EINVAL)
+		publish_sid(c, sid);
+	changed(c);
+	if (rc == EINVAL) {
+		engine_err(err, &ee);
+	} else if (rc == ENOENT) {
+		*err =
+		    (struct emu_rest_err){400, 21220, "Call is not in-progress. Cannot redirect."};
+	} else if (rc == EBUSY) {
+		*err =
+		    (struct emu_rest_err){409, 20409, "the call is busy with a webhook; try again"};
+	}
+	return rc;
+}
+
+static int call_delete(void *ctx, const char *sid, struct emu_rest_err *err)
+{
+	struct emu_control *c = ctx;
+	struct emu_update_err ee;
+	int rc = emu_call_deletable(c->eng, sid, &ee);
+	if (rc == EINVAL)
+		engine_err(err, &ee);
+	return rc;
+}
+
 int emu_control_dial_in(struct emu_control *c, const char *from, const char *to,
                         const char *profile, const char *sid)
 {
@@ -438,6 +646,10 @@ int emu_control_dial_in(struct emu_control *c, const char *from, const char *to,
 	sp.from = from;
 	sp.to = to;
 	sp.sid = sid;
+	struct emu_dial_outcome oc[EMU_PARTIES_MAX];
+	char ocs[EMU_PARTIES_MAX][EMU_PARTY_MAX_ADDR + 1];
+	sp.outcomes = oc;
+	sp.noutcomes = emu_parties_outcomes(c->parties, oc, ocs, EMU_PARTIES_MAX);
 	/* a PBX's INVITE through the trunk: termination (the transferee is the number called) */
 	int rc = number_spec(c, to, profile != NULL, false, &sp, &num, &trunk);
 	char out[EMU_SID_LEN + 1];
@@ -462,6 +674,6 @@ void emu_control_publish_leg(struct emu_control *c, const char *leg_sid)
 
 void emu_control_attach(struct emu_control *c, struct emu_rest *rest)
 {
-	struct emu_rest_hooks h = {control, call_created, c};
+	struct emu_rest_hooks h = {control, call_created, call_update, call_delete, c};
 	emu_rest_set_hooks(rest, &h);
 }

@@ -8,8 +8,10 @@
 #include "emulator/engine.h"
 #include "emulator/rest.h"
 
-#define EMU_CONTROL_MAX_PATH    256 /* longest control path handled */
-#define EMU_CONTROL_MAX_RUNNING 64  /* Calls.json calls running on their own threads at once */
+#define EMU_CONTROL_MAX_PATH      256 /* longest control path handled */
+#define EMU_CONTROL_MAX_RUNNING   64  /* Calls.json calls running on their own threads at once */
+#define EMU_CONTROL_BUSY_TRIES    250 /* an update waits for a webhook in flight: tries, */
+#define EMU_CONTROL_BUSY_SLEEP_MS 20  /* this far apart (5 s in all) */
 
 struct emu_control;
 
@@ -35,12 +37,21 @@ struct emu_engine *emu_control_engine(struct emu_control *c);
  *                                         "legs", "connected"}
  *   POST /emulator/calls/{CA}/hangup     the party on that leg hangs up: the call's JSON
  *   GET  /emulator/calls/{CA}/events     the timeline
+ *   POST /emulator/parties               Address, Answer (answer|busy|no-answer|fail),
+ *                                         AfterMs: what a called party does (GET lists,
+ *                                         DELETE forgets); default: it answers at once
  *
  * A Calls.json POST is answered "queued" (as Twilio does) and the call then runs on its
- * own thread; emu_control_free waits for those. Every leg is also published as a Call
- * resource of the twin (Calls.json). */
+ * own thread: it rings its To for the party's AfterMs (Timeout for no-answer) in real
+ * time, so an update can cancel it meanwhile, and only an answer runs its TwiML;
+ * emu_control_free stops those waits and waits for the threads. POST and DELETE
+ * .../Calls/{CA}.json reach the engine (emu_call_update, emu_call_deletable). Every leg
+ * is also published as a Call resource of the twin (Calls.json). */
 void emu_control_attach(struct emu_control *c, struct emu_rest *rest);
 
+/* Tells the engine's fetcher where the emulator listens (host as in --listen, port as
+ * bound), so a webhook pointing there is refused instead of fetched. */
+void emu_control_set_listener(struct emu_control *c, const char *host, int port);
 /* A SIP INVITE for `to` (a provisioned number, '+' optional) from `from` starts a call with
  * CallSid sid, as POST /emulator/calls does (profile: the Request-URI's ;profile=, or NULL:
  * the number's trunk, else twilio-voice); its legs are published. 0, ENOENT (no such number,

@@ -12,10 +12,19 @@
 
 enum emu_outcome emu_outcome_for(struct call *c, const char *addr)
 {
-	if (c->refer_set)
-		return c->refer_outcome;
+	if (c->refer_set) { /* the REFER's outcomes, one per party in dial order */
+		size_t k = c->refer_dialled++;
+		if (k == 0 || c->nrefer_then == 0)
+			return c->refer_outcome;
+		return c->refer_then[k - 1 < c->nrefer_then ? k - 1 : c->nrefer_then - 1];
+	}
 	for (size_t i = 0; i < c->noutcomes; i++)
 		if (strcmp(c->outcomes[i].addr, addr) == 0)
+			return c->outcomes[i].o;
+	/* then the same URI without its ?headers (a destination's <Sip> carries them) */
+	size_t n = strcspn(addr, "?");
+	for (size_t i = 0; addr[n] && i < c->noutcomes; i++)
+		if (strlen(c->outcomes[i].addr) == n && strncmp(c->outcomes[i].addr, addr, n) == 0)
 			return c->outcomes[i].o;
 	return EMU_ANSWER;
 }
@@ -84,13 +93,15 @@ static enum noun noun_kind(const char *name)
 	return (enum noun) - 1;
 }
 
-/* A <Sip> URI's ?name=value&... part becomes headers on the INVITE (values
- * percent-decoded); the timeline shows them as sent. */
+/* A <Sip> URI's ?name=value&... part becomes headers on the INVITE, decoded as the
+ * target receives them: %XX, and '+' as a space (the modelled rule
+ * sip.uri-header-plus-is-space); the timeline shows them as sent. */
 static void invite_headers(struct call *c, const struct leg *l)
 {
 	const char *q = l->kind == N_SIP ? strchr(l->to, '?') : NULL;
 	if (!q)
 		return;
+	int plus = strchr(q, '+') ? emu_rule_use(c, EMU_R_SIP_PLUS_SPACE, l) : 0;
 	struct buf b;
 	buf_init(&b, 4096);
 	int rc = 0;
@@ -99,6 +110,8 @@ static void invite_headers(struct call *c, const struct leg *l)
 			rc = buf_adds(&b, "; ");
 		else if (*p == '=')
 			rc = buf_adds(&b, ": ");
+		else if (*p == '+' && plus)
+			rc = buf_addc(&b, ' ');
 		else if (*p == '%' && isxdigit((unsigned char)p[1]) &&
 		         isxdigit((unsigned char)p[2])) {
 			char hex[3] = {p[1], p[2], 0};
@@ -112,26 +125,102 @@ static void invite_headers(struct call *c, const struct leg *l)
 	                         l->to, rc ? "(over 4 kB)" : buf_str(&b));
 	buf_free(&b);
 	struct emu_params h = {0};
-	emu_uri_headers(l->to, &h);
+	emu_uri_headers(l->to, plus != 0, &h);
 	emu_sip_invite(c, l, v, &h);
 	emu_params_free(&h);
 }
 
-/* Rings leg li: through the dialer (a real INVITE) when it takes the address, else the
- * scripted outcome. *real says which; a real leg's sip_code is the party's answer. */
-static enum emu_outcome ring_party(struct call *c, int li, long timeout, bool *real)
+/* The <Headers> of a <Sip> noun, as written, into out. */
+static void element_headers(const struct twiml_node *sip, struct emu_params *out)
+{
+	for (size_t i = 0; sip && i < sip->nkids; i++) {
+		const struct twiml_node *h = sip->kids[i];
+		if (h->kind != TWIML_ELEMENT || strcmp(h->name, "Headers") != 0)
+			continue;
+		for (size_t j = 0; j < h->nkids; j++) {
+			const struct twiml_node *k = h->kids[j];
+			const char *name =
+			    k->kind == TWIML_ELEMENT && strcmp(k->name, "Header") == 0
+			        ? twiml_get(k, "name")
+			        : NULL;
+			if (name && *name)
+				(void)emu_params_add(out, name, twiml_get(k, "value"));
+		}
+	}
+}
+
+/* Rings leg li for real when the dialer takes its address (a loopback SIP URI over
+ * `emulator --sip`): its answer replaces the scripted outcome *oc, and the leg is marked
+ * real (no simulated ringing time). The INVITE carries the headers as the model decoded. */
+static void ring_real(struct call *c, int li, const struct twiml_node *dial, enum emu_outcome *oc)
 {
 	struct leg *l = &c->legs[li];
 	struct emu_params h = {0};
-	if (l->kind == N_SIP)
-		emu_uri_headers(l->to, &h);
+	if (l->kind == N_SIP) {
+		const char *q = strchr(l->to, '?');
+		emu_uri_headers(l->to, q && strchr(q, '+') && c->rules[EMU_R_SIP_PLUS_SPACE], &h);
+		element_headers(l->noun, &h);
+	}
+	const char *tattr = twiml_get(dial, "timeout");
+	long timeout = tattr ? strtol(tattr, NULL, 10) : 30;
+	timeout = timeout < 5 ? 5 : timeout > 600 ? 600 : timeout;
 	struct emu_dial_res res;
-	*real = emu_dial(c, l, &h, (unsigned)timeout, &res) == 0;
+	if (emu_dial(c, l, &h, (unsigned)timeout, &res) == 0) {
+		l = &c->legs[li];
+		l->real = true;
+		l->sip_code = res.sip_code;
+		*oc = res.outcome;
+	}
 	emu_params_free(&h);
-	if (!*real)
-		return emu_outcome_for(c, l->to);
-	l->sip_code = res.sip_code;
-	return res.outcome;
+}
+
+int emu_dial_leg(struct call *c, const struct twiml_node *dial, const struct twiml_node *noun,
+                 enum noun kind, const char *addr, const char *from, enum emu_outcome *oc)
+{
+	int li = emu_new_leg(c, 0, "outbound-dial", from, addr);
+	if (li < 0)
+		return -1;
+	struct leg *l = &c->legs[li];
+	l->dial = dial;
+	l->noun = noun;
+	l->dial_url = c->fr.url;
+	l->kind = kind;
+	*oc = emu_outcome_for(c, addr);
+	invite_headers(c, l);
+	if (kind == N_SIP)
+		emu_sip_element_headers(c, l);
+	emu_status_callback(c, l, "initiated");
+	emu_set_status(c, l, ST_RINGING);
+	ring_real(c, li, dial, oc);
+	return li;
+}
+
+enum st emu_dial_leg_ends(struct call *c, struct leg *l, enum emu_outcome o, long timeout)
+{
+	switch (o) {
+	case EMU_ANSWER:
+		break;
+	case EMU_BUSY: /* a real party rang in real time, and said its code */
+		if (!l->real) {
+			emu_advance(c->eng, c->rules[EMU_R_RING_MS]);
+			l->sip_code = 486;
+		}
+		emu_set_status(c, l, ST_BUSY);
+		break;
+	case EMU_NO_ANSWER:
+		if (!l->real) {
+			emu_advance(c->eng, timeout * 1000);
+			l->sip_code = 487;
+		}
+		emu_set_status(c, l, ST_NOANSWER);
+		break;
+	case EMU_FAIL:
+		if (!l->real)
+			l->sip_code = 503;
+		emu_set_status(c, l, ST_FAILED);
+		break;
+	}
+	return l->status;
 }
 
 int emu_do_dial(struct call *c, const struct twiml_node *v)
@@ -202,86 +291,57 @@ int emu_do_dial(struct call *c, const struct twiml_node *v)
 	enum st worst = ST_FAILED;
 	int idx[EMU_ENG_MAX_NOUNS];
 	enum emu_outcome oc[EMU_ENG_MAX_NOUNS];
-	bool real[EMU_ENG_MAX_NOUNS] = {false}; /* rung over real SIP: no simulated wait */
 	emu_ev(c, "dial", p, 0, "Dial %zu noun(s)%s, timeout %ld s, answerOnBridge=%s", nn,
 	       seq ? " in sequence" : "", timeout, aob ? "true" : "false");
 	for (size_t i = 0; i < nn; i++) {
 		if (seq && winner >= 0)
 			break;
-		idx[i] = emu_new_leg(c, 0, "outbound-dial", cid ? cid : p->from, nouns[i].addr);
+		const char *from = cid ? cid : p->from;
+		idx[i] = nouns[i].kind == N_SIP && nouns[i].n && emu_sip_dials_uris(c, nouns[i].n)
+		             ? emu_sip_dial_uris(c, v, nouns[i].n, from, timeout, &oc[i])
+		             : emu_dial_leg(c, v, nouns[i].n, nouns[i].kind, nouns[i].addr, from,
+		                            &oc[i]);
 		if (idx[i] < 0) {
 			nn = i;
 			break;
 		}
-		struct leg *l = &c->legs[idx[i]];
-		l->dial = v;
-		l->noun = nouns[i].n;
-		l->dial_url = c->fr.url;
-		l->kind = nouns[i].kind;
-		invite_headers(c, l);
-		emu_status_callback(c, l, "initiated");
-		emu_set_status(c, l, ST_RINGING);
-		/* parallel: a real party is rung (one after the other) only while no earlier
-		 * noun answered; the first answer wins as with scripted outcomes */
-		bool earlier = false;
-		for (size_t k = 0; k < i; k++)
-			earlier |= oc[k] == EMU_ANSWER;
-		oc[i] = earlier && !seq ? emu_outcome_for(c, nouns[i].addr)
-		                        : ring_party(c, idx[i], timeout, &real[i]);
 		if (!seq)
 			continue;
 		last = idx[i];
-		switch (oc[i]) {
-		case EMU_ANSWER:
-			if (!real[i])
+		if (oc[i] == EMU_ANSWER) {
+			if (!c->legs[idx[i]].real)
 				emu_advance(c->eng, ring);
 			winner = idx[i];
-			break;
-		case EMU_BUSY:
-			if (!real[i]) {
-				emu_advance(c->eng, ring);
-				l->sip_code = 486;
-			}
-			emu_set_status(c, l, worst = ST_BUSY);
-			break;
-		case EMU_NO_ANSWER:
-			if (!real[i]) {
-				emu_advance(c->eng, timeout * 1000);
-				l->sip_code = 487;
-			}
-			emu_set_status(c, l, worst = ST_NOANSWER);
-			break;
-		case EMU_FAIL:
-			if (!real[i])
-				l->sip_code = 503;
-			emu_set_status(c, l, worst = ST_FAILED);
-			break;
+		} else {
+			worst = emu_dial_leg_ends(c, &c->legs[idx[i]], oc[i], timeout);
 		}
 	}
 	if (!seq) {
 		/* parallel: failures at once, busy after ringing, first answer wins */
+		/* a party rung over real SIP took real time and said its own code */
 		bool any_busy = false, any_na = false, wait_ring = false, wait_na = false;
 		for (size_t i = 0; i < nn; i++) {
+			struct leg *l = &c->legs[idx[i]];
 			last = idx[i];
 			if (oc[i] == EMU_FAIL) {
-				if (!real[i])
-					c->legs[idx[i]].sip_code = 503;
-				emu_set_status(c, &c->legs[idx[i]], ST_FAILED);
+				if (!l->real)
+					l->sip_code = 503;
+				emu_set_status(c, l, ST_FAILED);
 			}
 			if (oc[i] == EMU_ANSWER && winner < 0) {
 				winner = idx[i];
-				wait_ring |= !real[i];
+				wait_ring |= !l->real;
 			}
 			any_busy |= oc[i] == EMU_BUSY;
 			any_na |= oc[i] == EMU_NO_ANSWER;
-			wait_ring |= oc[i] == EMU_BUSY && !real[i];
-			wait_na |= oc[i] == EMU_NO_ANSWER && !real[i];
+			wait_ring |= oc[i] == EMU_BUSY && !l->real;
+			wait_na |= oc[i] == EMU_NO_ANSWER && !l->real;
 		}
 		if (wait_ring)
 			emu_advance(c->eng, ring);
 		for (size_t i = 0; i < nn; i++)
 			if (oc[i] == EMU_BUSY) {
-				if (!real[i])
+				if (!c->legs[idx[i]].real)
 					c->legs[idx[i]].sip_code = 486;
 				emu_set_status(c, &c->legs[idx[i]], ST_BUSY);
 			}
@@ -290,7 +350,7 @@ int emu_do_dial(struct call *c, const struct twiml_node *v)
 				emu_advance(c->eng, timeout * 1000);
 			for (size_t i = 0; i < nn; i++)
 				if (oc[i] == EMU_NO_ANSWER) {
-					if (!real[i])
+					if (!c->legs[idx[i]].real)
 						c->legs[idx[i]].sip_code = 487;
 					emu_set_status(c, &c->legs[idx[i]], ST_NOANSWER);
 				}

@@ -53,6 +53,41 @@ const struct emu_rule emu_rules[EMU_R__COUNT] = {
     [EMU_R_REJECT_STATUS] = {"voice.reject-rejected-busy", 0,
                              "<Reject reason=\"rejected\"> ends the call busy (1) or failed "
                              "(0)"},
+    [EMU_R_SIP_URI_OVER_TEXT] = {"voice.sip-uri-over-text", 1,
+                                 "a <Sip> with a URI as text and <Uri> children dials the "
+                                 "<Uri> children (1) or the text (0)"},
+    [EMU_R_SIP_URI_ORDER] = {"voice.sip-uri-order", 1,
+                             "<Uri> children are tried lowest priority first, equal "
+                             "priorities drawn by weight from the seeded generator (1), or "
+                             "in document order (0)"},
+    [EMU_R_SIP_URI_BUSY_NEXT] = {"voice.sip-uri-busy-next", 1,
+                                 "a busy <Uri> moves on to the next one (1) or ends the <Sip> "
+                                 "busy (0)"},
+    [EMU_R_SIP_PLUS_SPACE] = {"sip.uri-header-plus-is-space", 1,
+                              "a '+' in a <Sip> URI header value reaches the target as a space "
+                              "(1), as in Twilio's X-Name=Agent%2C+A example, or as '+' (0)"},
+    [EMU_R_API_SKIP_ACTION] = {"api.update-skips-verb-action", 1,
+                               "a call updated through the REST API leaves its <Dial> or "
+                               "<Connect> without requesting the verb's action"},
+    [EMU_R_API_CANCEL_LIVE] = {"api.cancel-in-progress-code", 21220,
+                               "Twilio code for Status=canceled on a call in progress (0: "
+                               "accepted, nothing changes)"},
+    [EMU_R_API_RINGING] = {"api.update-ringing-runs-on-answer", 1,
+                           "Url/Twiml sent to a queued or ringing call runs when it "
+                           "answers (0: refused, 21220)"},
+    [EMU_R_API_DELETE_LIVE] = {"api.delete-live-code", 21220,
+                               "Twilio code for DELETE of a call that has not ended"},
+    [EMU_R_STOP_UNNAMED] = {"voice.stop-unnamed-stops-all", 1,
+                            "<Stop><Stream> without a name stops every <Start><Stream> (0: "
+                            "none)"},
+    [EMU_R_API_DONE_RINGING] = {"api.completed-ringing-canceled", 1,
+                                "Status=completed on a queued or ringing call ends it canceled "
+                                "(0: completed)"},
+    [EMU_R_API_BAD_TWIML] = {"api.invalid-twiml-refused", 1,
+                             "an update whose Twiml does not parse is refused with its TwiML "
+                             "code and the call goes on (0: accepted, the call fails)"},
+    [EMU_R_STREAM_TS] = {"stream.timestamp-iso8601", 1,
+                         "a <Stream> statusCallback's Timestamp is ISO 8601 (0: RFC 2822)"},
     [EMU_R_TRUNK_BYE_WAIT_S] = {"trunk.transferor-bye-wait-s", 32,
                                 "over real SIP: seconds Twilio waits after the final NOTIFY "
                                 "for the transferor's BYE before it sends BYE itself"},
@@ -116,6 +151,30 @@ int emu_outcome_parse(const char *s, enum emu_outcome *out)
 	return EINVAL;
 }
 
+int emu_outcomes_parse(const char *s, enum emu_outcome *out, size_t max, size_t *n)
+{
+	size_t k = 0;
+	if (!s)
+		return EINVAL;
+	for (const char *p = s;; p++) {
+		size_t len = strcspn(p, ",");
+		char name[16];
+		if (len == 0 || len >= sizeof(name))
+			return EINVAL;
+		if (k == max)
+			return E2BIG;
+		memcpy(name, p, len);
+		name[len] = '\0';
+		if (emu_outcome_parse(name, &out[k++]))
+			return EINVAL;
+		p += len;
+		if (!*p)
+			break;
+	}
+	*n = k;
+	return 0;
+}
+
 int emu_params_add(struct emu_params *p, const char *name, const char *value)
 {
 	if (p->n >= EMU_ENG_MAX_PARAMS)
@@ -172,6 +231,11 @@ static uint64_t rnd(struct emu_engine *e)
 	return z ^ (z >> 31);
 }
 
+uint64_t emu_rand(struct emu_engine *e)
+{
+	return rnd(e);
+}
+
 static void new_sid(struct emu_engine *e, const char *prefix, char *out)
 {
 	snprintf(out, EMU_SID_LEN + 1, "%s%016llx%016llx", prefix, (unsigned long long)rnd(e),
@@ -198,7 +262,10 @@ int emu_engine_new(const struct emu_config *cfg, struct emu_engine **out)
 		memcpy(e->account, cfg->account_sid, EMU_SID_LEN + 1);
 	else
 		snprintf(e->account, sizeof(e->account), "AC%032d", 0);
-	e->calls = xcalloc(e->cfg.max_calls, sizeof(*e->calls));
+	if (!e->cfg.keep_finished || e->cfg.keep_finished > EMU_ENG_KEEP_FINISHED)
+		e->cfg.keep_finished = EMU_ENG_KEEP_FINISHED;
+	/* room for every call alive and the finished ones kept */
+	e->calls = xcalloc(e->cfg.max_calls + e->cfg.keep_finished + 1, sizeof(*e->calls));
 	pthread_mutex_init(&e->mu, NULL);
 	pthread_cond_init(&e->idle, NULL);
 	*out = e;
@@ -246,6 +313,8 @@ static void call_free(struct call *c)
 	free(c->sc_url);
 	free(c->sc_method);
 	free(c->sc_events);
+	emu_outbound_free(c);
+	emu_streams_free(c);
 	free(c);
 }
 
@@ -270,6 +339,16 @@ static int64_t now(struct emu_engine *e)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + e->skew;
+}
+
+int64_t emu_now(struct emu_engine *e)
+{
+	return now(e);
+}
+
+void emu_new_sid(struct emu_engine *e, const char *prefix, char out[EMU_SID_LEN + 1])
+{
+	new_sid(e, prefix, out);
 }
 
 /* Simulated waiting: the virtual clock jumps; the real clock is skewed so that
@@ -390,6 +469,12 @@ const char *emu_party(const struct leg *l)
 
 int emu_new_leg(struct call *c, int parent, const char *dir, const char *from, const char *to)
 {
+	return emu_new_leg_sid(c, parent, dir, from, to, NULL);
+}
+
+int emu_new_leg_sid(struct call *c, int parent, const char *dir, const char *from, const char *to,
+                    const char *sid)
+{
 	if (c->nlegs >= EMU_ENG_MAX_LEGS) {
 		emu_ev(c, "limit", NULL, 0, "legs per call limit (%d) reached", EMU_ENG_MAX_LEGS);
 		return -1;
@@ -397,7 +482,11 @@ int emu_new_leg(struct call *c, int parent, const char *dir, const char *from, c
 	int i = (int)c->nlegs++;
 	struct leg *l = &c->legs[i];
 	memset(l, 0, sizeof(*l));
-	new_sid(c->eng, "CA", l->sid);
+	if (sid && strlen(sid) == EMU_SID_LEN && strncmp(sid, "CA", 2) == 0 &&
+	    !emu_find(c->eng, sid, NULL))
+		memcpy(l->sid, sid, EMU_SID_LEN + 1);
+	else
+		new_sid(c->eng, "CA", l->sid);
 	if (parent < 0)
 		snprintf(l->label, sizeof(l->label), "P");
 	else if (c->next_label <= 'Z')
@@ -542,6 +631,7 @@ void emu_link_peers(struct call *c, struct leg *a, const char *pa, struct leg *b
 /* Ends the whole call: P and every live child. */
 void emu_end_call(struct call *c, enum st pstatus)
 {
+	emu_streams_stop(c, "the call ends");
 	for (size_t i = c->nlegs; i-- > 1;) {
 		struct leg *l = &c->legs[i];
 		if (!emu_terminal(l->status))
@@ -610,6 +700,36 @@ static char **strv_dup(const char *const *v)
 	return out;
 }
 
+static bool finished(const struct call *c)
+{
+	return !c->busy && (c->ended || (c->nlegs && emu_terminal(c->legs[0].status)));
+}
+
+/* With e->mu held: frees the finished calls past the retention (over keep_finished of
+ * them, oldest end first; on the real clock also those ended more than
+ * EMU_ENG_KEEP_FINISHED_S ago). Returns how many calls are still alive. */
+static size_t reap_finished(struct emu_engine *e)
+{
+	int64_t t = now(e);
+	for (;;) {
+		size_t nfin = 0, oldest = SIZE_MAX;
+		for (size_t i = 0; i < e->ncalls; i++) {
+			const struct call *c = e->calls[i];
+			if (!finished(c))
+				continue;
+			nfin++;
+			if (oldest == SIZE_MAX || c->legs[0].end < e->calls[oldest]->legs[0].end)
+				oldest = i;
+		}
+		bool expired = oldest != SIZE_MAX && e->cfg.clock == EMU_CLOCK_REAL &&
+		               t - e->calls[oldest]->legs[0].end > EMU_ENG_KEEP_FINISHED_S * 1000LL;
+		if (oldest == SIZE_MAX || (nfin <= e->cfg.keep_finished && !expired))
+			return e->ncalls - nfin;
+		call_free(e->calls[oldest]);
+		e->calls[oldest] = e->calls[--e->ncalls];
+	}
+}
+
 int emu_call_create(struct emu_engine *e, const struct emu_call_spec *spec, char *sid_out)
 {
 	const struct emu_profile_ops *ops = spec ? profile_ops(spec->profile) : NULL;
@@ -619,10 +739,14 @@ int emu_call_create(struct emu_engine *e, const struct emu_call_spec *spec, char
 		return EINVAL;
 	if (spec->noutcomes > EMU_ENG_MAX_OUTCOMES)
 		return E2BIG;
+	if (spec->outbound &&
+	    (spec->timeout_s > EMU_ENG_MAX_TIMEOUT_S || (unsigned)spec->answer > EMU_FAIL))
+		return EINVAL;
 	pthread_mutex_lock(&e->mu);
 	int rc = 0;
 	struct call *c = NULL;
-	if (e->ncalls >= e->cfg.max_calls) {
+	if (reap_finished(e) >= e->cfg.max_calls ||
+	    e->ncalls >= e->cfg.max_calls + e->cfg.keep_finished) {
 		rc = E2BIG;
 		goto out;
 	}
@@ -650,12 +774,12 @@ int emu_call_create(struct emu_engine *e, const struct emu_call_spec *spec, char
 	c->busy = true;
 	e->calls[e->ncalls++] = c;
 
-	const char *dir = spec->direction ? direction_name(spec->direction) : ops->direction(spec);
-	int pi = emu_new_leg(c, -1, dir, spec->from, spec->to);
+	const char *dir = spec->direction  ? direction_name(spec->direction)
+	                  : spec->outbound ? "outbound-api"
+	                                   : ops->direction(spec);
+	/* the leg takes the call's own SID before its first event names it */
+	int pi = emu_new_leg_sid(c, -1, dir, spec->from, spec->to, spec->sid);
 	struct leg *p = &c->legs[pi];
-	if (spec->sid && strlen(spec->sid) == EMU_SID_LEN && strncmp(spec->sid, "CA", 2) == 0 &&
-	    !emu_find(e, spec->sid, NULL))
-		memcpy(p->sid, spec->sid, EMU_SID_LEN + 1);
 	memcpy(sid_out, p->sid, EMU_SID_LEN + 1);
 	if (spec->status_callback && *spec->status_callback) {
 		c->sc_url = xstrdup(spec->status_callback);
@@ -665,6 +789,10 @@ int emu_call_create(struct emu_engine *e, const struct emu_call_spec *spec, char
 		    spec->status_callback_event ? xstrdup(spec->status_callback_event) : NULL;
 		if (strcmp(p->dir, "outbound-api") == 0) /* queued -> initiated: dialling starts */
 			emu_status_callback(c, p, "initiated");
+	}
+	if (spec->outbound && !ops->agent_on_parent) {
+		emu_outbound_start(c, spec);
+		goto out;
 	}
 	emu_set_status(c, p, ST_RINGING);
 	if (ops->agent_on_parent) {
@@ -685,7 +813,8 @@ int emu_call_create(struct emu_engine *e, const struct emu_call_spec *spec, char
 			goto out;
 		}
 		const char *du = NULL;
-		emu_set_frame(c, emu_keep_doc(c, root, url, &du), du);
+		const struct twiml_node *doc = emu_keep_doc(c, root, url, &du);
+		emu_set_frame(c, doc, du); /* du is set by emu_keep_doc: two statements */
 	} else {
 		struct emu_params prm = {0};
 		emu_std_params(c, p, &prm);
@@ -706,18 +835,17 @@ out:
 	return rc;
 }
 
-int emu_hangup(struct emu_engine *e, const char *leg_sid)
+/* The party on leg li hangs up, or Twilio hangs it up (why: NULL, or the reason for the
+ * timeline). The call is claimed by the caller. */
+void emu_hangup_leg(struct call *c, int li, const char *why)
 {
-	pthread_mutex_lock(&e->mu);
-	int li = 0;
-	struct call *c = NULL;
-	int rc = emu_claim(e, leg_sid, &c, &li);
-	if (rc)
-		goto out;
 	struct leg *l = &c->legs[li];
-	emu_ev(c, "hangup", l, 0, "%s hangs up", emu_party(l));
+	if (why)
+		emu_ev(c, "hangup", l, 0, "%s: %s is hung up", why, emu_party(l));
+	else
+		emu_ev(c, "hangup", l, 0, "%s hangs up", emu_party(l));
 	if (emu_terminal(l->status))
-		goto out;
+		return;
 	if (li == 0) {
 		emu_end_call(c, ST_CANCELED);
 	} else if (c->ops->agent_on_parent) {
@@ -738,9 +866,18 @@ int emu_hangup(struct emu_engine *e, const char *leg_sid)
 	} else {
 		emu_set_status(c, l, l->status == ST_INPROGRESS ? ST_COMPLETED : ST_CANCELED);
 	}
-out:
-	if (c) /* claimed */
+}
+
+int emu_hangup(struct emu_engine *e, const char *leg_sid)
+{
+	pthread_mutex_lock(&e->mu);
+	int li = 0;
+	struct call *c = NULL;
+	int rc = emu_claim(e, leg_sid, &c, &li);
+	if (!rc) {
+		emu_hangup_leg(c, li, NULL);
 		c->busy = false;
+	}
 	pthread_cond_broadcast(&e->idle);
 	pthread_mutex_unlock(&e->mu);
 	return rc;
@@ -755,6 +892,17 @@ int emu_engine_set_rule(struct emu_engine *e, const char *name, int value)
 	e->cfg.rules[r] = value;
 	pthread_mutex_unlock(&e->mu);
 	return 0;
+}
+
+int emu_leg_status(struct emu_engine *e, const char *sid, char out[16])
+{
+	pthread_mutex_lock(&e->mu);
+	int li = 0;
+	struct call *c = emu_find(e, sid, &li);
+	if (c)
+		snprintf(out, 16, "%s", emu_st_names[c->legs[li].status]);
+	pthread_mutex_unlock(&e->mu);
+	return c ? 0 : ENOENT;
 }
 
 int emu_call_release(struct emu_engine *e, const char *sid)

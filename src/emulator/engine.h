@@ -9,7 +9,9 @@
 #include <stdint.h>
 
 #define EMU_SID_LEN              34   /* "CA" + 32 hex */
-#define EMU_ENG_MAX_CALLS        1024 /* calls alive in one engine */
+#define EMU_ENG_MAX_CALLS        1024 /* calls alive in one engine (finished ones do not count) */
+#define EMU_ENG_KEEP_FINISHED    1000 /* finished calls kept readable (then the oldest go) */
+#define EMU_ENG_KEEP_FINISHED_S  1800 /* ... for at most 30 minutes (real clock only) */
 #define EMU_ENG_MAX_LEGS         32   /* legs in one call (parent + children) */
 #define EMU_ENG_MAX_EVENTS       512  /* timeline events kept per call (then counted as dropped) */
 #define EMU_ENG_MAX_REDIRECTS    10   /* <Redirect> chain depth */
@@ -20,6 +22,11 @@
 #define EMU_ENG_MAX_OUTCOMES     32   /* scripted dial outcomes per call */
 #define EMU_ENG_MAX_DIGITS       16   /* scripted <Gather> answers per call */
 #define EMU_ENG_MAX_STEPS_VERBS  1000 /* verbs executed per call (loop guard) */
+#define EMU_ENG_MAX_URIS         10   /* <Uri> children dialled by one <Sip> (more: 13250) */
+#define EMU_ENG_MAX_TARGETS      10   /* outcomes one REFER scripts (failover: one per party) */
+#define EMU_ENG_MAX_STREAMS      8    /* media streams (<Connect>/<Start><Stream>) per call */
+#define EMU_ENG_MAX_TIMEOUT_S    600  /* Calls.json Timeout (seconds of ringing) */
+#define EMU_ENG_DEF_TIMEOUT_S    60   /* its default */
 #define EMU_SIP_MAX_CALL_ID      128  /* a SIP Call-ID the engine keeps */
 #define EMU_ENG_SIP_BUSY_WAIT_MS 5000 /* a REFER over SIP waits so long for a busy call */
 #define EMU_FETCH_TIMEOUT_MS     15000
@@ -38,6 +45,9 @@ const char *emu_sip_reason(int code);
 /* Parses a name; returns 0 or EINVAL. */
 int emu_profile_parse(const char *s, enum emu_profile *out);
 int emu_outcome_parse(const char *s, enum emu_outcome *out);
+/* Parses a comma-separated list of outcomes ("busy,answer") into out (at most max);
+ * writes the count to *n. 0, EINVAL (a bad or empty name), E2BIG (more than max). */
+int emu_outcomes_parse(const char *s, enum emu_outcome *out, size_t max, size_t *n);
 
 /* One name=value pair of a webhook; a list owns its strings. */
 struct emu_param {
@@ -72,6 +82,7 @@ struct emu_fetch_res {
 	size_t body_len;
 	int error;
 	unsigned delay_ms;
+	const char *why; /* with error: a static reason for the timeline, or NULL */
 };
 /* The injected HTTP side: an inline table (flow files) or a live client.
  * fetch returns 0, or an errno value (counted as 11200). Called WITHOUT the engine
@@ -109,6 +120,18 @@ enum emu_rule_id {
 	EMU_R_VERB_MS,           /* virtual ms a Say/Play takes */
 	EMU_R_SIP_NO_ANSWER_S,   /* trunk/plivo: seconds before a target counts as no-answer */
 	EMU_R_REJECT_STATUS,     /* <Reject reason="rejected">: 1 status busy, 0 failed */
+	EMU_R_SIP_URI_OVER_TEXT, /* <Sip> with text and <Uri> children: 1 dials the <Uri>s */
+	EMU_R_SIP_URI_ORDER,     /* <Uri> order: 1 priority then weight (seeded), 0 as written */
+	EMU_R_SIP_URI_BUSY_NEXT, /* a busy <Uri>: 1 the next is tried, 0 the <Sip> ends busy */
+	EMU_R_SIP_PLUS_SPACE,    /* a '+' in a <Sip> URI header value arrives as a space (1/0) */
+	EMU_R_API_SKIP_ACTION,   /* a REST update leaves a <Dial>/<Connect> without its action */
+	EMU_R_API_CANCEL_LIVE,   /* Twilio code for Status=canceled on a call in progress */
+	EMU_R_API_RINGING,       /* Url/Twiml on a ringing call: runs when it answers (1/0) */
+	EMU_R_API_DELETE_LIVE,   /* Twilio code for DELETE of a call that has not ended */
+	EMU_R_STOP_UNNAMED,      /* <Stop><Stream> without a name stops every <Start> stream */
+	EMU_R_API_DONE_RINGING,  /* Status=completed on a ringing call: 1 canceled, 0 completed */
+	EMU_R_API_BAD_TWIML,     /* an update's Twiml that does not parse: 1 refused, 0 fails */
+	EMU_R_STREAM_TS,         /* a stream callback's Timestamp: 1 ISO 8601, 0 RFC 2822 */
 	EMU_R_TRUNK_BYE_WAIT_S,  /* trunk, over real SIP: seconds Twilio waits for the transferor's
 	                            BYE */
 	EMU_R_REFER_REPLACES, /* SIP answer to a REFER whose Refer-To carries Replaces (0: blind) */
@@ -132,7 +155,8 @@ struct emu_config {
 	struct emu_fetcher fetcher;
 	struct emu_signer signer; /* sign NULL: webhooks carry no signature */
 	int rules[EMU_R__COUNT];  /* filled from emu_rules by emu_config_init */
-	size_t max_calls;         /* 0: EMU_ENG_MAX_CALLS */
+	size_t max_calls;         /* calls alive; 0: EMU_ENG_MAX_CALLS */
+	size_t keep_finished;     /* 0: EMU_ENG_KEEP_FINISHED */
 };
 /* Fills defaults (virtual clock, default rules). */
 void emu_config_init(struct emu_config *cfg);
@@ -180,6 +204,15 @@ struct emu_call_spec {
 	/* the call's own status callback (Calls.json StatusCallback, StatusCallbackMethod,
 	 * StatusCallbackEvent: space-separated, default "completed"), or NULL */
 	const char *status_callback, *status_callback_method, *status_callback_event;
+	/* An outbound-api call (Calls.json): the parent leg rings `to` first, and voice_url
+	 * (Twilio's Url, fetched with CallStatus=in-progress) or twiml runs only when the
+	 * called party answers; busy, no answer (after timeout_s) and failure end the call
+	 * with that status and no TwiML. */
+	bool outbound;
+	enum emu_outcome answer;  /* what the called party does */
+	unsigned answer_after_ms; /* how long it rings first; 0: the clock.ring-ms rule */
+	unsigned timeout_s;       /* Timeout; 0: EMU_ENG_DEF_TIMEOUT_S */
+	bool hold_ringing;        /* leave it ringing: emu_call_ring_end decides (real clock) */
 };
 
 /* Replaces the fetcher (e.g. an inline one in tests); takes the lock. */
@@ -187,7 +220,9 @@ void emu_engine_set_fetcher(struct emu_engine *e, const struct emu_fetcher *f);
 
 /* Creates a call and runs it until it waits (bridged, ended). Writes the parent
  * leg's SID to sid_out (EMU_SID_LEN + 1 bytes). 0, EINVAL (bad spec), E2BIG (too
- * many calls). */
+ * many calls alive). Finished calls stay readable (emu_call_json, emu_events_json) until
+ * more than EMU_ENG_KEEP_FINISHED have finished, or, on the real clock, for
+ * EMU_ENG_KEEP_FINISHED_S after they ended; then they are freed, oldest first. */
 int emu_call_create(struct emu_engine *e, const struct emu_call_spec *spec, char *sid_out);
 
 /* One SIP message as the timeline records it. Every event of kind "sip" carries one as an
@@ -220,11 +255,51 @@ struct emu_sip_msg {
 	int64_t at_ms;                    /* when it crossed the socket (Unix ms), 0: now */
 };
 
+/* The called party of an outbound call created with hold_ringing does o now (answer: the
+ * TwiML runs until the call waits). 0; ENOENT (no such call); EALREADY (it is not ringing
+ * any more: canceled or hung up meanwhile); EBUSY (serving a webhook). */
+int emu_call_ring_end(struct emu_engine *e, const char *sid, enum emu_outcome o);
+
+/* The status of leg sid as Twilio writes it ("ringing", "in-progress", ...) into out
+ * (16 bytes). 0 or ENOENT. */
+int emu_leg_status(struct emu_engine *e, const char *sid, char out[16]);
+
+/* A change to a live call through the REST API (POST .../Calls/{CA}.json). */
+struct emu_update {
+	const char *url, *method; /* new TwiML fetched from url (method: GET or POST) */
+	const char *twiml;        /* or inline TwiML (wins over url) */
+	const char *status;       /* "completed" or "canceled" (wins over both), or NULL */
+	bool target_set;          /* what every party the new TwiML dials does */
+	enum emu_outcome target;
+};
+/* Why an update or a delete was refused: Twilio's HTTP status, code and message. */
+struct emu_update_err {
+	int status, code;
+	char msg[256];
+};
+/* Changes the call of leg sid: Status=completed hangs it up (a ringing call ends
+ * canceled), Status=canceled ends a queued or ringing one, Url/Twiml make the call leave
+ * the TwiML it runs (a <Dial> ends its child legs, a <Connect><Stream> stops) and run the
+ * new document on the parent leg until it waits. 0; ENOENT (no such leg); EBUSY; EINVAL
+ * when refused, with err filled (21220 for a call that is not in progress, ...). */
+int emu_call_update(struct emu_engine *e, const char *sid, const struct emu_update *u,
+                    struct emu_update_err *err);
+/* Whether leg sid's record may be deleted (DELETE .../Calls/{CA}.json): 0 when the leg
+ * has ended; EINVAL with err filled (the api.delete-live-code rule) while it is live;
+ * ENOENT when the engine does not know it. The engine keeps the call's timeline. */
+int emu_call_deletable(struct emu_engine *e, const char *sid, struct emu_update_err *err);
+
 /* A REFER sent by the SIP party on a leg. */
 struct emu_refer_req {
 	const char *refer_to;             /* the Refer-To value exactly as sent */
 	enum emu_outcome target;          /* what the party dialled because of it does */
 	const struct emu_params *headers; /* X- headers on the REFER request, or NULL */
+	/* failover (twilio-voice): what the parties dialled after the first one do, in the
+	 * order they are dialled (an answer's further <Uri>s or nouns); past the list the
+	 * last one repeats. NULL/0: every party does as target. At most
+	 * EMU_ENG_MAX_TARGETS - 1. */
+	const enum emu_outcome *then;
+	size_t nthen;
 };
 
 /* Runs a REFER on leg_sid to completion (EBUSY while the call waits for a webhook). *out (caller

@@ -64,6 +64,7 @@ struct leg {
 	int seq;
 	int sip_code;
 	char *sip_call_id;      /* the real dialog's Call-ID (a dialler rang it), or NULL */
+	bool real;              /* rung over real SIP: its time and code are the party's */
 	uint32_t lcseq, refers; /* the JSON path's CSeqs: the emulator's, REFERs received */
 };
 
@@ -122,6 +123,8 @@ struct call {
 	char *sc_url, *sc_method, *sc_events; /* the parent leg's own status callback, or NULL */
 	bool refer_set;
 	enum emu_outcome refer_outcome;
+	enum emu_outcome refer_then[EMU_ENG_MAX_TARGETS]; /* a REFER's failover outcomes */
+	size_t nrefer_then, refer_dialled;                /* and how many parties it rang */
 	struct {
 		bool active, aob;
 		int leg;
@@ -136,6 +139,22 @@ struct call {
 	const char *bdial_url;
 	bool in_conf;
 	bool busy; /* an entry point is running it (the lock may be released for a fetch) */
+	/* an outbound-api call: what runs when the called party answers (outbound.c) */
+	struct {
+		bool pending; /* ringing: the party has not done what it does yet */
+		char *url, *method, *twiml;
+	} ob;
+	/* media streams (connect.c); a <Connect><Stream> holds the call while it is open */
+	struct stream {
+		char sid[EMU_SID_LEN + 1]; /* MZ... */
+		char *name, *url, *sc_url, *sc_method;
+		bool bidi, open;
+	} streams[EMU_ENG_MAX_STREAMS];
+	size_t nstreams;
+	bool held; /* the parent is connected to streams[held_at] */
+	size_t held_at;
+	const struct twiml_node *connect; /* that <Connect> (its action) and its document URL */
+	const char *connect_url;
 };
 
 /* The engine: every call alive, behind one lock. */
@@ -171,6 +190,10 @@ extern const struct emu_profile_ops emu_profile_voice, emu_profile_trunk, emu_pr
 /* ---- engine.c: SIDs, the clock, the timeline, legs ---- */
 
 void emu_params_copy(struct emu_params *dst, const struct emu_params *src);
+/* The engine's clock (ms since the epoch; virtual or real). */
+int64_t emu_now(struct emu_engine *e);
+/* A new SID: prefix (two letters) and 32 hex digits from the engine's generator. */
+void emu_new_sid(struct emu_engine *e, const char *prefix, char out[EMU_SID_LEN + 1]);
 /* Simulated waiting: the virtual clock jumps; the real clock is skewed so that
  * times stay ordered without holding the lock for the wait. */
 void emu_advance(struct emu_engine *e, int64_t ms);
@@ -179,6 +202,8 @@ struct event *emu_ev(struct call *c, const char *kind, const struct leg *l, int 
                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* A modelled rule's value, recorded in the timeline each time it decides something. */
 int emu_rule_use(struct call *c, enum emu_rule_id id, const struct leg *l);
+/* The next number of the engine's seeded generator (the one SIDs come from). */
+uint64_t emu_rand(struct emu_engine *e);
 /* The SIP answer to the REFER under way, and one NOTIFY sipfrag of it. */
 void emu_respond(struct call *c, struct leg *l, int code);
 void emu_notify(struct call *c, struct leg *l, int code);
@@ -205,6 +230,12 @@ void emu_bye(struct call *c, struct leg *l, const char *who);
 void emu_link_peers(struct call *c, struct leg *a, const char *pa, struct leg *b, const char *pb);
 /* Ends the whole call: P and every live child. */
 void emu_end_call(struct call *c, enum st pstatus);
+/* The same with a given SID (copied when sid is a CA SID no leg has yet). */
+int emu_new_leg_sid(struct call *c, int parent, const char *dir, const char *from, const char *to,
+                    const char *sid);
+/* The party on leg li hangs up, or Twilio hangs it up (why: NULL, or the reason for the
+ * timeline). The call is claimed by the caller. */
+void emu_hangup_leg(struct call *c, int li, const char *why);
 /* The call holding leg sid (and the leg's index), or NULL. */
 struct call *emu_find(struct emu_engine *e, const char *sid, int *li);
 /* The call that has leg sid, marked busy for the caller's change (which clears busy
@@ -248,6 +279,30 @@ enum emu_outcome emu_outcome_for(struct call *c, const char *addr);
 int emu_dial_end(struct call *c, const struct twiml_node *dial, const char *dial_url,
                  const char *dstatus, int li, bool bridged);
 int emu_do_dial(struct call *c, const struct twiml_node *v);
+/* Starts one child leg of dial for noun (kind, to addr, from): its INVITE headers (the
+ * URI's and a <Sip>'s <Headers>), initiated, ringing; its scripted outcome in *oc. The
+ * leg's index, or -1 at EMU_ENG_MAX_LEGS. */
+int emu_dial_leg(struct call *c, const struct twiml_node *dial, const struct twiml_node *noun,
+                 enum noun kind, const char *addr, const char *from, enum emu_outcome *oc);
+/* A rung leg that does not answer ends as o says (busy after ringing, no-answer after
+ * timeout seconds, fail at once); its final status. */
+enum st emu_dial_leg_ends(struct call *c, struct leg *l, enum emu_outcome o, long timeout);
+
+/* ---- sip_noun.c: the <Sip> noun's children ---- */
+
+/* Whether a <Sip> noun dials its <Uri> children (with a text URI too, the modelled
+ * rule voice.sip-uri-over-text decides). */
+bool emu_sip_dials_uris(struct call *c, const struct twiml_node *sip);
+/* Dials sip's <Uri> children in the modelled order (voice.sip-uri-order), each a child
+ * leg of dial: a URI that is busy, fails or does not answer ends and the next is tried
+ * (voice.sip-uri-busy-next for busy). Returns the index of the last leg started, still
+ * ringing, with its outcome in *oc, for emu_do_dial to finish like any noun's leg: the
+ * one that answers, or the last one tried; -1 when no leg could be made. */
+int emu_sip_dial_uris(struct call *c, const struct twiml_node *dial, const struct twiml_node *sip,
+                      const char *from, long timeout, enum emu_outcome *oc);
+/* Stamps the <Headers> of l's <Sip> noun on its INVITE exactly as written (no
+ * percent-decoding, a '+' stays a '+'): one "sip" event whose params are the headers. */
+void emu_sip_element_headers(struct call *c, const struct leg *l);
 
 /* ---- refer.c ---- */
 
@@ -297,8 +352,32 @@ int emu_dial(struct call *c, struct leg *l, const struct emu_params *headers, un
 /* Waits for the party on leg l to hang up over real SIP, the lock released: 0, ETIMEDOUT,
  * or ENOENT (no live SIP dialog: the model decides). */
 int emu_await_bye(struct call *c, struct leg *l, unsigned ms);
-/* A <Sip> address's ?name=value&... URI headers, percent-decoded, into out. */
-void emu_uri_headers(const char *addr, struct emu_params *out);
+/* A <Sip> address's ?name=value&... URI headers, percent-decoded (and '+' as a space when
+ * plus_space: the sip.uri-header-plus-is-space rule), into out. */
+void emu_uri_headers(const char *addr, bool plus_space, struct emu_params *out);
+
+/* ---- outbound.c: outbound-api calls ---- */
+
+/* Rings the parent of a new outbound call (spec->outbound); unless spec->hold_ringing,
+ * the called party then does what spec->answer says. */
+void emu_outbound_start(struct call *c, const struct emu_call_spec *spec);
+/* The called party does o: answer runs the call's TwiML; otherwise the call ends. */
+void emu_outbound_resolve(struct call *c, enum emu_outcome o);
+/* A queued or ringing outbound call takes u's Url or Twiml for its answer; ENOENT when
+ * it is not ringing. */
+int emu_outbound_replace(struct call *c, const struct emu_update *u);
+void emu_outbound_free(struct call *c);
+
+/* ---- connect.c: <Connect>, <Start>, <Stop> and media streams ---- */
+
+int emu_do_connect(struct call *c, const struct twiml_node *v);
+int emu_do_start(struct call *c, const struct twiml_node *v);
+int emu_do_stop(struct call *c, const struct twiml_node *v);
+/* Stops every open stream (why for the timeline), with their status callbacks. */
+void emu_streams_stop(struct call *c, const char *why);
+/* Leaves a <Connect><Stream> the call is held in (the stream stops; no action). */
+void emu_connect_leave(struct call *c, const char *why);
+void emu_streams_free(struct call *c);
 
 /* ---- json.c ---- */
 

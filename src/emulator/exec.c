@@ -1,5 +1,6 @@
 /* exec: TwiML execution on the parent leg: the verb loop, <Say>/<Play>/<Pause>, <Gather>,
- * <Redirect>, <Hangup>, <Reject> and <Refer>; <Dial> is dial.c. */
+ * <Redirect>, <Hangup>, <Reject> and <Refer>; <Dial> is dial.c, <Connect>/<Start>/<Stop>
+ * connect.c. */
 #include "emulator/engine_int.h"
 
 #include <stdio.h>
@@ -268,6 +269,12 @@ static int exec_verb(struct call *c, const struct twiml_node *v)
 		return emu_do_dial(c, v);
 	if (strcmp(n, "Refer") == 0)
 		return do_refer_verb(c, v);
+	if (strcmp(n, "Connect") == 0)
+		return emu_do_connect(c, v);
+	if (strcmp(n, "Start") == 0)
+		return emu_do_start(c, v);
+	if (strcmp(n, "Stop") == 0)
+		return emu_do_stop(c, v);
 	emu_ev(c, "unsupported", p, 12200, "<%s> is not emulated; skipped", n);
 	return EMU_CONT;
 }

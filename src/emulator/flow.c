@@ -105,6 +105,24 @@ static int mixed_fetch(void *ctx, const struct emu_fetch_req *req, struct emu_fe
 	return emu_flow_fetch(m->app, req, res);
 }
 
+/* A step's URL: absolute as it is, else against the call's voice_url (caller frees). */
+static char *emu_flow_resolve(const char *base, const char *url)
+{
+	const char *hs = base ? strstr(base, "://") : NULL;
+	if (strstr(url, "://") || !hs)
+		return xstrdup(url);
+	const char *path = strchr(hs + 3, '/');
+	size_t origin = path ? (size_t)(path - base) : strlen(base);
+	if (url[0] == '/')
+		return xasprintf("%.*s%s", (int)origin, base, url);
+	size_t dir = origin;
+	for (size_t i = origin; base[i] && base[i] != '?' && base[i] != '#'; i++)
+		if (base[i] == '/')
+			dir = i + 1;
+	return dir > origin ? xasprintf("%.*s%s", (int)dir, base, url)
+	                    : xasprintf("%.*s/%s", (int)origin, base, url);
+}
+
 /* ---- expectations ---- */
 
 static void failure(json_t *fails, const char *what, json_t *expected, json_t *actual)
@@ -349,6 +367,33 @@ struct loaded {
 	char *voice_url;
 };
 
+/* An outbound-api call (call.outbound): what its called party does, and its own status
+ * callback. */
+static int load_outbound(json_t *call, struct emu_call_spec *s, char *err, size_t errlen)
+{
+	s->status_callback = str_of(call, "status_callback");
+	s->status_callback_method = str_of(call, "status_callback_method");
+	s->status_callback_event = str_of(call, "status_callback_event");
+	s->outbound = json_is_true(json_object_get(call, "outbound"));
+	const char *a = str_of(call, "answer");
+	if (a && (!s->outbound || emu_outcome_parse(a, &s->answer)))
+		return bad(
+		    err, errlen,
+		    "call.answer (answer, busy, no-answer or fail) needs \"outbound\": true");
+	json_t *v = json_object_get(call, "answer_after_ms");
+	if (v &&
+	    (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 600000))
+		return bad(err, errlen, "call.answer_after_ms must be 1 to 600000");
+	s->answer_after_ms = v ? (unsigned)json_integer_value(v) : 0;
+	v = json_object_get(call, "timeout");
+	if (v && (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	          json_integer_value(v) > EMU_ENG_MAX_TIMEOUT_S))
+		return bad(err, errlen, "call.timeout must be 1 to %d seconds",
+		           EMU_ENG_MAX_TIMEOUT_S);
+	s->timeout_s = v ? (unsigned)json_integer_value(v) : 0;
+	return 0;
+}
+
 static int load_spec(json_t *flow, struct loaded *L, char *err, size_t errlen)
 {
 	struct emu_call_spec *s = &L->spec;
@@ -373,6 +418,9 @@ static int load_spec(json_t *flow, struct loaded *L, char *err, size_t errlen)
 		return bad(err, errlen, "a twilio-voice call needs \"voice_url\" or \"twiml\"");
 	L->digits = strv(json_object_get(call, "digits"));
 	s->digits = L->digits;
+	int rc = load_outbound(call, s, err, errlen);
+	if (rc)
+		return rc;
 	const char *k;
 	json_t *v;
 	json_object_foreach(json_object_get(call, "dial_outcomes"), k, v)
@@ -455,8 +503,57 @@ static const char *sid_of(struct emu_engine *e, const char *psid, const char *la
 	return s ? buf : NULL;
 }
 
+/* {"update": LEG, "url"|"twiml"|"status", "method", "target", "expect"}: the REST API
+ * changes a live call (a path in "url" is taken relative to the call's voice_url); expect
+ * checks the call right after, and "error" the Twilio code of a refused update. */
+static int update_step(struct emu_engine *e, const char *psid, json_t *step, size_t n,
+                       const char *base, json_t *fails, char *err, size_t errlen)
+{
+	char sid[EMU_SID_LEN + 1], where[64];
+	snprintf(where, sizeof(where), "step %zu: ", n);
+	const char *label = str_of(step, "update");
+	struct emu_update u = {0};
+	u.method = str_of(step, "method");
+	u.twiml = str_of(step, "twiml");
+	u.status = str_of(step, "status");
+	const char *t = str_of(step, "target");
+	if (t && emu_outcome_parse(t, &u.target))
+		return bad(err, errlen, "step %zu: target: answer, busy, no-answer or fail", n);
+	u.target_set = t != NULL;
+	const char *url = str_of(step, "url");
+	if (!url && !u.twiml && !u.status)
+		return bad(err, errlen,
+		           "step %zu: an update needs \"url\", \"twiml\" or \"status\"", n);
+	char *abs = url ? emu_flow_resolve(base, url) : NULL;
+	u.url = abs;
+	json_t *want = json_object_get(step, "expect");
+	json_t *werr = json_object_get(want, "error");
+	if (!sid_of(e, psid, label, sid)) {
+		failuref(fails, json_string(label), NULL, "%sno leg to update", where);
+		free(abs);
+		return 0;
+	}
+	struct emu_update_err ue;
+	int rc = emu_call_update(e, sid, &u, &ue);
+	free(abs);
+	if (rc && rc != EINVAL)
+		return bad(err, errlen, "step %zu: update: %s", n, strerror(rc));
+	json_t *got = rc ? json_integer(ue.code) : json_null();
+	if (werr ? !json_equal(werr, got) : rc != 0)
+		failuref(fails, werr ? json_incref(werr) : json_null(), json_incref(got),
+		         "%supdate refused (Twilio code)%s%s", where, rc ? ": " : "",
+		         rc ? ue.msg : "");
+	json_decref(got);
+	json_t *cj = NULL;
+	if (emu_call_json(e, psid, &cj) == 0)
+		check_state(want, cj, where, fails);
+	json_decref(cj);
+	return 0;
+}
+
 static int run_step(struct emu_engine *e, const char *psid, json_t *step, size_t n, json_t *refers,
-                    json_t *fails, const struct emu_flow_hooks *hk, char *err, size_t errlen)
+                    const char *base, json_t *fails, const struct emu_flow_hooks *hk, char *err,
+                    size_t errlen)
 {
 	char sid[EMU_SID_LEN + 1], where[64];
 	snprintf(where, sizeof(where), "step %zu: ", n);
@@ -467,9 +564,19 @@ static int run_step(struct emu_engine *e, const char *psid, json_t *step, size_t
 		if (!req.refer_to)
 			return bad(err, errlen, "step %zu: a refer needs \"refer_to\"", n);
 		const char *t = str_of(step, "target");
-		if (t && emu_outcome_parse(t, &req.target))
-			return bad(err, errlen, "step %zu: target: answer, busy, no-answer or fail",
-			           n);
+		enum emu_outcome targets[EMU_ENG_MAX_TARGETS];
+		size_t nt = 0;
+		if (t && emu_outcomes_parse(t, targets, EMU_ENG_MAX_TARGETS, &nt))
+			return bad(
+			    err, errlen,
+			    "step %zu: target: answer, busy, no-answer or fail, or a "
+			    "comma-separated list of them (one per party dialled, at most %d)",
+			    n, EMU_ENG_MAX_TARGETS);
+		if (nt) {
+			req.target = targets[0];
+			req.then = targets + 1;
+			req.nthen = nt - 1;
+		}
 		struct emu_params h = {0};
 		const char *k;
 		json_t *v;
@@ -502,7 +609,10 @@ static int run_step(struct emu_engine *e, const char *psid, json_t *step, size_t
 			(void)emu_hangup(e, sid);
 		return 0;
 	}
-	return bad(err, errlen, "step %zu: needs \"refer\" or \"hangup\"", n);
+	label = str_of(step, "update");
+	if (label)
+		return update_step(e, psid, step, n, base, fails, err, errlen);
+	return bad(err, errlen, "step %zu: needs \"refer\", \"hangup\" or \"update\"", n);
 }
 
 int emu_flow_run(json_t *flow, const struct emu_flow_opts *opts, json_t **result, char *err,
@@ -534,6 +644,14 @@ int emu_flow_run_hooked(json_t *flow, const struct emu_flow_opts *opts,
 	json_t *empty = json_object();
 	struct emu_config cfg;
 	emu_config_init(&cfg);
+	json_t *seed = json_object_get(flow, "seed");
+	if (seed && (!json_is_integer(seed) || json_integer_value(seed) < 0)) {
+		json_decref(empty);
+		loaded_free(&L);
+		return bad(err, errlen, "\"seed\" must be a non-negative integer");
+	}
+	if (seed)
+		cfg.seed = (uint64_t)json_integer_value(seed);
 	json_t *app_url = json_object_get(flow, "app_url");
 	if (app_url && opts && opts->offline) {
 		json_decref(empty);
@@ -545,7 +663,8 @@ int emu_flow_run_hooked(json_t *flow, const struct emu_flow_opts *opts,
 		loaded_free(&L);
 		return bad(err, errlen, "\"app_url\" must be a URL");
 	}
-	struct mixed mx = {app ? app : empty, app_url != NULL, {opts ? opts->auth_token : NULL}};
+	struct mixed mx = {
+	    app ? app : empty, app_url != NULL, {.auth_token = opts ? opts->auth_token : NULL}};
 	cfg.fetcher.ctx = &mx;
 	cfg.fetcher.fetch = mixed_fetch;
 	if (mx.live && mx.lv.auth_token && *mx.lv.auth_token) {
@@ -566,8 +685,8 @@ int emu_flow_run_hooked(json_t *flow, const struct emu_flow_opts *opts,
 		goto out;
 	}
 	for (size_t i = 0; i < json_array_size(steps); i++) {
-		rc = run_step(e, psid, json_array_get(steps, i), i + 1, refers, fails, hk, err,
-		              errlen);
+		rc = run_step(e, psid, json_array_get(steps, i), i + 1, refers, L.spec.voice_url,
+		              fails, hk, err, errlen);
 		if (rc)
 			goto out;
 	}

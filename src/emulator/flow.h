@@ -9,7 +9,7 @@
 #include "emulator/engine.h"
 
 #define EMU_FLOW_MAX_BYTES (1024 * 1024) /* one flow file */
-#define EMU_FLOW_MAX_STEPS 32            /* refer/hangup steps per flow */
+#define EMU_FLOW_MAX_STEPS 32            /* refer, hangup and update steps per flow */
 #define EMU_FLOW_MAX_APP   64            /* inline answers per flow */
 
 /* A flow's "app" answers inline; with "app_url" every other URL is fetched live

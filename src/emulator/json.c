@@ -53,14 +53,31 @@ json_t *emu_legs_json(struct call *c)
 	return arr;
 }
 
+/* The media streams the call opened (connect.c). */
+static json_t *streams_json(struct call *c)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < c->nstreams; i++) {
+		const struct stream *s = &c->streams[i];
+		json_t *o = json_pack("{s:s, s:s, s:s, s:b}", "sid", s->sid, "url", s->url, "kind",
+		                      s->bidi ? "connect" : "start", "open", s->open);
+		json_object_set_new(o, "name", s->name ? json_string(s->name) : json_null());
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
 static json_t *call_json(struct call *c)
 {
 	json_t *conn = json_array();
 	emu_connected_json(c, conn);
-	return json_pack(
+	json_t *o = json_pack(
 	    "{s:s, s:s, s:o, s:o, s:b}", "sid", c->legs[0].sid, "profile",
 	    emu_profile_name(c->profile), "legs", emu_legs_json(c), "connected", conn, "ended",
 	    c->ended || (emu_terminal(c->legs[0].status) && json_array_size(conn) == 0));
+	if (c->nstreams)
+		json_object_set_new(o, "streams", streams_json(c));
+	return o;
 }
 
 int emu_call_json(struct emu_engine *e, const char *sid, json_t **out)

@@ -3,15 +3,66 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "net/httpc.h"
 #include "util/mem.h"
 #include "webhooks/sig.h"
 
+bool emu_live_is_self(const struct emu_live *l, const char *url)
+{
+	if (!l || l->self_port <= 0 || !url)
+		return false;
+	int port;
+	if (strncasecmp(url, "http://", 7) == 0)
+		url += 7, port = 80;
+	else if (strncasecmp(url, "https://", 8) == 0)
+		url += 8, port = 443;
+	else
+		return false;
+	size_t hl = strcspn(url, "/?#");
+	const char *at = memchr(url, '@', hl); /* user:pass@ */
+	if (at) {
+		hl -= (size_t)(at + 1 - url);
+		url = at + 1;
+	}
+	char host[256];
+	if (hl >= sizeof(host))
+		return false;
+	memcpy(host, url, hl);
+	host[hl] = '\0';
+	char *colon = host[0] == '[' ? strchr(host, ']') : host;
+	colon = colon ? strrchr(colon, ':') : NULL;
+	if (colon) {
+		*colon = '\0';
+		port = atoi(colon + 1);
+	}
+	if (port != l->self_port)
+		return false;
+	size_t n = strlen(host);
+	if (host[0] == '[' && n > 1 && host[n - 1] == ']') {
+		memmove(host, host + 1, n - 2);
+		host[n - 2] = '\0';
+	}
+	bool any = !l->self_host[0] || strcmp(l->self_host, "0.0.0.0") == 0 ||
+	           strcmp(l->self_host, "::") == 0;
+	return any || strcasecmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 ||
+	       strcmp(host, "::1") == 0 || strcmp(host, "0.0.0.0") == 0 ||
+	       strcasecmp(host, l->self_host) == 0;
+}
+
 int emu_live_fetch(void *ctx, const struct emu_fetch_req *req, struct emu_fetch_res *res)
 {
-	(void)ctx;
+	const struct emu_live *l = ctx;
+	if (emu_live_is_self(l, req->url)) {
+		/* Twilio cannot fetch from it either: an unreachable webhook is its 11200 */
+		res->error = 11200;
+		res->why = "refused: the URL points at the emulator's own listener (the fetch "
+		           "would wait on itself); point it at your app";
+		return 0;
+	}
 	bool post = strcmp(req->method, "POST") == 0;
 	struct buf body;
 	buf_init(&body, 256 * 1024);

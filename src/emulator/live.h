@@ -2,6 +2,7 @@
 #ifndef HANDOFF_EMU_LIVE_H
 #define HANDOFF_EMU_LIVE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "emulator/engine.h"
@@ -13,7 +14,16 @@
 /* Settings of the live fetcher and signer; the token is borrowed and never printed. */
 struct emu_live {
 	const char *auth_token; /* signs X-Twilio-Signature; NULL or "": unsigned */
+	/* the emulator's own listener: a webhook to it is refused (error 11200), never
+	 * fetched: the fetch would wait on the emulator itself. self_port 0: unknown */
+	int self_port;
+	char self_host[64]; /* the --listen host ("" or 0.0.0.0: every address) */
 };
+
+/* Whether url (http[s]://host[:port]/...) names the listener self_host:self_port: the
+ * same port on a loopback address, "localhost", the listen host, or any address when
+ * the listener is on every address. */
+bool emu_live_is_self(const struct emu_live *l, const char *url);
 
 /* An emu_fetcher.fetch over HTTP: POST sends params as a form body, GET uses the
  * URL as given; X-Twilio-Signature from req->signature; 5 s connect, 15 s total,

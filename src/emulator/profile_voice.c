@@ -75,6 +75,10 @@ static void refer(struct call *c, int li, const struct emu_refer_req *req)
 	}
 	c->refer_set = true;
 	c->refer_outcome = req->target;
+	c->nrefer_then = req->then && req->nthen < EMU_ENG_MAX_TARGETS ? req->nthen : 0;
+	if (c->nrefer_then)
+		memcpy(c->refer_then, req->then, c->nrefer_then * sizeof(*c->refer_then));
+	c->refer_dialled = 0;
 	if (!aob || !emu_has_dial(doc)) {
 		if (aob)
 			(void)emu_rule_use(c, EMU_R_NO_DIAL_DONE, l);

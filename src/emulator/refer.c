@@ -209,8 +209,13 @@ int emu_refer_sip(struct emu_engine *e, const char *leg_sid, const struct emu_re
 	size_t from = c->nev;
 	struct leg *l = &c->legs[li];
 	const char *sender = li == 0 && c->ops->agent_on_parent ? "agent" : emu_party(l);
+	char targets[16 * EMU_ENG_MAX_TARGETS];
+	int tn = snprintf(targets, sizeof(targets), "%s", emu_outcome_name(req->target));
+	for (size_t i = 0; req->then && i < req->nthen && i + 1 < EMU_ENG_MAX_TARGETS; i++)
+		tn += snprintf(targets + tn, sizeof(targets) - (size_t)tn, ",%s",
+		               emu_outcome_name(req->then[i]));
 	struct event *v = emu_ev(c, "sip", l, 0, "REFER from %s, Refer-To: %s (target: %s)", sender,
-	                         req->refer_to, emu_outcome_name(req->target));
+	                         req->refer_to, targets);
 	if (v)
 		emu_params_copy(&v->params, req->headers);
 	emu_sip_refer_in(c, l, v, req, sip, sender);

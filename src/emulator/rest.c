@@ -4,6 +4,8 @@
  * rest_trunks.c. */
 #include "emulator/rest_int.h"
 
+#include "emulator/engine.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -392,24 +394,31 @@ int rest_read_paging(const struct form *q, struct page *pg, struct http_resp *re
 	return 0;
 }
 
+/* Appends &name=value, the value percent-encoded. */
+void rest_add_query(struct buf *b, const char *name, const char *v)
+{
+	buf_printf(b, "&%s=", name);
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.')
+			buf_addc(b, (char)*p);
+		else
+			buf_printf(b, "%%%02X", *p);
+	}
+}
+
 /* Appends the filters (already validated) to a page URI. */
 static void add_filters(struct buf *b, const struct form *q, const char *const *names)
 {
 	for (const char *const *n = names; *n; n++) {
 		const char *v = rest_form_get(q, *n);
-		if (!v)
-			continue;
-		buf_printf(b, "&%s=", *n);
-		for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-			if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-			    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.')
-				buf_addc(b, (char)*p);
-			else
-				buf_printf(b, "%%%02X", *p);
-		}
+		if (v)
+			rest_add_query(b, *n, v);
 	}
 }
 
+/* A page's URI; token: the PageToken it carries (the next page's, or the one the request
+ * was asked with), or NULL. */
 static json_t *page_uri(const char *base, const struct form *q, const char *const *filters,
                         long size, long page, const char *token)
 {
@@ -418,7 +427,7 @@ static json_t *page_uri(const char *base, const struct form *q, const char *cons
 	buf_printf(&b, "%s?PageSize=%ld&Page=%ld", base, size, page);
 	add_filters(&b, q, filters);
 	if (token)
-		buf_printf(&b, "&PageToken=PA%s", token);
+		rest_add_query(&b, "PageToken", token);
 	json_t *s = json_string(buf_str(&b));
 	buf_free(&b);
 	return s;
@@ -449,19 +458,24 @@ json_t *rest_list_2010(json_t *arr, const char *key, const char *base, const str
 		last = json_string_value(json_object_get(o, "sid"));
 	}
 	long n = (long)json_array_size(items);
+	char next[40] = "";
+	if (more && last)
+		snprintf(next, sizeof(next), "PA%s", last + 2);
 	json_t *env = json_object();
 	json_object_set_new(env, "first_page_uri", page_uri(base, q, filters, pg->size, 0, NULL));
 	json_object_set_new(env, "end", json_integer(n ? skip + n - 1 : skip));
 	json_object_set_new(env, "next_page_uri",
-	                    more ? page_uri(base, q, filters, pg->size, pg->page + 1, last + 2)
-	                         : json_null());
+	                    next[0] ? page_uri(base, q, filters, pg->size, pg->page + 1, next)
+	                            : json_null());
 	json_object_set_new(env, "page", json_integer(pg->page));
 	json_object_set_new(env, "page_size", json_integer(pg->size));
 	json_object_set_new(env, "previous_page_uri",
 	                    pg->page > 0 ? page_uri(base, q, filters, pg->size, pg->page - 1, NULL)
 	                                 : json_null());
 	json_object_set_new(env, "start", json_integer(skip));
-	json_object_set_new(env, "uri", page_uri(base, q, filters, pg->size, pg->page, NULL));
+	json_object_set_new(
+	    env, "uri",
+	    page_uri(base, q, filters, pg->size, pg->page, rest_form_get(q, "PageToken")));
 	json_object_set_new(env, key, items);
 	return env;
 }
@@ -483,13 +497,15 @@ struct route {
 };
 
 static const struct route routes[] = {
+    {"GET", "/2010-04-01/Accounts.json", rest_accounts_list, NULL, NULL},
     {"GET", "/2010-04-01/Accounts/*.json", rest_account_one, NULL, NULL},
     {"GET POST", "/2010-04-01/Accounts/*/IncomingPhoneNumbers.json", rest_numbers_list,
      rest_numbers_create, NULL},
     {"GET POST DELETE", "/2010-04-01/Accounts/*/IncomingPhoneNumbers/*.json", rest_number_one,
      rest_number_one, rest_number_one},
     {"GET POST", "/2010-04-01/Accounts/*/Calls.json", rest_calls_list, rest_calls_create, NULL},
-    {"GET", "/2010-04-01/Accounts/*/Calls/*.json", rest_call_one, NULL, NULL},
+    {"GET POST DELETE", "/2010-04-01/Accounts/*/Calls/*.json", rest_call_one, rest_call_one,
+     rest_call_one},
     {"GET POST", "/v1/Trunks", rest_trunks_list, rest_trunks_create, NULL},
     {"GET POST DELETE", "/v1/Trunks/*", rest_trunk_one, rest_trunk_one, rest_trunk_one},
 };
@@ -652,7 +668,8 @@ static int handle(struct emu_rest *r, const struct http_req *req, struct http_re
 	if (!rt)
 		return rest_send_error(resp, 404, 20404, "The requested resource %s was not found",
 		                       req->path);
-	if (strncmp(req->path, "/2010-04-01/", 12) == 0 && strcmp(c.cap[0], r->account_sid) != 0)
+	if (strncmp(req->path, "/2010-04-01/Accounts/", 21) == 0 &&
+	    strcmp(c.cap[0], r->account_sid) != 0)
 		return rest_send_error(resp, 404, 20404, "The requested resource %s was not found",
 		                       req->path);
 	route_fn fn = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0 ? rt->get
@@ -717,6 +734,7 @@ int emu_rest_new(struct emu_rest **out, const struct emu_rest_config *cfg, char 
 	r->numbers = json_array();
 	r->calls = json_array();
 	r->trunks = json_array();
+	r->account = rest_account_new(r);
 	for (unsigned i = 0; i < cfg->seed_numbers; i++) {
 		char phone[20];
 		snprintf(phone, sizeof(phone), "+1415555%04u", 100 + i);
@@ -746,6 +764,7 @@ void emu_rest_free(struct emu_rest *r)
 	json_decref(r->numbers);
 	json_decref(r->calls);
 	json_decref(r->trunks);
+	json_decref(r->account);
 	pthread_mutex_destroy(&r->lock);
 	free(r->account_sid);
 	free_secret(r->auth_token);
@@ -783,6 +802,35 @@ json_t *emu_rest_trunk_get(struct emu_rest *r, const char *trunk_sid)
 	return copy_found(r, r->trunks, "sid", trunk_sid);
 }
 
+static bool call_finished(const json_t *o)
+{
+	const char *st = json_string_value(json_object_get(o, "status"));
+	return st && (!strcmp(st, "completed") || !strcmp(st, "busy") || !strcmp(st, "failed") ||
+	              !strcmp(st, "no-answer") || !strcmp(st, "canceled"));
+}
+
+/* With r->lock held: drops the finished call records past the retention (the engine's:
+ * over EMU_ENG_KEEP_FINISHED of them, oldest first, or finished more than
+ * EMU_ENG_KEEP_FINISHED_S ago), so a long-running emulator's memory stays flat. */
+static void prune_calls(struct emu_rest *r, time_t now)
+{
+	size_t nfin = 0, i;
+	json_t *o;
+	json_array_foreach(r->calls, i, o) nfin += call_finished(o);
+	for (i = 0; i < json_array_size(r->calls);) {
+		o = json_array_get(r->calls, i);
+		json_t *at = json_object_get(o, "_finished_at");
+		bool old =
+		    json_is_integer(at) && now - json_integer_value(at) > EMU_ENG_KEEP_FINISHED_S;
+		if (call_finished(o) && (nfin > EMU_ENG_KEEP_FINISHED || old)) {
+			json_array_remove(r->calls, i);
+			nfin--;
+		} else {
+			i++;
+		}
+	}
+}
+
 int emu_rest_call_put(struct emu_rest *r, const json_t *call)
 {
 	const char *sid = json_string_value(json_object_get(call, "sid"));
@@ -791,9 +839,15 @@ int emu_rest_call_put(struct emu_rest *r, const json_t *call)
 	json_t *copy = json_deep_copy(call);
 	char date[40];
 	emu_rest_date_rfc2822(date);
-	json_object_set_new(copy, "date_updated", json_string(date));
+	time_t now = time(NULL);
+	if (call_finished(copy) && !json_object_get(copy, "_finished_at"))
+		json_object_set_new(copy, "_finished_at", json_integer((json_int_t)now));
 	int rc = 0;
 	pthread_mutex_lock(&r->lock);
+	/* past the retention by 64 records, and every 64th write (for the age) */
+	if (json_array_size(r->calls) > EMU_ENG_KEEP_FINISHED + 64 ||
+	    json_array_size(r->calls) % 64 == 0)
+		prune_calls(r, now);
 	size_t i;
 	json_t *o;
 	bool done = false;
@@ -801,12 +855,21 @@ int emu_rest_call_put(struct emu_rest *r, const json_t *call)
 	{
 		const char *s = json_string_value(json_object_get(o, "sid"));
 		if (s && strcmp(s, sid) == 0) {
+			/* date_updated moves only when something else did; a record keeps the
+			 * time it was first seen finished (its retention counts from then) */
+			json_t *fin = json_object_get(o, "_finished_at");
+			if (fin && call_finished(copy))
+				json_object_set(copy, "_finished_at", fin);
+			json_object_set(copy, "date_updated", json_object_get(o, "date_updated"));
+			if (!json_equal(copy, o))
+				json_object_set_new(copy, "date_updated", json_string(date));
 			json_array_set(r->calls, i, copy);
 			done = true;
 			break;
 		}
 	}
 	if (!done) {
+		json_object_set_new(copy, "date_updated", json_string(date));
 		if (json_array_size(r->calls) >= EMU_REST_MAX_CALLS)
 			rc = E2BIG;
 		else
@@ -814,5 +877,24 @@ int emu_rest_call_put(struct emu_rest *r, const json_t *call)
 	}
 	pthread_mutex_unlock(&r->lock);
 	json_decref(copy);
+	return rc;
+}
+
+int emu_rest_call_del(struct emu_rest *r, const char *call_sid)
+{
+	int rc = ENOENT;
+	pthread_mutex_lock(&r->lock);
+	size_t i;
+	json_t *o;
+	json_array_foreach(r->calls, i, o)
+	{
+		const char *s = json_string_value(json_object_get(o, "sid"));
+		if (s && call_sid && strcmp(s, call_sid) == 0) {
+			json_array_remove(r->calls, i);
+			rc = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&r->lock);
 	return rc;
 }

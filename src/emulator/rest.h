@@ -20,6 +20,7 @@
 #define EMU_REST_MAX_RETRY_AFTER 60
 #define EMU_REST_MAX_URL         2048
 #define EMU_REST_MAX_TWIML       4000 /* 32018 */
+#define EMU_REST_MAX_TIMEOUT_S   600  /* Calls.json Timeout */
 
 /* Settings; strings are copied by emu_rest_new. */
 struct emu_rest_config {
@@ -28,6 +29,16 @@ struct emu_rest_config {
 	const char *api_key_sid;    /* optional SK + 32 hex, accepted as Basic user */
 	const char *api_key_secret; /* its secret */
 	unsigned seed_numbers;      /* numbers provisioned at start: +14155550100, ... */
+};
+
+/* A live-call change (POST .../Calls/{CA}.json) that passed the twin's checks. */
+struct emu_rest_update {
+	const char *url, *method, *twiml, *status; /* NULL when not given */
+};
+/* Why a change was refused: Twilio's HTTP status, code and message. */
+struct emu_rest_err {
+	int status, code;
+	char msg[256];
 };
 
 /* How the call engine attaches (all optional; set before serving). */
@@ -40,6 +51,15 @@ struct emu_rest_hooks {
 	 * call is a copy the hook may read (not keep); the engine runs the call and
 	 * updates it with emu_rest_call_put. Called without the lock. */
 	void (*call_created)(void *ctx, const char *call_sid, const json_t *call);
+	/* POST .../Calls/{CA}.json: the engine changes the call and publishes its records
+	 * (emu_rest_call_put) before the twin answers the record. 0, or non-zero with err
+	 * filled. Called without the lock. NULL: updates are refused (20001). */
+	int (*call_update)(void *ctx, const char *call_sid, const struct emu_rest_update *u,
+	                   struct emu_rest_err *err);
+	/* DELETE .../Calls/{CA}.json: 0 when the record may go (the call has ended); EINVAL
+	 * with err filled when it may not; ENOENT when the engine does not know the call (and
+	 * NULL): the twin decides from the record's status. */
+	int (*call_delete)(void *ctx, const char *call_sid, struct emu_rest_err *err);
 	void *ctx;
 };
 
@@ -63,7 +83,10 @@ void emu_rest_handle(void *ctx, const struct http_req *req, struct http_resp *re
 json_t *emu_rest_number_by_phone(struct emu_rest *r, const char *e164);
 json_t *emu_rest_call_get(struct emu_rest *r, const char *call_sid);
 json_t *emu_rest_trunk_get(struct emu_rest *r, const char *trunk_sid);
-/* Inserts or replaces a call by its "sid" (copied; date_updated set).
+/* Removes a call record; 0 or ENOENT. */
+int emu_rest_call_del(struct emu_rest *r, const char *call_sid);
+/* Inserts or replaces a call by its "sid" (copied; date_updated set when a field
+ * changed, kept otherwise, so two fetches of an unchanged call agree).
  * Returns 0, EINVAL without a sid, E2BIG at EMU_REST_MAX_CALLS. */
 int emu_rest_call_put(struct emu_rest *r, const json_t *call);
 /* A new call object (not stored) with a fresh CA sid, status "queued" and

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "emulator/rest.h"
+#include "util/buf.h"
 
 /* An injected fault (POST /emulator/faults): the next requests answer it. */
 struct fault {
@@ -27,6 +28,7 @@ struct emu_rest {
 	json_t *numbers;      /* arrays of objects, in creation order */
 	json_t *calls;
 	json_t *trunks;
+	json_t *account; /* the one account, made once (its dates do not move) */
 	struct fault fault;
 };
 
@@ -101,6 +103,8 @@ int rest_read_paging(const struct form *q, struct page *pg, struct http_resp *re
 json_t *rest_list_2010(json_t *arr, const char *key, const char *base, const struct form *q,
                        const char *const *filters, const struct page *pg,
                        bool (*match)(const json_t *o, const struct form *q));
+/* Appends &name=value to a URI, the value percent-encoded. */
+void rest_add_query(struct buf *b, const char *name, const char *v);
 /* Answers 20404 for the request's path; returns 0. */
 int rest_not_found(struct ctx *c);
 
@@ -111,7 +115,10 @@ json_t *rest_number_new(struct emu_rest *r, const char *phone);
 int rest_numbers_list(struct ctx *c);
 int rest_numbers_create(struct ctx *c);
 int rest_number_one(struct ctx *c);
+/* The account object (not stored) with Twilio's fields. */
+json_t *rest_account_new(struct emu_rest *r);
 int rest_account_one(struct ctx *c);
+int rest_accounts_list(struct ctx *c);
 int rest_calls_list(struct ctx *c);
 int rest_calls_create(struct ctx *c);
 int rest_call_one(struct ctx *c);

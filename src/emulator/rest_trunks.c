@@ -98,8 +98,14 @@ int rest_trunks_list(struct ctx *c)
 	} else {
 		json_object_set_new(meta, "previous_page_url", json_null());
 	}
-	snprintf(u, sizeof(u), "%s/v1/Trunks?PageSize=%ld&Page=%ld", o, pg.size, pg.page);
-	json_object_set_new(meta, "url", json_string(u));
+	struct buf self;
+	buf_init(&self, sizeof(u) + 1024);
+	buf_printf(&self, "%s/v1/Trunks?PageSize=%ld&Page=%ld", o, pg.size, pg.page);
+	const char *tok = rest_form_get(&c->q, "PageToken"); /* the page keeps what it was asked */
+	if (tok)
+		rest_add_query(&self, "PageToken", tok);
+	json_object_set_new(meta, "url", json_string(buf_str(&self)));
+	buf_free(&self);
 	json_t *env = json_pack("{s:o,s:o}", "trunks", items, "meta", meta);
 	rest_send_json(c->resp, 200, env);
 	json_decref(env);

@@ -182,10 +182,18 @@ static int on_refer(void *ctx, const struct sipd_refer *r)
 	for (size_t i = 0; i < r->nx; i++)
 		(void)emu_params_add(&x, r->xheaders[i].name, r->xheaders[i].value);
 	struct emu_sip_msg m = msg_of(r->msg, &h);
-	struct emu_refer_req req = {r->refer_to, EMU_ANSWER, &x};
+	struct emu_refer_req req = {.refer_to = r->refer_to, .target = EMU_ANSWER, .headers = &x};
 	int rc = 0;
-	if (r->target && emu_outcome_parse(r->target, &req.target))
-		req.target = EMU_ANSWER; /* X-Emulator-Target: an unknown value means answer */
+	/* X-Emulator-Target: answer, busy, ... or a list, one per party dialled (failover); an
+	 * unknown value means answer */
+	enum emu_outcome targets[EMU_ENG_MAX_TARGETS];
+	size_t nt = 0;
+	if (r->target && emu_outcomes_parse(r->target, targets, EMU_ENG_MAX_TARGETS, &nt) == 0 &&
+	    nt) {
+		req.target = targets[0];
+		req.then = targets + 1;
+		req.nthen = nt - 1;
+	}
 	json_t *out = NULL;
 	rc = emu_refer_sip(f->cfg.eng, r->leg_sid, &req, &m, &out); /* waits for a busy call */
 	if (!rc && f->cfg.refer_done)

@@ -290,12 +290,14 @@ static int hexval(char ch)
 	return isdigit((unsigned char)ch) ? ch - '0' : tolower((unsigned char)ch) - 'a' + 10;
 }
 
-static char *pct_decode(const char *s, size_t n)
+static char *pct_decode(const char *s, size_t n, bool plus_space)
 {
 	char *out = xmalloc(n + 1), *o = out;
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) &&
-		    isxdigit((unsigned char)s[i + 2])) {
+		if (s[i] == '+' && plus_space) {
+			*o++ = ' ';
+		} else if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) &&
+		           isxdigit((unsigned char)s[i + 2])) {
 			*o++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
 			i += 2;
 		} else {
@@ -306,7 +308,7 @@ static char *pct_decode(const char *s, size_t n)
 	return out;
 }
 
-void emu_uri_headers(const char *addr, struct emu_params *out)
+void emu_uri_headers(const char *addr, bool plus_space, struct emu_params *out)
 {
 	const char *q = strchr(addr, '?');
 	if (!q)
@@ -316,8 +318,8 @@ void emu_uri_headers(const char *addr, struct emu_params *out)
 		const char *eq = memchr(p, '=', n);
 		size_t nl = eq ? (size_t)(eq - p) : n;
 		if (nl) {
-			char *name = pct_decode(p, nl);
-			char *value = eq ? pct_decode(eq + 1, n - nl - 1) : xstrdup("");
+			char *name = pct_decode(p, nl, false);
+			char *value = eq ? pct_decode(eq + 1, n - nl - 1, plus_space) : xstrdup("");
 			(void)emu_params_add(out, name, value);
 			free(name);
 			free(value);

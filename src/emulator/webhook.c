@@ -166,7 +166,7 @@ int emu_webhook(struct call *c, const struct leg *l, const char *why, const char
 	} else if (rc) {
 		code = 11200, why_err = "fetch failed";
 	} else if (res.error) {
-		code = res.error, why_err = "transport error";
+		code = res.error, why_err = res.why ? res.why : "transport error";
 	} else if (res.status < 200 || res.status > 299) {
 		snprintf(err, sizeof(err), "HTTP status %d", res.status);
 		code = 11217, why_err = err;

@@ -152,7 +152,27 @@ void srv_line_putu(struct srv_line *l, unsigned long long v, int min_digits)
 	srv_line_put(l, d + i, sizeof(d) - (size_t)i);
 }
 
-/* s quoted, with anything unprintable escaped: a log line stays one line. */
+/* The length of the well-formed UTF-8 sequence at s (at most n bytes), or 0: no
+ * overlong form, no surrogate, nothing past U+10FFFF (RFC 3629). */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len = s[0] >= 0xc2 && s[0] <= 0xdf   ? 2
+	             : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+	             : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4
+	                                            : 0;
+	if (!len || len > n)
+		return 0;
+	for (size_t k = 1; k < len; k++)
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return len;
+}
+
+/* s quoted, with anything unprintable escaped: a log line stays one line, and bytes
+ * that are not well-formed UTF-8 are written as \xNN, never raw. */
 void srv_line_putq(struct srv_line *l, const char *s, size_t max)
 {
 	static const char hexd[] = "0123456789abcdef";
@@ -160,7 +180,7 @@ void srv_line_putq(struct srv_line *l, const char *s, size_t max)
 	size_t i = 0;
 	while (i < max && s[i]) {
 		size_t run = i; /* printable bytes go in runs, not one call each */
-		while (run < max && (unsigned char)s[run] >= 0x20 && s[run] != 0x7f &&
+		while (run < max && (unsigned char)s[run] >= 0x20 && (unsigned char)s[run] < 0x7f &&
 		       s[run] != '"' && s[run] != '\\')
 			run++;
 		if (run > i) {
@@ -170,6 +190,14 @@ void srv_line_putq(struct srv_line *l, const char *s, size_t max)
 		}
 		if (i >= max || !s[i])
 			break;
+		size_t u = (unsigned char)s[i] >= 0x80
+		               ? utf8_seq((const unsigned char *)s + i, strnlen(s + i, max - i))
+		               : 0;
+		if (u) {
+			srv_line_put(l, s + i, u);
+			i += u;
+			continue;
+		}
 		unsigned char c = (unsigned char)s[i++];
 		char e[4] = {'\\', 'x', hexd[c >> 4], hexd[c & 15]};
 		srv_line_put(l, e, 4);

@@ -12,11 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "console/console.h"
 #include "net/httpd.h"
 #include "server/log.h"
+#include "server/recent.h"
 #include "store/store.h"
 #include "twiml/twiml.h"
 #include "util/mem.h"
@@ -29,12 +32,24 @@
 
 static const int status_codes[] = {200, 400, 403, 404, 405, 413, 500, 0}; /* 0: other */
 #define NSTATUS (sizeof(status_codes) / sizeof(status_codes[0]))
-#define NROUTES 7 /* the route table's rows, and one for "none" */
+#define NROUTES (HANDLER_NROUTES + 1) /* the route table's rows, and one for "none" */
 static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1};
 #define NBUCKETS (sizeof(buckets) / sizeof(buckets[0]))
 
+/* Transfers by (env, destination that answered): open addressing, filled under tmu and
+ * read without it (a slot's name is written before its state turns ready). */
+#define TRANSFER_SLOTS 1024 /* per env; more destinations are counted as "other" */
+struct transfer_slot {
+	int state; /* 0 empty, 1 ready */
+	char name[DEST_NAME_MAX + 1];
+	uint64_t n;
+};
+
 struct metrics {
 	uint64_t requests[NROUTES][NSTATUS];
+	struct transfer_slot transfers[2][TRANSFER_SLOTS]; /* [0] live, [1] sandbox */
+	uint64_t transfers_other[2];
+	pthread_mutex_t tmu;
 	uint64_t sig_failures;
 	uint64_t latency[NBUCKETS + 1]; /* non-cumulative; the last is +Inf */
 	uint64_t latency_sum_ns;
@@ -45,7 +60,10 @@ struct server {
 	const struct server_config *cfg;
 	struct handler_settings hs;
 	struct store_watch *watch;
+	struct httpd *httpd; /* set once listening: its counters go into /metrics */
 	struct metrics m;
+	struct srv_recent *recent; /* the console's recent transfers; NULL without a console */
+	struct console *console;
 };
 
 static void count(uint64_t *c, uint64_t n)
@@ -63,6 +81,42 @@ static size_t route_index(const struct handler_route *r)
 	return r ? (size_t)(r - handler_routes) : NROUTES - 1;
 }
 
+/* Counts one transfer answered by destination name in env e (0 live, 1 sandbox). */
+static void count_transfer(struct metrics *m, int e, const char *name)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	for (const char *p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	struct transfer_slot *tab = m->transfers[e];
+	for (size_t k = 0; k < TRANSFER_SLOTS; k++) { /* a name seen before: no lock */
+		struct transfer_slot *t = &tab[(h + k) % TRANSFER_SLOTS];
+		if (!__atomic_load_n(&t->state, __ATOMIC_ACQUIRE))
+			break;
+		if (strcmp(t->name, name) == 0) {
+			count(&t->n, 1);
+			return;
+		}
+	}
+	pthread_mutex_lock(&m->tmu);
+	for (size_t k = 0; k < TRANSFER_SLOTS; k++) {
+		struct transfer_slot *t = &tab[(h + k) % TRANSFER_SLOTS];
+		if (t->state && strcmp(t->name, name) == 0) {
+			count(&t->n, 1);
+			pthread_mutex_unlock(&m->tmu);
+			return;
+		}
+		if (!t->state) {
+			snprintf(t->name, sizeof(t->name), "%s", name);
+			__atomic_store_n(&t->n, 1, __ATOMIC_RELAXED);
+			__atomic_store_n(&t->state, 1, __ATOMIC_RELEASE);
+			pthread_mutex_unlock(&m->tmu);
+			return;
+		}
+	}
+	count(&m->transfers_other[e], 1);
+	pthread_mutex_unlock(&m->tmu);
+}
+
 static void record(struct server *sv, const struct handler_log *log, int status, uint64_t ns)
 {
 	size_t si = NSTATUS - 1;
@@ -70,6 +124,9 @@ static void record(struct server *sv, const struct handler_log *log, int status,
 		if (status_codes[i] == status)
 			si = i;
 	count(&sv->m.requests[route_index(log->route)][si], 1);
+	/* a transfer answered: /refer (and any route that answers a destination) */
+	if (status == 200 && log->route && log->route->kind != ROUTE_VOICE && log->dest[0])
+		count_transfer(&sv->m, log->route->sandbox ? 1 : 0, log->dest);
 	if (log->sig_failed)
 		count(&sv->m.sig_failures, 1);
 	size_t b = 0;
@@ -78,6 +135,54 @@ static void record(struct server *sv, const struct handler_log *log, int status,
 	count(&sv->m.latency[b], 1);
 	count(&sv->m.latency_sum_ns, ns);
 	count(&sv->m.latency_count, 1);
+}
+
+/* The HTTP adapter's limits (so a scrape shows what the server runs with), how busy it is,
+ * and what it refused. */
+static void metrics_http(struct server *sv, struct buf *out)
+{
+	struct httpd *h = __atomic_load_n(&sv->httpd, __ATOMIC_ACQUIRE);
+	if (!h)
+		return;
+	struct httpd_stats st;
+	httpd_stats(h, &st);
+	buf_printf(
+	    out,
+	    "# HELP handoff_http_workers Event-loop worker threads.\n"
+	    "# TYPE handoff_http_workers gauge\nhandoff_http_workers %u\n"
+	    "# HELP handoff_http_workers_busy Workers running a request handler now.\n"
+	    "# TYPE handoff_http_workers_busy gauge\nhandoff_http_workers_busy %u\n"
+	    "# HELP handoff_http_connections Open client connections.\n"
+	    "# TYPE handoff_http_connections gauge\nhandoff_http_connections %u\n"
+	    "# HELP handoff_http_limit The HTTP limits in force (seconds, connections).\n"
+	    "# TYPE handoff_http_limit gauge\n"
+	    "handoff_http_limit{name=\"max_connections\"} %u\n"
+	    "handoff_http_limit{name=\"max_per_client\"} %u\n"
+	    "handoff_http_limit{name=\"head_timeout_seconds\"} %g\n"
+	    "handoff_http_limit{name=\"body_timeout_seconds\"} %g\n"
+	    "handoff_http_limit{name=\"keepalive_timeout_seconds\"} %g\n"
+	    "handoff_http_limit{name=\"keepalive_off_percent\"} %d\n"
+	    "# HELP handoff_http_connections_refused_total Connections refused at accept.\n"
+	    "# TYPE handoff_http_connections_refused_total counter\n"
+	    "handoff_http_connections_refused_total{reason=\"max_connections\"} %lu\n"
+	    "handoff_http_connections_refused_total{reason=\"max_per_client\"} %lu\n"
+	    "# HELP handoff_http_timeouts_total Connections closed at a deadline, by phase.\n"
+	    "# TYPE handoff_http_timeouts_total counter\n"
+	    "handoff_http_timeouts_total{phase=\"head\"} %lu\n"
+	    "handoff_http_timeouts_total{phase=\"body\"} %lu\n"
+	    "handoff_http_timeouts_total{phase=\"keepalive\"} %lu\n"
+	    "# HELP handoff_http_framing_refused_total Requests refused for their framing "
+	    "(400, 431), the connection closed.\n"
+	    "# TYPE handoff_http_framing_refused_total counter\n"
+	    "handoff_http_framing_refused_total %lu\n"
+	    "# HELP handoff_http_keepalive_refused_total Answers that closed the connection "
+	    "because most connection slots were taken.\n"
+	    "# TYPE handoff_http_keepalive_refused_total counter\n"
+	    "handoff_http_keepalive_refused_total %lu\n",
+	    st.threads, st.busy, st.conns, st.max_conns, st.max_per_client, st.head_ms / 1000.0,
+	    st.body_ms / 1000.0, st.idle_ms / 1000.0, HTTPD_BUSY_PERCENT, st.refused_full,
+	    st.refused_per_client, st.timeouts_head, st.timeouts_body, st.timeouts_idle, st.framing,
+	    st.closed_busy);
 }
 
 static void metrics_text(void *ctx, struct buf *out)
@@ -117,6 +222,24 @@ static void metrics_text(void *ctx, struct buf *out)
 	           "handoff_request_duration_seconds_count %llu\n",
 	           (unsigned long long)cum, (double)load(&sv->m.latency_sum_ns) / 1e9,
 	           (unsigned long long)load(&sv->m.latency_count));
+	buf_adds(out, "# HELP handoff_transfers_total Transfers answered, by environment and the "
+	              "destination that answered (after opening hours).\n"
+	              "# TYPE handoff_transfers_total counter\n");
+	for (int e = 0; e < 2; e++) {
+		const char *env = e ? "sandbox" : "live";
+		for (size_t k = 0; k < TRANSFER_SLOTS; k++) {
+			const struct transfer_slot *t = &sv->m.transfers[e][k];
+			if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE))
+				buf_printf(out,
+				           "handoff_transfers_total{env=\"%s\",destination=\"%s\"} "
+				           "%llu\n",
+				           env, t->name, (unsigned long long)load(&t->n));
+		}
+		if (load(&sv->m.transfers_other[e]))
+			buf_printf(
+			    out, "handoff_transfers_total{env=\"%s\",destination=\"other\"} %llu\n",
+			    env, (unsigned long long)load(&sv->m.transfers_other[e]));
+	}
 	struct dest_set *live = store_watch_get(sv->watch, DEST_LIVE);
 	struct dest_set *sand = store_watch_get(sv->watch, DEST_SANDBOX);
 	buf_printf(out,
@@ -138,6 +261,7 @@ static void metrics_text(void *ctx, struct buf *out)
 	           store_watch_failures(sv->watch, NULL, 0));
 	dest_set_release(live);
 	dest_set_release(sand);
+	metrics_http(sv, out);
 }
 
 /* ---- the request path ---- */
@@ -194,10 +318,14 @@ static void access_log(struct srv_line *l, const struct http_req *req,
 	srv_line_puts(l, "serve: ");
 	srv_line_puts(l, req->method);
 	srv_line_puts(l, " ");
-	if (log->route)
+	if (log->route && log->route->prefix && log->name[0]) { /* /transfer/NAME */
 		srv_line_puts(l, log->route->path);
-	else
+		srv_line_puts(l, log->name);
+	} else if (log->route && !log->route->prefix) {
+		srv_line_puts(l, log->route->path);
+	} else { /* no route, or a /transfer/ refused before its name was read */
 		srv_line_putq(l, req->path, 64);
+	}
 	srv_line_puts(l, " ");
 	srv_line_putu(l, (unsigned)status, 0);
 	srv_line_puts(l, " ");
@@ -216,6 +344,10 @@ static void access_log(struct srv_line *l, const struct http_req *req,
 	if (log->dest[0]) {
 		srv_line_puts(l, " dest=");
 		srv_line_puts(l, log->dest);
+	}
+	if (log->asked[0]) { /* another destination answered for the one named */
+		srv_line_puts(l, " asked=");
+		srv_line_puts(l, log->asked);
 	}
 	if (log->version >= 0) {
 		srv_line_puts(l, " version=");
@@ -244,11 +376,21 @@ static struct scratch *scratch(void)
 	return perthread_get(&scratch_slot);
 }
 
+/* The console's recent transfers, when it runs: the transfer routes' answers. */
+static void feed_console(struct server *sv, const struct http_req *req,
+                         const struct handler_log *log, int status, uint64_t ns,
+                         const struct timespec *done)
+{
+	if (sv->recent && srv_recent_wanted(log->route))
+		srv_recent_add(sv->recent, req->method, log, status, ns, done);
+}
+
 static void handle(void *ctx, const struct http_req *req, struct http_resp *resp)
 {
 	struct server *sv = ctx;
-	struct timespec t0, t1;
+	struct timespec t0, t1, wall;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_REALTIME, &wall); /* the request's time: opening hours */
 	char base[300] = "";
 	if (!sv->cfg->public_url) /* only needed when the URL is rebuilt from the request */
 		base_url(sv, req, base, sizeof(base));
@@ -267,6 +409,7 @@ static void handle(void *ctx, const struct http_req *req, struct http_resp *resp
 	    .signature = http_req_header(req, "X-Twilio-Signature"),
 	    .body = body,
 	    .body_len = req->body_len,
+	    .now = (int64_t)wall.tv_sec,
 	};
 	struct handler_snap snap = {
 	    .live = store_watch_get(sv->watch, DEST_LIVE),
@@ -288,6 +431,7 @@ static void handle(void *ctx, const struct http_req *req, struct http_resp *resp
 	              (uint64_t)t0.tv_nsec;
 	record(sv, log, status, ns);
 	access_log(&sc->line, req, log, status, ns);
+	feed_console(sv, req, log, status, ns, &t1);
 }
 
 /* ---- run ---- */
@@ -308,6 +452,21 @@ static void note(const char *fmt, ...)
 	srv_log_write(line, (size_t)n);
 }
 
+/* Says once per load when a snapshot's zone could not be read (its destinations then
+ * answer as if they had no hours). */
+static void zone_warnings(struct store_watch *w)
+{
+	for (int e = 0; e < 2; e++) {
+		struct dest_set *set = store_watch_get(w, e ? DEST_SANDBOX : DEST_LIVE);
+		if (set->zone_error[0])
+			note("serve: WARNING: %s: a time zone could not be read: %s; that "
+			     "destination "
+			     "answers as if it had no opening hours",
+			     e ? "sandbox" : "live", set->zone_error);
+		dest_set_release(set);
+	}
+}
+
 static void versions(struct store_watch *w, int *live, int64_t *sandbox, size_t *nlive,
                      size_t *nsand)
 {
@@ -321,10 +480,39 @@ static void versions(struct store_watch *w, int *live, int64_t *sandbox, size_t 
 	dest_set_release(s);
 }
 
+/* The console's own listener beside the public one, reading the recent transfers. */
+static int start_console(struct server *sv, const struct server_config *cfg, int port)
+{
+	char err[1024], beside[300];
+	snprintf(beside, sizeof(beside), "%s (port %d)", cfg->listen, port);
+	sv->recent = srv_recent_new(CONSOLE_RECENT_MAX);
+	struct console_config cc = {
+	    .listen = cfg->console_listen,
+	    .db = cfg->db,
+	    .public_url = cfg->console_public_url,
+	    .token = cfg->console_token,
+	    .token_file = cfg->console_token_file,
+	    .source = {sv->recent, srv_recent_read},
+	    .server_listen = beside,
+	};
+	if (console_start(&sv->console, &cc, err, sizeof(err)) == 0)
+		return 0;
+	const char *hint = strstr(err, "\nhint: ");
+	if (hint)
+		fprintf(stderr, "handoff: serve: console: %.*s\n%s\n", (int)(hint - err), err,
+		        hint + 1);
+	else
+		fprintf(stderr, "handoff: serve: console: %s\n", err);
+	return 1;
+}
+
 int server_run(const struct server_config *cfg)
 {
+	/* the auth tokens are in this process's memory: no core dump, no ptrace by peers */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	struct server *sv = xcalloc(1, sizeof(*sv));
 	sv->cfg = cfg;
+	pthread_mutex_init(&sv->m.tmu, NULL);
 	sv->hs = (struct handler_settings){
 	    .public_url = cfg->public_url,
 	    .agent_uri = cfg->agent,
@@ -350,6 +538,7 @@ int server_run(const struct server_config *cfg)
 	if (rc) {
 		srv_log_stop();
 		fprintf(stderr, "handoff: serve: %s: %s\n", cfg->db, err);
+		pthread_mutex_destroy(&sv->m.tmu);
 		free(sv);
 		return 1;
 	}
@@ -357,6 +546,11 @@ int server_run(const struct server_config *cfg)
 	    .listen = cfg->listen,
 	    .threads = cfg->threads,
 	    .max_body = FORM_MAX_BODY,
+	    .max_conns = cfg->max_conns,
+	    .max_per_client = cfg->max_per_client,
+	    .head_ms = cfg->head_ms,
+	    .body_ms = cfg->body_ms,
+	    .idle_ms = cfg->idle_ms,
 	    .handler = handle,
 	    .ctx = sv,
 	};
@@ -368,6 +562,17 @@ int server_run(const struct server_config *cfg)
 		                "a free one\n");
 		store_watch_stop(sv->watch);
 		srv_log_stop();
+		pthread_mutex_destroy(&sv->m.tmu);
+		free(sv);
+		return 1;
+	}
+	__atomic_store_n(&sv->httpd, h, __ATOMIC_RELEASE);
+	if (cfg->console_listen && start_console(sv, cfg, httpd_port(h)) != 0) {
+		httpd_stop(h);
+		store_watch_stop(sv->watch);
+		srv_log_stop();
+		srv_recent_free(sv->recent);
+		pthread_mutex_destroy(&sv->m.tmu);
 		free(sv);
 		return 1;
 	}
@@ -375,6 +580,8 @@ int server_run(const struct server_config *cfg)
 	int64_t sand;
 	size_t nlive, nsand;
 	versions(sv->watch, &live, &sand, &nlive, &nsand);
+	struct httpd_stats st;
+	httpd_stats(h, &st);
 	note("serve: listening on %s (port %d, %d threads); db %s: live version %d (%zu "
 	     "destinations), sandbox %zu destinations; public URL %s; signatures %s",
 	     cfg->listen, httpd_port(h), cfg->threads, cfg->db, live, nlive, nsand,
@@ -384,6 +591,20 @@ int server_run(const struct server_config *cfg)
 	     cfg->insecure                                 ? "NOT CHECKED (--insecure-no-signature)"
 	     : cfg->keys.secondary && *cfg->keys.secondary ? "checked (primary and secondary token)"
 	                                                   : "checked (primary token)");
+	zone_warnings(sv->watch);
+	char per[48];
+	if (st.max_per_client)
+		snprintf(per, sizeof(per), "%u per client address", st.max_per_client);
+	else
+		snprintf(per, sizeof(per), "no per-client cap");
+	note("serve: limits: %u connections, %s; deadlines: head %gs, body %gs, keep-alive %gs "
+	     "(none past %d%% of the connections)",
+	     st.max_conns, per, st.head_ms / 1000.0, st.body_ms / 1000.0, st.idle_ms / 1000.0,
+	     HTTPD_BUSY_PERCENT);
+	if (!store_watch_has_db(sv->watch))
+		note("serve: no database at %s yet: no destinations are served until one is "
+		     "created there (handoff import FILE, or handoff dest add)",
+		     cfg->db);
 	if (cfg->insecure)
 		note("serve: WARNING: signature checks are off: anyone who can reach this port "
 		     "can ask for any destination's TwiML");
@@ -417,16 +638,21 @@ int server_run(const struct server_config *cfg)
 			     "%lld "
 			     "(%zu destinations)",
 			     l2, nl2, (long long)s2, ns2);
+			zone_warnings(sv->watch);
 			live = l2;
 			sand = s2;
 		}
 	}
 	note("serve: %s: finishing in-flight requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	__atomic_store_n(&sv->httpd, NULL, __ATOMIC_RELEASE);
+	console_stop(sv->console);
 	httpd_stop(h);
 	store_watch_stop(sv->watch);
 	crypto_thread_done();
 	note("serve: stopped");
 	srv_log_stop();
+	pthread_mutex_destroy(&sv->m.tmu);
+	srv_recent_free(sv->recent);
 	free(sv);
 	return 0;
 }

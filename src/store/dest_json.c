@@ -12,8 +12,8 @@
 #include "util/mem.h"
 
 /* The keys of one destination object, in the order they are written. */
-static const char *const dest_keys[] = {"name",    "description", "route", "caller_id",
-                                        "timeout", "headers",     NULL};
+static const char *const dest_keys[] = {"name",    "description", "route", "caller_id", "timeout",
+                                        "headers", "failover",    "hours", NULL};
 
 static json_t *dest_obj(const struct dest *d)
 {
@@ -34,6 +34,29 @@ static json_t *dest_obj(const struct dest *d)
 		json_array_append_new(h, e);
 	}
 	json_object_set_new(o, "headers", h);
+	if (d->nfailover) { /* optional: absent = none */
+		json_t *f = json_array();
+		for (size_t i = 0; i < d->nfailover; i++)
+			json_array_append_new(f, json_string(d->failover[i]));
+		json_object_set_new(o, "failover", f);
+	}
+	if (d->hours.tz) {
+		json_t *hr = json_object(), *open = json_array(), *closed = json_array();
+		char t[HOURS_TEXT_MAX];
+		for (size_t i = 0; i < d->hours.nopen; i++) {
+			hours_format_range(&d->hours.open[i], t);
+			json_array_append_new(open, json_string(t));
+		}
+		for (size_t i = 0; i < d->hours.nclosed; i++) {
+			hours_format_date(&d->hours.closed[i], t);
+			json_array_append_new(closed, json_string(t));
+		}
+		json_object_set_new(hr, "tz", json_string(d->hours.tz));
+		json_object_set_new(hr, "open", open);
+		json_object_set_new(hr, "closed", closed);
+		json_object_set_new(hr, "otherwise", json_string(d->hours.otherwise));
+		json_object_set_new(o, "hours", hr);
+	}
 	return o;
 }
 
@@ -101,7 +124,79 @@ static int get_str(json_t *o, const char *key, const char *where, bool required,
 	return 0;
 }
 
-static int parse_dest(json_t *o, const char *where, struct dest *d, char *err, size_t errlen)
+/* "failover": an array of route strings (format_version 2); absent or null = none. */
+static int parse_failover(json_t *o, const char *where, struct dest *d, char *err, size_t errlen)
+{
+	json_t *f = json_object_get(o, "failover");
+	if (!f || json_is_null(f))
+		return 0;
+	if (!json_is_array(f))
+		return bad(err, errlen, "%s.failover must be an array of SIP routes", where);
+	size_t n = json_array_size(f);
+	if (n > DEST_MAX_FAILOVER)
+		return bad(err, errlen, "%s.failover: %zu routes, over the limit of %d", where, n,
+		           DEST_MAX_FAILOVER);
+	if (n)
+		d->failover = xcalloc(n, sizeof(*d->failover));
+	for (size_t i = 0; i < n; i++) {
+		json_t *r = json_array_get(f, i);
+		if (!json_is_string(r) || strlen(json_string_value(r)) != json_string_length(r))
+			return bad(err, errlen, "%s.failover[%zu] must be a string (a SIP route)",
+			           where, i);
+		d->failover[i] = xstrdup(json_string_value(r));
+		d->nfailover = i + 1;
+	}
+	return 0;
+}
+
+/* "hours": {"tz", "open": [...], "closed": [...], "otherwise"} (format_version 2). */
+static int parse_hours(json_t *o, const char *where, struct dest_hours *h, char *err, size_t errlen)
+{
+	char hw[96];
+	snprintf(hw, sizeof(hw), "%s.hours", where);
+	if (!json_is_object(o))
+		return bad(err, errlen,
+		           "%s must be {\"tz\", \"open\": [...], \"closed\": [...], \"otherwise\"}",
+		           hw);
+	const char *key;
+	json_t *val;
+	json_object_foreach(o, key, val)
+	{
+		if (strcmp(key, "tz") && strcmp(key, "open") && strcmp(key, "closed") &&
+		    strcmp(key, "otherwise"))
+			return bad(
+			    err, errlen,
+			    "%s: unknown key \"%.40s\": the keys are tz, open, closed, otherwise",
+			    hw, key);
+	}
+	int rc;
+	if ((rc = get_str(o, "tz", hw, true, &h->tz, err, errlen)) ||
+	    (rc = get_str(o, "otherwise", hw, true, &h->otherwise, err, errlen)))
+		return rc;
+	for (int kind = 0; kind < 2; kind++) {
+		const char *k = kind ? "closed" : "open";
+		json_t *a = json_object_get(o, k);
+		size_t max = kind ? HOURS_CLOSED_MAX : HOURS_OPEN_MAX;
+		if (!a || json_is_null(a))
+			continue;
+		if (!json_is_array(a) || json_array_size(a) > max)
+			return bad(err, errlen, "%s.%s must be an array of at most %zu strings", hw,
+			           k, max);
+		for (size_t i = 0; i < json_array_size(a); i++) {
+			const char *t = json_string_value(json_array_get(a, i));
+			char why[256];
+			if (!t)
+				return bad(err, errlen, "%s.%s[%zu] must be a string", hw, k, i);
+			if (kind ? hours_parse_date(t, &h->closed[h->nclosed++], why, sizeof(why))
+			         : hours_parse_range(t, &h->open[h->nopen++], why, sizeof(why)))
+				return bad(err, errlen, "%s.%s[%zu]: %s", hw, k, i, why);
+		}
+	}
+	return 0;
+}
+
+static int parse_dest(json_t *o, const char *where, int version, struct dest *d, char *err,
+                      size_t errlen)
 {
 	if (!json_is_object(o))
 		return bad(err, errlen, "%s must be an object", where);
@@ -113,13 +208,25 @@ static int parse_dest(json_t *o, const char *where, struct dest *d, char *err, s
 		for (int i = 0; dest_keys[i]; i++)
 			if (strcmp(key, dest_keys[i]) == 0)
 				known = true;
+		if (known && version < 2 && strcmp(key, "failover") == 0)
+			return bad(err, errlen,
+			           "%s: \"failover\" needs format_version 2 (this file says %d)",
+			           where, version);
+		if (known && version < 2 && strcmp(key, "hours") == 0)
+			return bad(err, errlen,
+			           "%s: \"hours\" needs \"format_version\": 2 (this file says %d)",
+			           where, version);
 		if (!known)
 			return bad(
 			    err, errlen,
 			    "%s: unknown key \"%.40s\": the keys are name, description, route, "
-			    "caller_id, timeout, headers",
+			    "caller_id, timeout, headers, failover, hours",
 			    where, key);
 	}
+	json_t *hr = json_object_get(o, "hours");
+	int hrc = hr && !json_is_null(hr) ? parse_hours(hr, where, &d->hours, err, errlen) : 0;
+	if (hrc)
+		return hrc;
 	int rc;
 	if ((rc = get_str(o, "name", where, true, &d->name, err, errlen)) ||
 	    (rc = get_str(o, "description", where, false, &d->description, err, errlen)) ||
@@ -134,6 +241,8 @@ static int parse_dest(json_t *o, const char *where, struct dest *d, char *err, s
 			           where);
 		d->timeout = (int)json_integer_value(t);
 	}
+	if ((rc = parse_failover(o, where, d, err, errlen)))
+		return rc;
 	json_t *h = json_object_get(o, "headers");
 	if (!h || json_is_null(h))
 		return 0;
@@ -184,11 +293,13 @@ int dest_json_parse(const char *text, size_t len, struct dest **out, size_t *n, 
 		         DEST_JSON_FORMAT);
 	} else if (!json_is_integer(fv)) {
 		rc = bad(err, errlen, "\"format_version\" is missing or not a number");
-	} else if (json_integer_value(fv) != DEST_JSON_VERSION) {
-		rc = bad(err, errlen, "format_version %lld is not one this handoff reads (%d): %s",
-		         (long long)json_integer_value(fv), DEST_JSON_VERSION,
-		         json_integer_value(fv) > DEST_JSON_VERSION ? "upgrade handoff"
-		                                                    : "re-export the file");
+	} else if (json_integer_value(fv) < DEST_JSON_VERSION_MIN ||
+	           json_integer_value(fv) > DEST_JSON_VERSION) {
+		rc = bad(
+		    err, errlen, "format_version %lld is not one this handoff reads (%d to %d): %s",
+		    (long long)json_integer_value(fv), DEST_JSON_VERSION_MIN, DEST_JSON_VERSION,
+		    json_integer_value(fv) > DEST_JSON_VERSION ? "upgrade handoff"
+		                                               : "re-export the file");
 	} else if (!json_is_array(a)) {
 		rc = bad(err, errlen, "\"destinations\" must be an array");
 	} else if (json_array_size(a) > STORE_MAX_DESTS) {
@@ -215,7 +326,8 @@ int dest_json_parse(const char *text, size_t len, struct dest **out, size_t *n, 
 		for (size_t i = 0; !rc && i < nd; i++) {
 			char where[64];
 			snprintf(where, sizeof(where), "destinations[%zu]", i);
-			rc = parse_dest(json_array_get(a, i), where, &d[i], err, errlen);
+			rc = parse_dest(json_array_get(a, i), where, (int)json_integer_value(fv),
+			                &d[i], err, errlen);
 		}
 	}
 	json_decref(root);

@@ -6,9 +6,10 @@
 
 #include "store/store.h"
 
-#define DEST_JSON_FORMAT    "handoff-destinations"
-#define DEST_JSON_VERSION   1
-#define DEST_JSON_MAX_BYTES (4 * 1024 * 1024) /* an import file */
+#define DEST_JSON_FORMAT      "handoff-destinations"
+#define DEST_JSON_VERSION     2 /* written; 2 added "hours" and "failover" (1 is still read) */
+#define DEST_JSON_VERSION_MIN 1
+#define DEST_JSON_MAX_BYTES   (4 * 1024 * 1024) /* an import file */
 
 /* One destination as a JSON object (text, no trailing newline); caller frees. */
 char *dest_json_dest(const struct dest *d);

@@ -8,12 +8,14 @@
 
 #include "webhooks/dest_set.h"
 
-#define STORE_MAX_DESTS    1000 /* destinations in one set */
-#define STORE_MAX_VERSIONS 100000
-#define STORE_MESSAGE_MAX  512
-#define STORE_AUTHOR_MAX   64
-#define STORE_POLL_MS      100 /* how often a watcher polls for changes */
-#define STORE_SCHEMA       1   /* the schema version this build writes */
+#define STORE_MAX_DESTS        1000 /* destinations in one set */
+#define STORE_MAX_VERSIONS     100000
+#define STORE_MESSAGE_MAX      512
+#define STORE_AUTHOR_MAX       64
+#define STORE_POLL_MS          100  /* how often a watcher polls for changes */
+#define STORE_SCHEMA           4    /* the schema version this build writes */
+#define STORE_AUDIT_DETAIL_MAX 2048 /* bytes kept of an audit row's detail */
+#define STORE_AUDIT_PAGE_MAX   1000 /* audit rows one read returns */
 
 /* An open database: one connection, used by one thread at a time. */
 struct store;
@@ -22,19 +24,41 @@ enum { STORE_CREATE = 1 }; /* store_open flags: create the file when absent */
 
 /* Opens (and creates or migrates) the database at path, in WAL mode with a
  * busy timeout so a CLI and a running server share it. *sp is written only on
- * success. Errors: ENOENT (no file and no STORE_CREATE), EACCES/EROFS,
+ * success; a file it created is removed again when it fails. Errors: ENOENT (no
+ * file and no STORE_CREATE; err says "no database at PATH: create one with ..."), EACCES/EROFS,
  * EBADMSG (not a handoff database or a newer schema), EIO; err says which. */
 int store_open(struct store **sp, const char *path, int flags, char *err, size_t errlen);
 void store_close(struct store *s);
+/* Whether this handle created the database (it did not exist before store_open). */
+bool store_created(const struct store *s);
+/* Closes s and, when it created the database, removes it again with everything kept
+ * beside it: a command that fails leaves no new file behind. */
+void store_discard(struct store *s);
 
-/* A snapshot of an environment (or of promoted version n): the caller
- * releases it with dest_set_release. ENOENT when version n does not exist. */
+/* What the path s was opened from names now, from one stat (cheap to poll):
+ * SAME; TOUCHED, the same file written behind the handle's back (size or modification
+ * time moved: a checkpoint, or bytes changed outside SQLite); REPLACED, deleted, moved
+ * away or another file there now. A watcher reopens on anything but SAME. A store
+ * without a file (a server database) always answers SAME. */
+enum store_file { STORE_FILE_SAME, STORE_FILE_TOUCHED, STORE_FILE_REPLACED };
+enum store_file store_file_state(struct store *s);
+/* Closes s after its path was found REPLACED: what its WAL holds is folded into its own
+ * (old) file and the WAL beside the path emptied, so the file now at the path is never
+ * read through the old file's WAL. */
+void store_let_go(struct store *s);
+
+/* A snapshot of an environment (or of promoted version n), each destination's zone
+ * attached (read once; one that cannot be read is noted in the set's zone_error): the
+ * caller releases it with dest_set_release. ENOENT when version n does not exist. */
 int store_load(struct store *s, enum dest_env env, struct dest_set **out, char *err, size_t errlen);
 int store_load_version(struct store *s, int n, struct dest_set **out, char *err, size_t errlen);
 
-/* Sandbox edits. Each validates first (EINVAL, err = dest_validate's message),
- * then writes in one transaction. store_add: EEXIST when the name is taken;
- * store_update: ENOENT when absent; store_remove: ENOENT when absent. */
+/* Sandbox edits. Each validates first (EINVAL, err = dest_validate's message; then the
+ * sandbox as a set with d in it: --otherwise names one of the set, no cycle, d's zone
+ * is in the tz database), then writes in one transaction. store_add: EEXIST when the
+ * name is taken; store_update: ENOENT when absent; store_remove: ENOENT when absent,
+ * EINVAL when another destination's --otherwise names it. A refusal's err may hold a
+ * second line after '\n': a suggestion (the CLI prints it as its hint). */
 int store_add(struct store *s, const struct dest *d, char *err, size_t errlen);
 int store_update(struct store *s, const struct dest *d, char *err, size_t errlen);
 int store_remove(struct store *s, const char *name, char *err, size_t errlen);
@@ -44,12 +68,14 @@ int store_remove(struct store *s, const char *name, char *err, size_t errlen);
 int store_update_if(struct store *s, const struct dest *d, int64_t changed, char *err,
                     size_t errlen);
 /* Replaces the whole sandbox with these n destinations, all or nothing:
- * EINVAL naming the first bad one, before anything is written. */
+ * EINVAL naming the first bad one (dest_validate_set, then the zones), before
+ * anything is written. */
 int store_replace_sandbox(struct store *s, const struct dest *d, size_t n, char *err,
                           size_t errlen);
 
 /* Snapshots the sandbox as version N (written to *version) and makes it live,
- * in one transaction. message and author are copied (cut to their limits). */
+ * in one transaction, once the sandbox passes dest_validate_set and its zones load
+ * (EINVAL otherwise). message and author are copied (cut to their limits). */
 int store_promote(struct store *s, const char *message, const char *author, int *version, char *err,
                   size_t errlen);
 /* Makes version n live; n = 0 means the one before the live one. Writes the
@@ -70,6 +96,27 @@ int store_versions(struct store *s, struct store_version **out, size_t *n, char 
                    size_t errlen);
 void store_versions_free(struct store_version *v, size_t n);
 
+/* The audit log: every change (add, set, rm, import, promote, rollback) writes one row in
+ * its own transaction: when, who, what and the fields that changed. */
+struct store_audit {
+	int64_t id;
+	int64_t at; /* Unix seconds */
+	char *author;
+	char *action; /* "add", "set", "rm", "import", "promote", "rollback" */
+	char *dest;   /* the destination, or NULL */
+	int version;  /* promote: the new version; rollback: the one made live; else 0 */
+	char *detail; /* e.g. "route: sip:a@x -> sip:b@x", "version 3 from the sandbox (...)" */
+};
+/* Who the changes made through s are by (the console's login name, the CLI's user name);
+ * copied, cut to STORE_AUTHOR_MAX; "unknown" until set. store_promote's author wins for
+ * its own row. */
+void store_set_author(struct store *s, const char *author);
+/* Newest first: at most max rows (capped at STORE_AUDIT_PAGE_MAX) with id < before (before
+ * <= 0: from the newest). Free with store_audit_free. */
+int store_audit_list(struct store *s, int64_t before, size_t max, struct store_audit **out,
+                     size_t *n, char *err, size_t errlen);
+void store_audit_free(struct store_audit *a, size_t n);
+
 /* Both environments in one read transaction (one committed state): sets[0] the sandbox,
  * sets[1] live, each released by the caller. */
 int store_load_both(struct store *s, struct dest_set *sets[2], char *err, size_t errlen);
@@ -79,10 +126,15 @@ int store_data_version(struct store *s, int64_t *out, char *err, size_t errlen);
 /* A watcher (watch.c): keeps the latest snapshot of both environments of the database
  * at path, noticing any change (from any process) within one second. */
 struct store_watch;
-/* Opens path (creating and migrating it when needed) on the watcher's own
- * connection, loads both environments and starts the polling thread. *wp is
- * written only on success; errors as store_open. */
+/* Opens path (migrating it when needed) on the watcher's own connection, loads both
+ * environments and starts the polling thread. A path with no file yet is not created:
+ * the sets are empty until a database appears there. A file deleted, replaced or
+ * unreadable later is counted as a failed reload (the last good sets stay) until the
+ * path names a readable database again. *wp is written only on success; errors as
+ * store_open, except ENOENT. */
 int store_watch_start(struct store_watch **wp, const char *path, char *err, size_t errlen);
+/* Whether the watcher has a database open now (false: none at the path, or unreadable). */
+bool store_watch_has_db(struct store_watch *w);
 /* Returns a held snapshot (release it with dest_set_release). Never NULL. */
 struct dest_set *store_watch_get(struct store_watch *w, enum dest_env env);
 /* Forces a reload within STORE_POLL_MS even when nothing seems changed

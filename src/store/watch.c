@@ -1,5 +1,7 @@
 /* watch: keeps the latest snapshot of both environments of a database, noticing any change
- * (from any process) within STORE_POLL_MS, through the store's own interface. */
+ * (from any process) within STORE_POLL_MS, through the store's own interface: a commit
+ * (data_version), and a file deleted, replaced, moved or written behind SQLite's back
+ * (store_file_state), which closes the handle and opens the path afresh. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -12,7 +14,8 @@
 #include "util/mem.h"
 
 struct store_watch {
-	struct store *s;
+	struct store *s; /* NULL while the path names no readable database */
+	char *path;
 	pthread_t thread;
 	pthread_mutex_t mu; /* guards sets, stop, poke */
 	pthread_cond_t cv;
@@ -20,6 +23,7 @@ struct store_watch {
 	bool stop;
 	int poke; /* set without the lock (atomically), so a signal handler may poke */
 	int64_t data_version;
+	bool has_db;            /* s is open (under mu; s itself is the thread's) */
 	unsigned long failures; /* reloads that failed (under mu) */
 	char last_error[256];   /* why the last one failed (under mu) */
 };
@@ -36,6 +40,45 @@ static void swap_in(struct store_watch *w, struct dest_set *sets[2])
 	/* readers holding the old sets keep them alive until they release */
 	dest_set_release(old[0]);
 	dest_set_release(old[1]);
+}
+
+/* One poll, without the lock: 0, or an errno value with err filled (the snapshots then
+ * stay as they were). */
+static int poll_once(struct store_watch *w, bool forced, char *err, size_t errlen)
+{
+	enum store_file fs = w->s ? store_file_state(w->s) : STORE_FILE_REPLACED;
+	if (w->s && fs != STORE_FILE_SAME) {
+		/* closed before the path is opened again, its WAL emptied, so that WAL is
+		 * never read as if it belonged to the new file */
+		store_let_go(w->s);
+		w->s = NULL;
+	}
+	bool fresh = false;
+	if (!w->s) {
+		char why[200];
+		int rc = store_open(&w->s, w->path, 0, why, sizeof(why));
+		if (rc) {
+			w->s = NULL;
+			snprintf(err, errlen, "%s (deleted, replaced or unreadable): %s", w->path,
+			         why);
+			return rc;
+		}
+		fresh = true;
+	}
+	int64_t dv = 0;
+	int rc = store_data_version(w->s, &dv, err, errlen);
+	if (!rc && (fresh || forced || dv != w->data_version)) {
+		struct dest_set *sets[2];
+		if ((rc = store_load_both(w->s, sets, err, errlen)) == 0) {
+			w->data_version = dv;
+			swap_in(w, sets);
+		}
+	}
+	if (rc && fresh) { /* a file it cannot read: opened afresh on the next poll */
+		store_close(w->s);
+		w->s = NULL;
+	}
+	return rc;
 }
 
 static void *watch_main(void *arg)
@@ -57,19 +100,10 @@ static void *watch_main(void *arg)
 			break;
 		pthread_mutex_unlock(&w->mu);
 		bool forced = __atomic_exchange_n(&w->poke, 0, __ATOMIC_ACQ_REL) != 0;
-
-		int64_t dv = 0;
 		char err[256] = "";
-		int rc;
-		if ((rc = store_data_version(w->s, &dv, err, sizeof(err))) == 0 &&
-		    (forced || dv != w->data_version)) {
-			struct dest_set *sets[2];
-			if ((rc = store_load_both(w->s, sets, err, sizeof(err))) == 0) {
-				w->data_version = dv;
-				swap_in(w, sets);
-			}
-		}
+		int rc = poll_once(w, forced, err, sizeof(err));
 		pthread_mutex_lock(&w->mu);
+		w->has_db = w->s != NULL;
 		/* on failure the old snapshots stay and the next tick retries; the
 		 * failure is counted so the server can say so */
 		if (rc) {
@@ -94,15 +128,22 @@ unsigned long store_watch_failures(struct store_watch *w, char *why, size_t whyl
 
 int store_watch_start(struct store_watch **wp, const char *path, char *err, size_t errlen)
 {
-	struct store *s;
-	int rc = store_open(&s, path, STORE_CREATE, err, errlen);
-	if (rc)
+	struct store *s = NULL;
+	/* no file yet: nothing is created; the sets are empty until one appears */
+	int rc = store_open(&s, path, 0, err, errlen);
+	if (rc && rc != ENOENT)
 		return rc;
 	struct store_watch *w = xcalloc(1, sizeof(*w));
 	w->s = s;
-	if ((rc = store_data_version(s, &w->data_version, err, errlen)) ||
-	    (rc = store_load_both(s, w->sets, err, errlen))) {
+	w->has_db = s != NULL;
+	w->path = xstrdup(path);
+	if (!s) {
+		w->sets[0] = dest_set_new(NULL, 0);
+		w->sets[1] = dest_set_new(NULL, 0);
+	} else if ((rc = store_data_version(s, &w->data_version, err, errlen)) ||
+	           (rc = store_load_both(s, w->sets, err, errlen))) {
 		store_close(s);
+		free(w->path);
 		free(w);
 		return rc;
 	}
@@ -118,11 +159,20 @@ int store_watch_start(struct store_watch **wp, const char *path, char *err, size
 		pthread_mutex_destroy(&w->mu);
 		pthread_cond_destroy(&w->cv);
 		store_close(s);
+		free(w->path);
 		free(w);
 		return rc;
 	}
 	*wp = w;
 	return 0;
+}
+
+bool store_watch_has_db(struct store_watch *w)
+{
+	pthread_mutex_lock(&w->mu);
+	bool has = w->has_db;
+	pthread_mutex_unlock(&w->mu);
+	return has;
 }
 
 struct dest_set *store_watch_get(struct store_watch *w, enum dest_env env)
@@ -153,5 +203,6 @@ void store_watch_stop(struct store_watch *w)
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
 	store_close(w->s);
+	free(w->path);
 	free(w);
 }

@@ -22,7 +22,7 @@ dt "in-process: billing transfers" 0 billing --refer-header 'X-Reason: upsell'
 out=$(cat "$T/out")
 expect_match "the sandbox voice route answered" "$out" 'voice +POST http://handoff.in-process/sandbox/voice -> 200 text/xml'
 expect_match "REFER answered 202" "$out" 'Refer-To: <sip:billing@handoff.test\?X-Reason=upsell> -> 202'
-expect_match "the destination's TwiML is shown" "$out" '<Sip>sip:billing-v2@pbx.example.com\?X-Caller=\+14155550100&amp;X-Reason=upsell</Sip>'
+expect_match "the destination's TwiML is shown ('+' written %2B)" "$out" '<Sip>sip:billing-v2@pbx.example.com\?X-Caller=%2B14155550100&amp;X-Reason=upsell</Sip>'
 expect_match "NOTIFY 200" "$out" 'NOTIFY +SIP/2.0 200 OK'
 expect_match "the target's headers" "$out" $'X-Caller: \\+14155550100\n  X-Reason: upsell'
 expect_match "agent leg completed (BYE)" "$out" 'A +agent +outbound-dial +completed'
@@ -36,6 +36,10 @@ expect_eq "json: notify" "$(jq -c .refer.notify <<<"$J")" '["SIP/2.0 100 Trying"
 expect_eq "json: headers" "$(jq -c .target_invite.headers <<<"$J")" '{"X-Caller":"+14155550100","X-Reason":"upsell"}'
 expect_eq "json: legs" "$(jq -r '[.legs[] | "\(.label)=\(.status)"] | join(",")' <<<"$J")" "P=in-progress,A=completed,B=in-progress"
 expect_eq "json: connected" "$(jq -c .connected <<<"$J")" '["B<->caller"]'
+expect_eq "json: every value arrives as meant" "$(jq -c .warnings <<<"$J")" '[]'
+expect_no_match "no warning line" "$out" 'warning:'
+dt "--at needs the in-process server" 2 billing --server http://127.0.0.1:1 --at now
+expect_match "--at usage says why" "$(cat "$T/err")" 'a running server answers by its own clock'
 
 dt "--env live uses the promoted version" 0 billing --env live --json
 expect_eq "live: billing v1 route" "$(jq -r '.legs[] | select(.label == "B") | .to' "$T/out" | cut -d'?' -f1)" "sip:billing@pbx.example.com"
@@ -97,6 +101,46 @@ dt "server: no token" 1 billing --server "$BASE" --token-env UNSET_TOKEN_VAR
 expect_match "server: says where the token should be" "$(cat "$T/err")" 'no auth token in UNSET_TOKEN_VAR'
 expect_no_match "the token is never printed" "$(cat "$T/out" "$T/err" "$T/serve.log")" "$TWILIO_AUTH_TOKEN"
 stop_server
+
+# --- a server without the '+' fix: a stub answering a literal '+' in the <Sip> header ---
+cat >"$T/stub.py" <<'PY'
+import http.server, sys
+PORT = sys.argv[1]
+ANSWERS = {
+    "/sandbox/voice": '<Response><Dial answerOnBridge="true" referUrl="http://127.0.0.1:' + PORT
+    + '/sandbox/refer"><Sip>sip:agent@pbx.example.com</Sip></Dial></Response>',
+    "/sandbox/refer": '<Response><Dial answerOnBridge="true"><Sip>sip:old@pbx.example.com'
+    '?X-Caller=+14155550100&amp;X-Name=Agent%2C%20A</Sip></Dial></Response>',
+}
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = ANSWERS.get(self.path, "").encode()
+        self.send_response(200 if body else 404)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(PORT)), H).serve_forever()
+PY
+SPORT=$(free_port)
+python3 "$T/stub.py" "$SPORT" &
+STUB_PID=$!
+CLEANUP+=("kill $STUB_PID 2>/dev/null")
+wait_http "http://127.0.0.1:$SPORT/" 10 || true
+dt "old server: the transfer works, with a warning" 0 billing --server "http://127.0.0.1:$SPORT"
+out=$(cat "$T/out")
+expect_match "the target receives a space" "$out" $'\n  X-Caller:  14155550100\n'
+expect_match "warning: what arrives vs what the URI means" "$out" \
+	'warning: X-Caller reaches the target as " 14155550100", but the answer.s URI means "\+14155550100": Twilio reads .\+. in a <Sip> header value as a space, so the server must write it %2B'
+expect_no_match "X-Name arrives as meant: no warning for it" "$out" 'warning: X-Name'
+dt "old server --json" 0 billing --server "http://127.0.0.1:$SPORT" --json
+expect_eq "json: one warning" "$(jq -r '.warnings | length' "$T/out")" "1"
+expect_eq "json: the headers as received" "$(jq -c .target_invite.headers "$T/out")" '{"X-Caller":" 14155550100","X-Name":"Agent, A"}'
+kill "$STUB_PID" 2>/dev/null
+
 port2=$(free_port)
 dt "server down" 1 billing --server "http://127.0.0.1:$port2"
 expect_match "unreachable explained" "$(cat "$T/err")" 'could not be reached \(Twilio error 1120[0-9]\)'

@@ -36,8 +36,8 @@ expect_eq "numbers created and listed by the package" "$(jq -r '.listed | join("
 expect_eq "number updated by the package" "$(jq -r '"\(.updated) \(.getNumber)"' <<<"$J")" "true GET"
 expect_eq "calls.create: an outbound-api call, answered queued" "$(jq -r '"\(.created.direction) \(.created.status)"' <<<"$J")" "outbound-api queued"
 expect_match "its sid" "$(jq -r .created.sid <<<"$J")" '^CA[0-9a-f]{32}$'
-expect_eq "the engine fetched its Url (in the call's events)" "$(jq -r '.createdEvents | map(select(startswith("Voice URL"))) | join(",")' <<<"$J")" \
-	"Voice URL POST $(jq -r .app <<<"$J")/outbound"
+expect_eq "the engine fetched its Url once answered (in the call's events)" "$(jq -r '.createdEvents | map(select(startswith("Url "))) | join(",")' <<<"$J")" \
+	"Url POST $(jq -r .app <<<"$J")/outbound"
 expect_eq "calls.create's StatusCallback: every event, in order" \
 	"$(jq -r --arg s "$(jq -r .created.sid <<<"$J")" '[.[] | select(.path == "/status" and .callSid == $s) | .status] | join(",")' <<<"$H")" \
 	"initiated,ringing,in-progress,completed"

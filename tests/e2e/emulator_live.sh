@@ -1,6 +1,7 @@
 # emulator_live.sh: the whole chain over loopback with the real binaries: `handoff serve`
 # with destinations, `handoff emulator` with a number wired to its /voice, a call, a REFER to
-# billing (bridged, headers rendered), and a REFER to an unknown name (404, re-established).
+# billing (bridged, headers rendered), a REFER to an unknown name (404, re-established), and
+# a failover destination whose route is busy: the caller bridged to the second route.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/serve_lib.bash"
 SERVE_TOKEN=$TWILIO_AUTH_TOKEN
@@ -10,6 +11,9 @@ TOK=$SERVE_TOKEN
 export TWILIO_AUTH_TOKEN=$SERVE_TOKEN
 
 "$HANDOFF" dest add billing --route 'sip:billing@pbx.example.com' \
+	--header 'X-Caller: $caller_id' --header 'X-Reason: $refer.X-Reason' >/dev/null 2>&1
+"$HANDOFF" dest add billing-ha --route 'sip:billing@pbx1.example.com' \
+	--failover 'sip:billing@pbx2.example.com' \
 	--header 'X-Caller: $caller_id' --header 'X-Reason: $refer.X-Reason' >/dev/null 2>&1
 "$HANDOFF" promote --message e2e >/dev/null 2>&1
 SPORT=$(free_port)
@@ -54,7 +58,7 @@ expect_eq "caller bridged to billing" "$(jq -c .connected <<<"$J")" '["B<->calle
 expect_eq "agent got BYE" "$(leg A status)" completed
 expect_eq "billing leg answered" "$(leg B status) $(leg B direction)" "in-progress outbound-dial"
 expect_eq "billing leg's route and rendered headers" "$(leg B to)" \
-	"sip:billing@pbx.example.com?X-Caller=+14155550100&X-Reason=upsell"
+	"sip:billing@pbx.example.com?X-Caller=%2B14155550100&X-Reason=upsell"
 expect_eq "billing leg's parent is the caller" "$(leg B parent_call_sid)" "$P"
 expect_eq "caller still in progress" "$(leg P status)" in-progress
 B=$(leg B sid)
@@ -112,6 +116,55 @@ ctl POST "/emulator/calls/CA00000000000000000000000000000000/refer" 'ReferTo=<si
 expect_eq "refer on an unknown leg: 404" "$STATUS" 404
 ctl POST "/emulator/calls/$A2/refer" 'ReferTo=<sip:billing@x>' Target=maybe
 expect_eq "bad Target: 400" "$STATUS $(jq .code <<<"$J")" "400 20001"
+
+# --- a failover destination: its route busy, the second route answers ---
+ctl POST /emulator/calls From=+14155550100 To=+14155550199
+P3=$(jq -r .sid <<<"$J")
+A3=$(leg A sid)
+ctl POST "/emulator/calls/$A3/refer" 'ReferTo=<sip:billing-ha@agent.example.com?X-Reason=outage>' Target=busy,answer
+expect_eq "failover: refer answered" "$STATUS $(jq .sip_response <<<"$J")" "200 202"
+expect_eq "failover: NOTIFY 100 then 200" "$(jq -c .notify <<<"$J")" '["SIP/2.0 100 Trying","SIP/2.0 200 OK"]'
+expect_eq "failover: the route's leg busy" "$(leg B status) $(leg B to)" \
+	"busy sip:billing@pbx1.example.com?X-Caller=%2B14155550100&X-Reason=outage"
+expect_eq "failover: the second route's leg answered" "$(leg C status) $(leg C to)" \
+	"in-progress sip:billing@pbx2.example.com?X-Caller=%2B14155550100&X-Reason=outage"
+expect_eq "failover: both are child legs of the caller" "$(leg B parent_call_sid) $(leg C parent_call_sid)" "$P3 $P3"
+expect_eq "failover: the caller bridged to the second route" "$(jq -c .connected <<<"$J")" '["C<->caller"]'
+expect_eq "failover: the agent got BYE" "$(leg A status)" completed
+ctl GET "/emulator/calls/$P3/events"
+expect_eq "failover: the order tried" \
+	"$(jq -r '.[] | select(.kind == "dial" and (.text | startswith("<Sip> with"))) | .text' <<<"$J")" \
+	"<Sip> with 2 <Uri>, tried in this order: 1. sip:billing@pbx1.example.com?X-Caller=%2B14155550100&X-Reason=outage (priority 1, weight 10) 2. sip:billing@pbx2.example.com?X-Caller=%2B14155550100&X-Reason=outage (priority 2, weight 10)"
+expect_eq "failover: the INVITEs and their headers" \
+	"$(jq -r '.[] | select(.kind == "sip" and (.leg == "B" or .leg == "C") and (.text | startswith("INVITE"))) | "\(.leg) \(.text)"' <<<"$J")" \
+	"B INVITE sip:billing@pbx1.example.com with headers X-Caller: +14155550100; X-Reason: outage
+C INVITE sip:billing@pbx2.example.com with headers X-Caller: +14155550100; X-Reason: outage"
+expect_eq "failover: the route's busy moved on" \
+	"$(jq -r '.[] | select(.kind == "dial" and .leg == "B") | "\(.code) \(.text)"' <<<"$J")" \
+	"486 <Uri> 1 of 2 busy (486 Busy Here): trying the next"
+expect_eq "failover: no error" "$(jq '[.[] | select(.kind == "error")] | length' <<<"$J")" 0
+expect_match "server answered /refer with billing-ha" "$(server_log)" "POST /refer 200 .*call=$P3 .*dest=billing-ha version=1"
+
+# what the server answers for it, asked directly (signed as Twilio signs)
+args=(From=+14155550100 To=+14155550199 CallSid="$P3" 'ReferTransferTarget=<sip:billing-ha@agent.example.com?X-Reason=outage>')
+sig=$("$HANDOFF" sig sign --url "$SBASE/refer" "${args[@]}")
+form=()
+for a in "${args[@]}"; do form+=(--data-urlencode "$a"); done
+curl -s -o "$T/ha.xml" --max-time 10 -H "X-Twilio-Signature: $sig" "${form[@]}" "$SBASE/refer"
+expect_eq "failover: the server answers one <Uri> per route, each with the headers" \
+	"$(grep -o '<Uri .*</Uri>' "$T/ha.xml")" \
+	'<Uri priority="1">sip:billing@pbx1.example.com?X-Caller=%2B14155550100&amp;X-Reason=outage</Uri>
+<Uri priority="2">sip:billing@pbx2.example.com?X-Caller=%2B14155550100&amp;X-Reason=outage</Uri>'
+
+# --- every route busy: NOTIFY 486, the caller back with the agent ---
+ctl POST /emulator/calls From=+14155550100 To=+14155550199
+A4=$(leg A sid)
+ctl POST "/emulator/calls/$A4/refer" 'ReferTo=<sip:billing-ha@agent.example.com>' Target=busy
+expect_eq "all busy: NOTIFY 486" "$(jq -c .notify <<<"$J")" '["SIP/2.0 100 Trying","SIP/2.0 486 Busy Here"]'
+expect_eq "all busy: both routes busy" "$(leg B status) $(leg C status)" "busy busy"
+expect_eq "all busy: caller back with the agent" "$(jq -c .connected <<<"$J")" '["agent<->caller"]'
+ctl POST "/emulator/calls/$A4/refer" 'ReferTo=<sip:billing-ha@x>' Target=busy,,answer
+expect_eq "a bad Target list: 400" "$STATUS $(jq .code <<<"$J")" "400 20001"
 
 stop_emulator
 expect_eq "emulator exits 0 (no leak under ASan)" "$?" 0

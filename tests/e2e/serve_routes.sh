@@ -24,7 +24,7 @@ hook POST /refer CallSid=CA101 From=+14155550100 To=+18005551212 AccountSid=AC1 
 	'ReferTransferTarget=<sip:billing@agent.example.com?X-Account=42%2C7&User-to-User=abc>'
 expect_eq "POST /refer live" "$STATUS" 200
 expect_match "live billing with variables" "$(cat "$T/body")" \
-	'<Sip>sip:billing@pbx.example.com\?X-Caller=\+14155550100&amp;X-Account=42%2C7&amp;X-Call=CA101</Sip>'
+	'<Sip>sip:billing@pbx.example.com\?X-Caller=%2B14155550100&amp;X-Account=42%2C7&amp;X-Call=CA101</Sip>'
 lint_twiml "$T/body" && ok || not_ok "the /refer answer lints clean" "$(cat "$T/body")"
 hook POST /sandbox/refer CallSid=CA102 'ReferTransferTarget=sip:billing@agent.example.com'
 expect_match "sandbox billing is v2" "$(cat "$T/body")" 'sip:billing-v2@pbx.example.com'
@@ -58,6 +58,26 @@ long="sip:billing@agent.example.com?X-Account=$(printf 'a%.0s' $(seq 1 230))"
 hook POST /refer "ReferTransferTarget=$long"
 expect_eq "a 257-character Refer-To" "$STATUS" 400
 
+# --- the Voice API transfer: /transfer/{name} answers the destination as /refer does ---
+hook POST /transfer/billing CallSid=CA200 From=+14155550100 To=+18005551212 AccountSid=AC1
+expect_eq "POST /transfer/billing" "$STATUS" 200
+expect_match "transfer: billing with the request's variables, \$refer.* empty" "$(cat "$T/body")" \
+	'<Sip>sip:billing@pbx.example.com\?X-Caller=%2B14155550100&amp;X-Call=CA200</Sip>'
+lint_twiml "$T/body" && ok || not_ok "the /transfer answer lints clean" "$(cat "$T/body")"
+hook GET /transfer/Front-Desk CallSid=CA201
+expect_eq "GET /transfer/Front-Desk (case-insensitive)" "$STATUS" 200
+expect_match "transfer: front-desk is a Number" "$(cat "$T/body")" '<Number>\+14155550123</Number>'
+hook POST /sandbox/transfer/billing CallSid=CA202
+expect_match "sandbox transfer is billing v2" "$(cat "$T/body")" 'sip:billing-v2@pbx.example.com'
+hook POST /transfer/nosuch CallSid=CA203
+expect_eq "an unknown name: 404" "$STATUS" 404
+SIG="" hook POST /transfer/billing CallSid=CA204
+expect_eq "transfer without a signature: 403" "$STATUS" 403
+SIGN_URL="$BASE/transfer/front-desk" hook POST /transfer/billing CallSid=CA205
+expect_eq "transfer signed for another name: 403" "$STATUS" 403
+expect_eq "PUT /transfer/billing: 405" "$(curl -s -o /dev/null -w '%{http_code}' -X PUT "$BASE/transfer/billing")" 405
+expect_eq "/transfer/ with no name: 404" "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$BASE/transfer/")" 404
+
 # --- injection attempts: one Dial with the intended Sip, or a refusal ---
 inj=0
 while IFS= read -r line; do
@@ -68,7 +88,7 @@ while IFS= read -r line; do
 	if [ "$STATUS" = 200 ]; then
 		b=$(cat "$T/body")
 		expect_eq "injection $inj: one Dial" "$(grep -o '<Dial' "$T/body" | wc -l)" 1
-		expect_eq "injection $inj: one Sip to billing" "$(grep -o '<Sip>sip:billing@pbx.example.com?X-Caller=' "$T/body" | wc -l)" 1
+		expect_eq "injection $inj: one Sip to billing" "$(grep -oE '<Sip>sip:billing@pbx.example.com[?<]' "$T/body" | wc -l)" 1
 		expect_no_match "injection $inj: no Hangup" "$b" '<Hangup|<Redirect|<Say'
 		expect_no_match "injection $inj: no injected SIP header" "$b" '[?;]X-Evil=|&amp;X-Evil='
 		expect_eq "injection $inj: the Sip URI is one line" "$(grep -c '</Sip>' "$T/body")" 1
@@ -120,7 +140,11 @@ expect_eq "an unknown route: 404" "$(curl -s -o /dev/null -w '%{http_code}' "$BA
 m=$(curl -s "$BASE/metrics")
 expect_match "metrics: refer 200s" "$m" 'handoff_requests_total\{route="refer",status="200"\} [1-9]'
 expect_match "metrics: refer 403s" "$m" 'handoff_requests_total\{route="refer",status="403"\} 3'
-expect_match "metrics: signature failures" "$m" '^handoff_signature_failures_total 3$'
+expect_match "metrics: transfer 200s" "$m" 'handoff_requests_total\{route="transfer",status="200"\} 2'
+expect_match "metrics: transfer 404" "$m" 'handoff_requests_total\{route="transfer",status="404"\} 1'
+expect_match "metrics: transfer 403s" "$m" 'handoff_requests_total\{route="transfer",status="403"\} 2'
+expect_match "metrics: sandbox transfer" "$m" 'handoff_requests_total\{route="sandbox_transfer",status="200"\} 1'
+expect_match "metrics: signature failures" "$m" '^handoff_signature_failures_total 5$'
 expect_match "metrics: latency histogram" "$m" 'handoff_request_duration_seconds_bucket\{le="\+Inf"\} [0-9]+'
 expect_match "metrics: live version" "$m" '^handoff_live_version 1$'
 expect_match "metrics: sandbox revision" "$m" '^handoff_sandbox_revision [0-9]+'
@@ -129,8 +153,11 @@ expect_match "startup line" "$log" "serve: listening on 127.0.0.1:$PORT .*live v
 expect_match "access log line" "$log" 'serve: POST /refer 200 [0-9.]+ms call=CA101 target="sip:billing@agent.example.com" dest=billing version=1'
 expect_match "403 log explains the URL variants" "$log" 'serve: POST /refer 403 .*tried URL https://example.com/refer|tried URL http://127.0.0.1:[0-9]+/refer \(as given\); tried URL http://127.0.0.1/refer \(port removed; differs in port\)'
 expect_match "404 log says why" "$log" 'serve: POST /refer 404 .*why="no destination named \\x22nobody\\x22 in the live set"'
+expect_match "transfer access log line" "$log" 'serve: POST /transfer/billing 200 [0-9.]+ms call=CA200 dest=billing version=1'
+expect_match "sandbox transfer log line" "$log" 'serve: POST /sandbox/transfer/billing 200 [0-9.]+ms call=CA202 dest=billing version=0'
+expect_match "transfer 404 log says why" "$log" 'serve: POST /transfer/nosuch 404 .*call=CA203 .*why="no destination named \\x22nosuch\\x22 in the live set"'
 expect_no_match "the token is never logged" "$log" "$TWILIO_AUTH_TOKEN"
-expect_eq "one line per request" "$(grep -c '^serve: [A-Z]* ' "$T/serve.log")" "$(grep -c '^serve: ' "$T/serve.log" | awk '{print $1 - 1}')"
+expect_eq "one line per request" "$(grep -c '^serve: [A-Z]* ' "$T/serve.log")" "$(grep '^serve: ' "$T/serve.log" | grep -cvE '^serve: (listening on|limits:)')"
 
 stop_server
 expect_eq "SIGTERM: exit 0" "$STOP_RC" 0

@@ -31,6 +31,23 @@ expect_eq "the summary counts the failure" "$(tail -1 "$T/out")" "0 passed, 1 fa
 expect_exit "a wrong flow among good ones still fails" 1 "$HANDOFF" simulate "${flows[0]}" "$T/wrong.json"
 expect_eq "mixed summary" "$(tail -1 "$T/out")" "1 passed, 1 failed"
 
+# the modelled '+' rule: a flow that expects the caller's +E164 at the target fails when
+# the answer wrote a literal '+' (it arrives as a space), and passes under the override
+python3 - "$ROOT/fixtures/flows/twilio-voice_sip-uri-headers_plus-is-space.json" "$T/plus.json" "$T/plus0.json" <<'PY'
+import json, sys
+f = json.load(open(sys.argv[1]))
+f["name"] = "expects the caller's +E164"
+f["expect"] = {"events": [{"kind": "sip", "leg": "B", "text": "X-Caller: +14155550100;"}]}
+json.dump(f, open(sys.argv[2], "w"))
+f["name"] = "the same, '+' read as itself"
+f["overrides"] = {"sip.uri-header-plus-is-space": 0}
+f["expect"]["events"].insert(0, {"kind": "modelled", "text": "sip.uri-header-plus-is-space=0"})
+json.dump(f, open(sys.argv[3], "w"))
+PY
+expect_exit "a flow expecting +E164 fails against a literal '+'" 1 "$HANDOFF" simulate "$T/plus.json"
+expect_match "the failure names the event" "$(cat "$T/out")" "^FAIL  $T/plus.json  expects the caller's \+E164"
+expect_exit "the override reads '+' as itself" 0 "$HANDOFF" simulate "$T/plus0.json"
+
 # --json
 expect_exit "--json" 1 "$HANDOFF" simulate --json "${flows[0]}" "$T/wrong.json"
 expect_eq "--json is one document with counts" \

@@ -18,7 +18,7 @@ expect_match "import says how many" "$(cat "$T/out")" "^imported 4 destinations 
 expect_exit "promote it" 0 "$HANDOFF" promote -m "example set"
 expect_match "promote names the version" "$(cat "$T/out")" "version 1"
 expect_eq "the database is in WAL mode" "$(sqlite3 "$HANDOFF_DB" 'PRAGMA journal_mode')" "wal"
-expect_eq "the schema version is recorded" "$(sqlite3 "$HANDOFF_DB" 'PRAGMA user_version')" "1"
+expect_eq "the schema version is recorded" "$(sqlite3 "$HANDOFF_DB" 'PRAGMA user_version')" "4"
 
 # list --json (both environments)
 expect_exit "list --json" 0 "$HANDOFF" dest list --json
@@ -90,7 +90,7 @@ expect_exit "preview billing" 0 "$HANDOFF" dest preview billing From=+1415555011
 	'ReferTransferTarget=<sip:billing@agent.example.com?X-Account=42%26x&User-to-User=abc%3Bencoding%3Dhex>'
 expect_match "preview is TwiML" "$(head -2 "$T/out")" '^<\?xml version="1.0" encoding="UTF-8"\?>'
 expect_match "preview dials with answerOnBridge" "$(cat "$T/out")" '<Dial timeout="25" answerOnBridge="true">'
-expect_match "preview substitutes and encodes" "$(cat "$T/out")" '<Sip>sip:billing@pbx.example.com;transport=tls\?X-Caller=\+14155550111&amp;X-Call-Sid=CA0123456789abcdef0123456789abcdef&amp;X-Account=42%26x&amp;User-to-User=abc%3Bencoding%3Dhex</Sip>'
+expect_match "preview substitutes and encodes" "$(cat "$T/out")" '<Sip>sip:billing@pbx.example.com;transport=tls\?X-Caller=%2B14155550111&amp;X-Call-Sid=CA0123456789abcdef0123456789abcdef&amp;X-Account=42%26x&amp;User-to-User=abc%3Bencoding%3Dhex</Sip>'
 expect_exit "preview a number" 0 "$HANDOFF" dest preview front-desk --env live
 expect_match "number preview" "$(cat "$T/out")" '<Number>\+14155550123</Number>'
 expect_exit "preview injection stays inside the URI" 0 "$HANDOFF" dest preview billing 'From="><Hangup/>' \
@@ -131,7 +131,7 @@ expect_exit "rollback to a bad number" 2 "$HANDOFF" rollback x
 
 # export / import round trip
 expect_exit "export live to a file" 0 "$HANDOFF" export --env live -o "$T/live-export.json"
-expect_eq "export file: format" "$(jget "$T/live-export.json" '(j["format"], j["format_version"], j["env"])')" "('handoff-destinations', 1, 'live')"
+expect_eq "export file: format" "$(jget "$T/live-export.json" '(j["format"], j["format_version"], j["env"])')" "('handoff-destinations', 2, 'live')"
 expect_exit "export sandbox to stdout" 0 "$HANDOFF" export
 cp "$T/out" "$T/sb.json"
 expect_eq "sandbox export has 5" "$(jget "$T/sb.json" 'len(j["destinations"])')" "5"

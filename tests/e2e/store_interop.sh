@@ -40,4 +40,11 @@ done <<'SETS'
 {"From": "sip:alice@example.com", "To": "client:bob", "CallSid": "CA00000000000000000000000000000000", "AccountSid": "AC00000000000000000000000000000000", "ReferTransferTarget": "sip:nothing@here"}
 SETS
 
+# not vacuous: both sides wrote the caller's '+' as %2B, and left out the headers whose
+# value was empty (set 3 carries no Refer-To headers)
+expect_match "the reference writes the caller's + as %2B" "$(cat "$T/want1.json")" 'X-Caller=%2B14155550111'
+"$HANDOFF" dest preview billing From=+14155550111 'ReferTransferTarget=sip:nothing@here' >"$T/p3.xml"
+expect_match "preview writes it %2B too" "$(cat "$T/p3.xml")" 'X-Caller=%2B14155550111'
+expect_no_match "and leaves the empty Refer-To headers out" "$(cat "$T/p3.xml")" 'X-Account=|User-to-User='
+
 finish

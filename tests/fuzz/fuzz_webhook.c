@@ -1,5 +1,6 @@
 /* fuzz_webhook: libFuzzer target for the webhook parsers: form decoding, Refer-To
- * parsing, URL variants and the /refer handler must never crash and keep their limits. */
+ * parsing, URL variants and the /refer and /transfer/{name} handlers must never crash and
+ * keep their limits. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +17,11 @@ static void once(void)
 {
 	static struct dest_header h[] = {{(char *)"X-Caller", (char *)"$caller_id"},
 	                                 {(char *)"X-Acc", (char *)"$refer.X-Account"}};
-	struct dest d[] = {
-	    {(char *)"billing", (char *)"", (char *)"sip:billing@pbx.example.com", NULL, 0, h, 2}};
+	struct dest d[] = {{.name = (char *)"billing",
+	                    .description = (char *)"",
+	                    .route = (char *)"sip:billing@pbx.example.com",
+	                    .headers = h,
+	                    .nheaders = 2}};
 	set = dest_set_new(d, 1);
 }
 
@@ -67,6 +71,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *b = buf_str(&out);
 		const char *d = strstr(b, "<Dial");
 		if (!d || strstr(d + 1, "<Dial") || strstr(b, "<Hangup"))
+			abort();
+	} else if (status != 400 && status != 404 && status != 413) {
+		abort();
+	}
+	/* the first bytes as the name of /transfer/{name}, the whole body as its form */
+	char path[96];
+	memcpy(s, data, size);
+	snprintf(path, sizeof(path), "/transfer/%.*s", (int)strcspn(s, "&"), s);
+	memcpy(s, data, size);
+	req.path = path;
+	buf_reset(&out);
+	status = handler_handle(&hs, &snap, &req, &resp, &log);
+	if (status == 200) {
+		const char *b = buf_str(&out);
+		const char *d = strstr(b, "<Dial");
+		if (!d || strstr(d + 1, "<Dial") || strstr(b, "<Hangup") ||
+		    strcmp(log.dest, "billing"))
 			abort();
 	} else if (status != 400 && status != 404 && status != 413) {
 		abort();

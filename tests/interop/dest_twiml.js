@@ -1,14 +1,17 @@
 // dest_twiml.js: the TwiML a destination should answer, built independently with the
-// official twilio package's VoiceResponse and an RFC 3261 header-value encoder written
-// here from the RFC. Usage: node dest_twiml.js EXPORT.json PARAMS.json -> {name: xml}
+// official twilio package's VoiceResponse (the reference for the XML) and an RFC 3261
+// header-value encoder written here from the RFC and handoff's two rules on top of it
+// (docs/destinations.md): '+' is escaped too, since Twilio reads a '+' in a <Sip>
+// header value as a space, and a header whose value is empty is left out.
+// Usage: node dest_twiml.js EXPORT.json PARAMS.json -> {name: xml}
 const fs = require('fs');
 const { twiml } = require('twilio');
 
 const set = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const p = JSON.parse(fs.readFileSync(process.argv[3], 'utf8'));
 
-// RFC 3261 25.1: hvalue = *( hnv-unreserved / unreserved / escaped )
-const keep = /[A-Za-z0-9\-_.!~*'()\[\]\/?:+$]/;
+// RFC 3261 25.1: hvalue = *( hnv-unreserved / unreserved / escaped ), less '+'
+const keep = /[A-Za-z0-9\-_.!~*'()\[\]\/?:$]/;
 function enc(s) {
   let out = '';
   for (const b of Buffer.from(s, 'utf8')) {
@@ -52,7 +55,10 @@ for (const d of set.destinations) {
   if (d.timeout) attrs.timeout = d.timeout;
   const dial = r.dial(attrs);
   if (d.route.startsWith('sip:') || d.route.startsWith('sips:')) {
-    const hs = (d.headers || []).map((h) => h.name + '=' + expand(h.value));
+    const hs = (d.headers || [])
+      .map((h) => [h.name, expand(h.value)])
+      .filter(([, v]) => v !== '')
+      .map(([n, v]) => n + '=' + v);
     dial.sip(d.route + (hs.length ? '?' + hs.join('&') : ''));
   } else {
     dial.number(d.route.replace(/^tel:/, ''));

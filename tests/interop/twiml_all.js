@@ -89,6 +89,20 @@ add("dial_sip_uri_headers", (r) => {
 	h.header({ name: "X-Case", value: "42" });
 	h.header({ name: "User-to-User", value: "abc;encoding=hex" });
 });
+// Sip.headers() beside a URI given as text: the values are written as they are ('+' stays)
+add("dial_sip_text_headers", (r) => {
+	const h = r.dial({ answerOnBridge: true }).sip("sip:billing@pbx.example.com").headers();
+	h.header({ name: "X-Caller", value: "+14155550100" });
+	h.header({ name: "X-Note", value: "a & b < c" });
+});
+// Sip.uri() failover: priorities, and weights among equal priorities
+add("dial_sip_uri_failover", (r) => {
+	const s = r.dial({ action: "/after-dial" }).sip({ statusCallback: "/sc" });
+	s.uri({ priority: "1" }, "sip:billing@pbx1.example.com?X-Caller=%2B14155550100");
+	s.uri({ priority: "2", weight: "3", username: "desk", password: "pw" }, "sip:billing@pbx2.example.com");
+	s.uri({ priority: "2", weight: "1" }, "sips:billing@pbx3.example.com;transport=tls");
+	s.headers().header({ name: "X-Reason", value: "upsell" });
+});
 add("dial_client", (r) => {
 	const d = r.dial();
 	const c = d.client({ url: "/screen", method: "GET", statusCallbackEvent: ["ringing", "answered"], statusCallback: "/sc", statusCallbackMethod: "POST" });

@@ -22,12 +22,16 @@ static void setup(void)
 	char err[256];
 	CHECK_INT(store_open(&s, db, STORE_CREATE, err, sizeof(err)), 0);
 	static struct dest_header h[] = {{(char *)"X-Caller", (char *)"$caller_id"}};
-	struct dest d = {
-	    (char *)"billing", (char *)"", (char *)"sip:billing@pbx.example.com", NULL, 0, h, 1};
+	struct dest d = {.name = (char *)"billing",
+	                 .description = (char *)"",
+	                 .route = (char *)"sip:billing@pbx.example.com",
+	                 .headers = h,
+	                 .nheaders = 1};
 	CHECK_INT(store_add(s, &d, err, sizeof(err)), 0);
 	int v = 0;
 	CHECK_INT(store_promote(s, "t", "test", &v, err, sizeof(err)), 0);
-	struct dest d2 = {(char *)"support", (char *)"", (char *)"+14155550123", NULL, 0, NULL, 0};
+	struct dest d2 = {
+	    .name = (char *)"support", .description = (char *)"", .route = (char *)"+14155550123"};
 	CHECK_INT(store_add(s, &d2, err, sizeof(err)), 0); /* sandbox only */
 	store_close(s);
 	CHECK_INT(emu_app_open(db, "sip:agent@pbx.example.com", TOKEN, &app, err, sizeof(err)), 0);
@@ -46,7 +50,7 @@ static int fetch(const char *path, const char *target, const char *token, struct
 	if (target)
 		emu_params_add(&p, "ReferTransferTarget", target);
 	char sig[64] = "";
-	struct emu_live l = {token};
+	struct emu_live l = {.auth_token = token};
 	if (token)
 		CHECK_INT(emu_live_sign(&l, url, &p, sig, sizeof(sig)), 0);
 	struct emu_fetch_req rq = {"POST", url, &p, token ? sig : NULL};
@@ -74,7 +78,7 @@ static void routes(void)
 	CHECK(strstr(r.body, "referUrl=\"" EMU_APP_BASE "/sandbox/refer\"") != NULL);
 	res_free(&r);
 	CHECK_INT(fetch("/refer", "<sip:billing@x.example.com>", TOKEN, &r), 200);
-	CHECK(strstr(r.body, "sip:billing@pbx.example.com?X-Caller=+14155550100") != NULL);
+	CHECK(strstr(r.body, "sip:billing@pbx.example.com?X-Caller=%2B14155550100") != NULL);
 	res_free(&r);
 	/* support is in the sandbox only */
 	CHECK_INT(fetch("/refer", "<sip:support@x.example.com>", TOKEN, &r), 404);
@@ -117,7 +121,7 @@ static void refusals(void)
 /* The engine through the app: a call, a REFER, the caller bridged to billing. */
 static void engine_transfer(void)
 {
-	struct emu_live l = {TOKEN};
+	struct emu_live l = {.auth_token = TOKEN};
 	struct emu_config cfg;
 	emu_config_init(&cfg);
 	cfg.fetcher = (struct emu_fetcher){app, emu_app_fetch};
@@ -135,7 +139,8 @@ static void engine_transfer(void)
 	const char *a = json_string_value(
 	    json_object_get(json_array_get(json_object_get(c, "legs"), 1), "sid"));
 	CHECK(a != NULL);
-	struct emu_refer_req rq = {"<sip:billing@agent.example.com>", EMU_ANSWER, NULL};
+	struct emu_refer_req rq = {
+	    .refer_to = "<sip:billing@agent.example.com>", .target = EMU_ANSWER, .headers = NULL};
 	CHECK_INT(a ? emu_refer(e, a, &rq, &r) : ENOENT, 0);
 	CHECK_STR(json_string_value(json_array_get(json_object_get(r, "connected"), 0)),
 	          "B<->caller");

@@ -1,6 +1,7 @@
 /* test_emu_control: the control endpoints through the REST twin's handler, no socket. */
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "emulator/control.h"
@@ -219,6 +220,148 @@ static void signature_outlives_callers_token(void)
 	json_decref(c);
 }
 
+#define CALLS "/2010-04-01/Accounts/" ACCOUNT "/Calls"
+
+/* Waits (at most 5 s) until the twin's record of call s has status want. */
+static bool wait_status(const char *s, const char *want)
+{
+	for (int i = 0; i < 500; i++) {
+		json_t *o = emu_rest_call_get(rest, s);
+		bool done = o && strcmp(json_string_value(json_object_get(o, "status")), want) == 0;
+		json_decref(o);
+		if (done)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/* A Calls.json call, its SID copied into out (35 bytes). */
+static int create(const char *to, const char *rest_of_form, char *out)
+{
+	char body[512];
+	snprintf(body, sizeof(body), "To=%s&From=%%2B14155550199&%s", to, rest_of_form);
+	json_t *j = NULL;
+	int st = call("POST", CALLS ".json", body, &j);
+	snprintf(out, 35, "%s", json_string_value(json_object_get(j, "sid")) ?: "");
+	json_decref(j);
+	return st;
+}
+
+static int update(const char *s, const char *form, json_t **j)
+{
+	char path[160];
+	snprintf(path, sizeof(path), CALLS "/%s.json", s);
+	return call(form ? "POST" : "DELETE", path, form, j);
+}
+
+/* POST /emulator/parties decides what a called party does; a ringing call can be canceled;
+ * updates and deletes through the twin. */
+static void parties_and_updates(void)
+{
+	json_t *j = NULL;
+	static const struct {
+		const char *form;
+		int status;
+	} bad[] = {{"Answer=busy", 400},
+	           {"Address=%2B14155550150&Answer=maybe", 400},
+	           {"Address=%2B14155550150&AfterMs=60001", 400},
+	           {"Address=%2B14155550150&AfterMs=x", 400}};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_INT(call("POST", "/emulator/parties", bad[i].form, &j), bad[i].status);
+		json_decref(j);
+	}
+	CHECK_INT(call("POST", "/emulator/parties", "Address=%2B14155550150&Answer=busy", &j), 200);
+	json_decref(j);
+	CHECK_INT(call("POST", "/emulator/parties",
+	               "Address=%2B14155550151&Answer=answer&AfterMs=30000", &j),
+	          200);
+	CHECK_INT(json_array_size(j), 2);
+	json_decref(j);
+
+	/* busy: the call ends busy, its Url is never fetched */
+	char s[35], r[35], live[35];
+	CHECK_INT(create("%2B14155550150", "Url=https%3A%2F%2Fapp.example.com%2Fout", s), 201);
+	CHECK(wait_status(s, "busy"));
+	/* a party ringing 30 s: the call is ringing until it is canceled */
+	CHECK_INT(create("%2B14155550151", "Url=https%3A%2F%2Fapp.example.com%2Fout&Timeout=40", r),
+	          201);
+	CHECK(wait_status(r, "ringing"));
+	CHECK_INT(update(r, "Status=canceled", &j), 200);
+	CHECK_STR(json_string_value(json_object_get(j, "status")), "canceled");
+	json_decref(j);
+	/* a live one (the default party answers at once) */
+	CHECK_INT(
+	    create("%2B14155550152",
+	           "Twiml=%3CResponse%3E%3CConnect%3E%3CStream%20url%3D%22wss%3A%2F%2Fx%22%2F%3E"
+	           "%3C%2FConnect%3E%3C%2FResponse%3E",
+	           live),
+	    201);
+	CHECK(wait_status(live, "in-progress"));
+	static const struct {
+		const char *form; /* NULL: DELETE */
+		int status, code;
+	} t[] = {
+	    {"Status=canceled", 400, 21220},
+	    {"Status=paused", 400, 20001},
+	    {"Url=ftp%3A%2F%2Fx", 400, 21205},
+	    {"Url=https%3A%2F%2Fa.example.com&Twiml=%3CResponse%2F%3E", 400, 20001},
+	    {"Method=PUT&Url=https%3A%2F%2Fa.example.com", 400, 21403},
+	    {"Twiml=%3CResponse%3E", 400, 12100},
+	    {NULL, 400, 21220},
+	    {"FriendlyName=x", 200, 0}, /* nothing to change: the call as it is */
+	    {"Status=completed", 200, 0},
+	    {"Status=completed", 400, 21220},
+	    {"Twiml=%3CResponse%2F%3E", 400, 21220},
+	    {NULL, 204, 0},
+	    {NULL, 404, 20404},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		j = NULL;
+		CHECK_INT(update(live, t[i].form, &j), t[i].status);
+		if (t[i].code)
+			CHECK_INT(json_integer_value(json_object_get(j, "code")), t[i].code);
+		json_decref(j);
+	}
+	CHECK(emu_rest_call_get(rest, live) == NULL); /* deleted */
+	json_t *evs = NULL;
+	char path[128];
+	snprintf(path, sizeof(path), "/emulator/calls/%s/events", live);
+	CHECK_INT(call("GET", path, NULL, &evs), 200); /* the engine keeps the timeline */
+	CHECK(json_array_size(evs) > 5);
+	json_decref(evs);
+	CHECK_INT(update("CA00000000000000000000000000000000", "Status=completed", &j), 404);
+	CHECK_INT(json_integer_value(json_object_get(j, "code")), 20404);
+	json_decref(j);
+	/* left ringing (30 s): emu_control_free must not wait for it (main times it) */
+	CHECK_INT(create("%2B14155550151", "Url=https%3A%2F%2Fapp.example.com%2Fout", r), 201);
+	CHECK(wait_status(r, "ringing"));
+	CHECK_INT(call("DELETE", "/emulator/parties", NULL, &j), 200);
+	CHECK_INT(json_array_size(j), 0);
+	json_decref(j);
+}
+
+/* GET .../Accounts.json lists the one account; its dates do not move. */
+static void accounts(void)
+{
+	json_t *a = NULL, *b = NULL, *l = NULL;
+	CHECK_INT(call("GET", "/2010-04-01/Accounts/" ACCOUNT ".json", NULL, &a), 200);
+	CHECK(json_is_null(json_object_get(a, "auth_token")));
+	CHECK_INT(json_object_size(json_object_get(a, "subresource_uris")), 20);
+	sleep(1);
+	CHECK_INT(call("GET", "/2010-04-01/Accounts/" ACCOUNT ".json", NULL, &b), 200);
+	CHECK(json_equal(a, b));
+	CHECK_INT(call("GET", "/2010-04-01/Accounts.json?Status=active", NULL, &l), 200);
+	CHECK_STR(json_string_value(
+	              json_object_get(json_array_get(json_object_get(l, "accounts"), 0), "sid")),
+	          ACCOUNT);
+	json_decref(l);
+	CHECK_INT(call("GET", "/2010-04-01/Accounts.json?Status=bogus", NULL, &l), 400);
+	json_decref(l);
+	json_decref(a);
+	json_decref(b);
+}
+
 int main(void)
 {
 	setup();
@@ -227,10 +370,19 @@ int main(void)
 	    {"errors", errors},
 	    {"outbound_api_call_runs", outbound_api_call_runs},
 	    {"signature_outlives_callers_token", signature_outlives_callers_token},
+	    {"parties_and_updates", parties_and_updates},
+	    {"accounts", accounts},
 	    {NULL, NULL},
 	};
 	int rc = test_run(cases);
-	emu_control_free(ctl);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	emu_control_free(ctl); /* a call still ringing stops waiting */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 > 2000) {
+		fprintf(stderr, "FAIL emu_control_free waited for a ringing call\n");
+		rc = 1;
+	}
 	emu_rest_free(rest);
 	json_decref(app);
 	return rc;

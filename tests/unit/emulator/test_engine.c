@@ -171,7 +171,8 @@ static void refer_answer_json(void)
 	CHECK_INT(emu_call_create(e, &sp, p), 0);
 	struct emu_params h = {0};
 	emu_params_add(&h, "X-Ticket", "7");
-	struct emu_refer_req rq = {"<sip:b@pbx.example.com>", EMU_ANSWER, &h};
+	struct emu_refer_req rq = {
+	    .refer_to = "<sip:b@pbx.example.com>", .target = EMU_ANSWER, .headers = &h};
 	json_t *r = NULL;
 	CHECK_INT(emu_refer(e, leg_sid(e, p, "A", a), &rq, &r), 0);
 	emu_params_free(&h);
@@ -229,7 +230,8 @@ static void virtual_clock_no_answer(void)
 	struct emu_call_spec sp = voice_spec(DIAL_AOB);
 	char p[35], a[35];
 	CHECK_INT(emu_call_create(e, &sp, p), 0);
-	struct emu_refer_req rq = {"<sip:b@x>", EMU_NO_ANSWER, NULL};
+	struct emu_refer_req rq = {
+	    .refer_to = "<sip:b@x>", .target = EMU_NO_ANSWER, .headers = NULL};
 	json_t *r = NULL;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -296,7 +298,8 @@ static void fetch_failures(void)
 		struct emu_call_spec sp = voice_spec(DIAL_AOB);
 		char p[35], a[35];
 		CHECK_INT(emu_call_create(e, &sp, p), 0);
-		struct emu_refer_req rq = {"<sip:b@x>", EMU_ANSWER, NULL};
+		struct emu_refer_req rq = {
+		    .refer_to = "<sip:b@x>", .target = EMU_ANSWER, .headers = NULL};
 		json_t *r = NULL, *evs = NULL;
 		CHECK_INT(emu_refer(e, leg_sid(e, p, "A", a), &rq, &r), 0);
 		CHECK_INT(emu_events_json(e, p, &evs), 0);
@@ -328,7 +331,7 @@ static void refer_to_limit_boundary(void)
 		CHECK_INT(emu_call_create(e, &sp, p), 0);
 		snprintf(to, sizeof(to), "<sip:b@x?X-P=%0*d>", len - 14, 0);
 		CHECK_INT(strlen(to), len);
-		struct emu_refer_req rq = {to, EMU_ANSWER, NULL};
+		struct emu_refer_req rq = {.refer_to = to, .target = EMU_ANSWER, .headers = NULL};
 		json_t *r = NULL;
 		CHECK_INT(emu_refer(e, leg_sid(e, p, "A", a), &rq, &r), 0);
 		CHECK_INT(json_integer_value(json_object_get(r, "sip_response")),
@@ -354,7 +357,7 @@ static void rule_override_per_call(void)
 	sp.rules = rules;
 	char p[35];
 	CHECK_INT(emu_call_create(e, &sp, p), 0);
-	struct emu_refer_req rq = {"<sip:b@x>", EMU_ANSWER, NULL};
+	struct emu_refer_req rq = {.refer_to = "<sip:b@x>", .target = EMU_ANSWER, .headers = NULL};
 	json_t *r = NULL, *evs = NULL;
 	CHECK_INT(emu_refer(e, p, &rq, &r), 0);
 	CHECK_INT(json_integer_value(json_object_get(r, "sip_response")), 488);
@@ -426,7 +429,7 @@ static void unknown_sids_and_bad_args(void)
 {
 	struct script s = {NULL, 0};
 	struct emu_engine *e = engine(&s, false);
-	struct emu_refer_req rq = {"<sip:b@x>", EMU_ANSWER, NULL};
+	struct emu_refer_req rq = {.refer_to = "<sip:b@x>", .target = EMU_ANSWER, .headers = NULL};
 	json_t *r = NULL;
 	CHECK_INT(emu_refer(e, "CA00000000000000000000000000000000", &rq, &r), ENOENT);
 	CHECK_INT(emu_hangup(e, "CAnope"), ENOENT);
@@ -465,7 +468,7 @@ static void refer_on_ended_leg_is_481(void)
 	CHECK_STR(leg_status(c, "A"), "completed");
 	CHECK_STR(leg_status(c, "P"), "completed"); /* no action, no next verb */
 	json_decref(c);
-	struct emu_refer_req rq = {"<sip:b@x>", EMU_ANSWER, NULL};
+	struct emu_refer_req rq = {.refer_to = "<sip:b@x>", .target = EMU_ANSWER, .headers = NULL};
 	json_t *r = NULL;
 	CHECK_INT(emu_refer(e, a, &rq, &r), 0);
 	CHECK_INT(json_integer_value(json_object_get(r, "sip_response")), 481);
@@ -494,7 +497,9 @@ static void plivo_private_ranges(void)
 		sp.plivo_dns = dns;
 		char p[35];
 		CHECK_INT(emu_call_create(e, &sp, p), 0);
-		struct emu_refer_req rq = {"sip:+14155550123@acme.zt.plivo.com", EMU_ANSWER, NULL};
+		struct emu_refer_req rq = {.refer_to = "sip:+14155550123@acme.zt.plivo.com",
+		                           .target = EMU_ANSWER,
+		                           .headers = NULL};
 		json_t *r = NULL;
 		CHECK_INT(emu_refer(e, p, &rq, &r), 0);
 		if (!CHECK_INT(json_integer_value(json_object_get(r, "sip_response")),
@@ -518,7 +523,8 @@ static void *work(void *arg)
 		char p[35], a[35];
 		if (emu_call_create(w->e, &sp, p))
 			continue;
-		struct emu_refer_req rq = {"<sip:b@x>", EMU_ANSWER, NULL};
+		struct emu_refer_req rq = {
+		    .refer_to = "<sip:b@x>", .target = EMU_ANSWER, .headers = NULL};
 		json_t *r = NULL;
 		if (emu_refer(w->e, leg_sid(w->e, p, "A", a), &rq, &r) == 0 &&
 		    json_integer_value(json_object_get(r, "sip_response")) == 202)
@@ -625,7 +631,7 @@ static void fetch_runs_without_the_lock(void)
 	json_t *all = NULL;
 	CHECK_INT(emu_call_json(e, a.sid, &all), 0);
 	json_decref(all);
-	struct emu_refer_req rq = {"<sip:b@x>", EMU_ANSWER, NULL};
+	struct emu_refer_req rq = {.refer_to = "<sip:b@x>", .target = EMU_ANSWER, .headers = NULL};
 	CHECK_INT(emu_refer(e, a.sid, &rq, &all), EBUSY);
 	CHECK_INT(emu_hangup(e, a.sid), EBUSY);
 	CHECK_INT(emu_call_release(e, a.sid), EBUSY);

@@ -4,6 +4,7 @@
 
 #include "emulator/flow.h"
 #include "test.h"
+#include "util/mem.h"
 
 static void inline_fetcher_lookup(void)
 {
@@ -72,8 +73,34 @@ static void malformed_flows(void)
 	     " \"steps\": [{\"refer\": \"P\", \"refer_to\": \"x\", \"target\": \"maybe\"}]}",
 	     "target"},
 	    {"{\"profile\": \"plivo\", \"call\": {\"from\": \"+1\", \"to\": \"+2\"},"
+	     " \"steps\": [{\"refer\": \"P\", \"refer_to\": \"x\", \"target\": \"busy,,answer\"}]}",
+	     "comma-separated"},
+	    {"{\"profile\": \"plivo\", \"call\": {\"from\": \"+1\", \"to\": \"+2\"},"
+	     " \"steps\": [{\"refer\": \"P\", \"refer_to\": \"x\", \"target\": "
+	     "\"busy,busy,busy,busy,busy,busy,busy,busy,busy,busy,answer\"}]}",
+	     "at most 10"},
+	    {"{\"profile\": \"plivo\", \"call\": {\"from\": \"+1\", \"to\": \"+2\"},"
+	     " \"seed\": -1}",
+	     "seed"},
+	    {"{\"profile\": \"plivo\", \"call\": {\"from\": \"+1\", \"to\": \"+2\"},"
 	     " \"steps\": [{\"wait\": 1}]}",
-	     "needs \"refer\" or \"hangup\""},
+	     "needs \"refer\", \"hangup\" or \"update\""},
+	    {"{\"profile\": \"twilio-voice\", \"call\": {\"from\": \"+1\", \"to\": \"+2\","
+	     " \"twiml\": \"<Response/>\"}, \"steps\": [{\"update\": \"P\"}]}",
+	     "an update needs"},
+	    {"{\"profile\": \"twilio-voice\", \"call\": {\"from\": \"+1\", \"to\": \"+2\","
+	     " \"twiml\": \"<Response/>\"}, \"steps\": [{\"update\": \"P\", \"url\": \"/x\","
+	     " \"target\": \"maybe\"}]}",
+	     "target"},
+	    {"{\"profile\": \"twilio-voice\", \"call\": {\"from\": \"+1\", \"to\": \"+2\","
+	     " \"twiml\": \"<Response/>\", \"answer\": \"busy\"}}",
+	     "needs \"outbound\": true"},
+	    {"{\"profile\": \"twilio-voice\", \"call\": {\"from\": \"+1\", \"to\": \"+2\","
+	     " \"twiml\": \"<Response/>\", \"outbound\": true, \"timeout\": 601}}",
+	     "call.timeout"},
+	    {"{\"profile\": \"twilio-voice\", \"call\": {\"from\": \"+1\", \"to\": \"+2\","
+	     " \"twiml\": \"<Response/>\", \"outbound\": true, \"answer_after_ms\": 0}}",
+	     "answer_after_ms"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		json_t *f = json_loads(cases[i].flow, 0, NULL);
@@ -140,12 +167,146 @@ static void failures_name_expected_and_actual(void)
 	json_decref(f);
 }
 
+/* The first leg a flow's <Dial> made ("A") goes to which URI: its to, or "". */
+static char *first_uri(const char *twiml, long seed)
+{
+	json_t *f = json_pack("{s:s, s:I, s:{s:s, s:s, s:s}}", "profile", "twilio-voice", "seed",
+	                      (json_int_t)seed, "call", "from", "+14155550100", "to",
+	                      "+14155550199", "twiml", twiml);
+	json_t *res = NULL;
+	char err[256] = "", *to = xstrdup("");
+	if (CHECK_INT(emu_flow_run(f, NULL, &res, err, sizeof(err)), 0)) {
+		size_t i;
+		json_t *l;
+		json_array_foreach(json_object_get(json_object_get(res, "call"), "legs"), i, l)
+		{
+			if (strcmp(json_string_value(json_object_get(l, "label")), "A") == 0) {
+				free(to);
+				to = xstrdup(json_string_value(json_object_get(l, "to")));
+			}
+		}
+	}
+	json_decref(res);
+	json_decref(f);
+	return to;
+}
+
+/* <Uri> children of equal priority are tried in an order drawn by weight, seeded: over many
+ * seeds each comes first in proportion to its weight; one seed always gives one order. */
+static void uri_weights_over_seeds(void)
+{
+	enum { RUNS = 2000 };
+	static const struct {
+		const char *twiml;
+		double share[3]; /* how often sip:a, sip:b, sip:c come first */
+	} cases[] = {
+	    {"<Response><Dial><Sip><Uri priority=\"1\" weight=\"3\">sip:a@x</Uri>"
+	     "<Uri priority=\"1\" weight=\"1\">sip:b@x</Uri></Sip></Dial></Response>",
+	     {0.75, 0.25, 0}},
+	    {"<Response><Dial><Sip><Uri weight=\"1\">sip:a@x</Uri><Uri weight=\"1\">sip:b@x</Uri>"
+	     "<Uri weight=\"2\">sip:c@x</Uri></Sip></Dial></Response>",
+	     {0.25, 0.25, 0.5}},
+	    /* a lower priority always first, whatever the weights */
+	    {"<Response><Dial><Sip><Uri priority=\"2\" weight=\"100\">sip:a@x</Uri>"
+	     "<Uri priority=\"1\" weight=\"1\">sip:b@x</Uri></Sip></Dial></Response>",
+	     {0, 1, 0}},
+	    /* weight 0 comes after the weighted ones */
+	    {"<Response><Dial><Sip><Uri weight=\"0\">sip:a@x</Uri><Uri weight=\"5\">sip:b@x</Uri>"
+	     "</Sip></Dial></Response>",
+	     {0, 1, 0}},
+	};
+	/* RUNS = 2000 draws: a share p has a standard deviation of at most
+	 * sqrt(0.25 / 2000) = 0.011; the tolerance is 0.035, over three of them */
+	const double tol = 0.035;
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		size_t first[3] = {0, 0, 0};
+		for (long seed = 1; seed <= RUNS; seed++) {
+			char *to = first_uri(cases[k].twiml, seed);
+			if (to[0] == 's' && strlen(to) > 4 && to[4] >= 'a' && to[4] <= 'c')
+				first[to[4] - 'a']++;
+			free(to);
+		}
+		for (int u = 0; u < 3; u++) {
+			double got = (double)first[u] / RUNS;
+			if (!CHECK(got >= cases[k].share[u] - tol &&
+			           got <= cases[k].share[u] + tol))
+				fprintf(
+				    stderr,
+				    "  case %zu: sip:%c first %.3f of runs, want %.3f +- %.3f\n", k,
+				    'a' + u, got, cases[k].share[u], tol);
+		}
+	}
+	/* repeatable: the same seed, the same order */
+	for (long seed = 1; seed <= 20; seed++) {
+		char *a = first_uri(cases[1].twiml, seed), *b = first_uri(cases[1].twiml, seed);
+		CHECK_STR(a, b);
+		free(a);
+		free(b);
+	}
+	/* voice.sip-uri-order=0: document order, whatever the seed */
+	for (long seed = 1; seed <= 50; seed++) {
+		json_t *f = json_pack("{s:s, s:I, s:{s:i}, s:{s:s, s:s, s:s}}", "profile",
+		                      "twilio-voice", "seed", (json_int_t)seed, "overrides",
+		                      "voice.sip-uri-order", 0, "call", "from", "+14155550100",
+		                      "to", "+14155550199", "twiml", cases[2].twiml);
+		json_t *res = NULL;
+		char err[256] = "";
+		CHECK_INT(emu_flow_run(f, NULL, &res, err, sizeof(err)), 0);
+		json_t *legs = json_object_get(json_object_get(res, "call"), "legs");
+		CHECK_STR(json_string_value(json_object_get(json_array_get(legs, 1), "to")),
+		          "sip:a@x");
+		json_decref(res);
+		json_decref(f);
+	}
+}
+
+/* Update steps: a refusal nobody expected fails the flow; an expected code that does not
+ * come, too; a path is taken relative to the voice_url. */
+static void update_steps(void)
+{
+	json_t *f = json_loads(
+	    "{\"profile\": \"twilio-voice\", \"call\": {\"from\": \"+14155550100\", \"to\": "
+	    "\"+14155550199\", \"voice_url\": \"https://a.example.com/v/voice\"},"
+	    " \"app\": {\"/v/voice\": \"<Response><Connect><Stream url='wss://x.example.com'/>"
+	    "</Connect></Response>\", \"/v/next\": \"<Response><Say>x</Say></Response>\"},"
+	    " \"steps\": [{\"update\": \"P\", \"status\": \"canceled\"},"
+	    "  {\"update\": \"P\", \"twiml\": \"<Response><Connect><Stream "
+	    "url='wss://y'/></Connect>"
+	    "</Response>\", \"expect\": {\"error\": 21220}},"
+	    "  {\"update\": \"P\", \"url\": \"next\", \"expect\": {\"legs\": {\"P\": "
+	    "\"completed\"}}},"
+	    "  {\"update\": \"Q\", \"status\": \"completed\"}],"
+	    " \"expect\": {\"events\": [{\"kind\": \"webhook\", \"text\": \"Call update POST "
+	    "https://a.example.com/v/next\"}]}}",
+	    0, NULL);
+	CHECK(f != NULL);
+	json_t *res = NULL;
+	char err[256] = "";
+	CHECK_INT(emu_flow_run(f, NULL, &res, err, sizeof(err)), 0);
+	CHECK(json_is_false(json_object_get(res, "ok")));
+	json_t *fails = json_object_get(res, "failures");
+	static const char *const want[] = {
+	    "step 1: update refused (Twilio code): Call is in progress: Status=canceled ends only "
+	    "a queued or ringing call (use Status=completed)",
+	    "step 2: update refused (Twilio code)", "step 4: no leg to update"};
+	CHECK_INT(json_array_size(fails), sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		CHECK_STR(json_string_value(json_object_get(json_array_get(fails, i), "what")),
+		          want[i]);
+	CHECK_INT(json_integer_value(json_object_get(json_array_get(fails, 0), "actual")), 21220);
+	CHECK(json_is_null(json_object_get(json_array_get(fails, 1), "actual")));
+	json_decref(res);
+	json_decref(f);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
 	    {"inline_fetcher_lookup", inline_fetcher_lookup},
 	    {"malformed_flows", malformed_flows},
 	    {"failures_name_expected_and_actual", failures_name_expected_and_actual},
+	    {"uri_weights_over_seeds", uri_weights_over_seeds},
+	    {"update_steps", update_steps},
 	    {NULL, NULL},
 	};
 	return test_run(cases);

@@ -1,6 +1,7 @@
 /* test_emu_rest: the REST twin's handler driven with plain request structs (no socket); hooks. */
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "emulator/rest.h"
 #include "test.h"
@@ -120,6 +121,18 @@ static void routes(void)
 	    {"POST", ROOT "/IncomingPhoneNumbers.json", NULL,
 	     "PhoneNumber=%2B15005550007&FriendlyName=%FF", 400, 20001},
 	    {"GET", ROOT "/Calls.json", "To=%C3%28", NULL, 400, 20001},
+	    {"POST", ROOT "/Calls.json", NULL,
+	     "To=%2B14155550101&From=%2B14155550100&Url=https://a.example/&Timeout=0", 400, 20001},
+	    {"POST", ROOT "/Calls.json", NULL,
+	     "To=%2B14155550101&From=%2B14155550100&Url=https://a.example/&Timeout=601", 400,
+	     20001},
+	    {"POST", ROOT "/Calls/CA00000000000000000000000000000000.json", NULL,
+	     "Status=completed", 404, 20404},
+	    {"DELETE", ROOT "/Calls/CA00000000000000000000000000000000.json", NULL, NULL, 404,
+	     20404},
+	    {"PUT", ROOT "/Calls/CA00000000000000000000000000000000.json", NULL, NULL, 405, 20004},
+	    {"GET", "/2010-04-01/Accounts.json", NULL, NULL, 200, 0},
+	    {"POST", "/2010-04-01/Accounts.json", NULL, NULL, 405, 20004},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		json_t *j;
@@ -222,6 +235,49 @@ static void hooks(void)
 	json_decref(bad);
 }
 
+/* Without the engine's hooks: an update is refused (20001), a delete decides by the record;
+ * date_updated moves only when a call changed; a page's uri keeps its PageToken. */
+static void calls_without_engine(void)
+{
+	json_t *c = emu_rest_call_new(twin, "+14155550100", "+14155550199", "outbound-api", NULL);
+	const char *sid = json_string_value(json_object_get(c, "sid"));
+	json_object_set_new(c, "status", json_string("in-progress"));
+	json_object_set_new(c, "date_updated", json_string("Thu, 01 Jan 2026 00:00:00 +0000"));
+	CHECK_INT(emu_rest_call_put(twin, c), 0);
+	char path[160];
+	snprintf(path, sizeof(path), ROOT "/Calls/%s.json", sid);
+	json_t *j;
+	CHECK_INT(call(AC, TOK, "POST", path, NULL, "Status=completed", &j), 400);
+	CHECK_INT(code_of(j), 20001);
+	CHECK_INT(call(AC, TOK, "DELETE", path, NULL, NULL, &j), 400);
+	CHECK_INT(code_of(j), 21220);
+	/* the same record again, a second later: its date_updated does not move */
+	json_t *before = emu_rest_call_get(twin, sid);
+	usleep(1100 * 1000);
+	CHECK_INT(emu_rest_call_put(twin, before), 0);
+	json_t *after = emu_rest_call_get(twin, sid);
+	CHECK(json_equal(json_object_get(before, "date_updated"),
+	                 json_object_get(after, "date_updated")));
+	json_decref(after);
+	json_object_set_new(before, "status", json_string("completed"));
+	CHECK_INT(emu_rest_call_put(twin, before), 0);
+	after = emu_rest_call_get(twin, sid);
+	CHECK(!json_equal(json_object_get(before, "date_updated"),
+	                  json_object_get(after, "date_updated")));
+	json_decref(after);
+	json_decref(before);
+	CHECK_INT(call(AC, TOK, "DELETE", path, NULL, NULL, &j), 204);
+	json_decref(j);
+	CHECK(emu_rest_call_get(twin, sid) == NULL);
+	CHECK_INT(emu_rest_call_del(twin, sid), ENOENT);
+	json_decref(c);
+	CHECK_INT(call(AC, TOK, "GET", ROOT "/IncomingPhoneNumbers.json",
+	               "PageSize=1&Page=1&PageToken=PAabc%2F1", NULL, &j),
+	          200);
+	CHECK(strstr(json_string_value(json_object_get(j, "uri")), "&PageToken=PAabc%2F1") != NULL);
+	json_decref(j);
+}
+
 static void update_number(void)
 {
 	json_t *n = emu_rest_number_by_phone(twin, "+14155550102");
@@ -301,6 +357,7 @@ int main(void)
 	    {"routes", routes},
 	    {"too_many_params", too_many_params},
 	    {"hooks", hooks},
+	    {"calls_without_engine", calls_without_engine},
 	    {"update_number", update_number},
 	    {"config_checks", config_checks},
 	    {NULL, NULL},

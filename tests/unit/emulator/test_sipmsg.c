@@ -158,7 +158,8 @@ static void json_path_messages(void)
 	CHECK_INT(emu_call_create(e, &sp, psid), 0);
 	struct emu_params h = {0};
 	emu_params_add(&h, "X-Ticket", "42");
-	struct emu_refer_req rq = {"<sip:billing@pbx.example.com>", EMU_ANSWER, &h};
+	struct emu_refer_req rq = {
+	    .refer_to = "<sip:billing@pbx.example.com>", .target = EMU_ANSWER, .headers = &h};
 	json_t *out = NULL;
 	CHECK_INT(emu_refer(e, sid_of(e, psid, "A", a), &rq, &out), 0);
 	json_decref(out);
@@ -235,7 +236,8 @@ static void sink_events(void)
 	char psid[EMU_SID_LEN + 1], a[EMU_SID_LEN + 1];
 	CHECK_INT(emu_call_create(e, &sp, psid), 0);
 	int after_create = h.n;
-	struct emu_refer_req rq = {"<sip:billing@pbx.example.com>", EMU_ANSWER, NULL};
+	struct emu_refer_req rq = {
+	    .refer_to = "<sip:billing@pbx.example.com>", .target = EMU_ANSWER, .headers = NULL};
 	json_t *out = NULL;
 	sid_of(e, psid, "A", a);
 	struct emu_sip_msg wire = {.in = true,
@@ -344,7 +346,7 @@ static void dialer(void)
 	CHECK(json_integer_value(json_object_get(al, "answer_ms")) ==
 	      json_integer_value(json_object_get(al, "start_ms")));
 	json_decref(c);
-	struct emu_refer_req rq = {"<sip:b@x>", EMU_ANSWER, NULL};
+	struct emu_refer_req rq = {.refer_to = "<sip:b@x>", .target = EMU_ANSWER, .headers = NULL};
 	json_t *out = NULL;
 	CHECK_INT(emu_refer(e, sid_of(e, psid, "A", a), &rq, &out), 0);
 	CHECK_INT(d.calls, 2);
@@ -400,7 +402,8 @@ static void trunk_bye_wait(void)
 		sp.transfer_mode = EMU_XFER_ENABLE_ALL;
 		char psid[EMU_SID_LEN + 1];
 		CHECK_INT(emu_call_create(e, &sp, psid), 0);
-		struct emu_refer_req rq = {"<sip:desk@127.0.0.2>", EMU_ANSWER, NULL};
+		struct emu_refer_req rq = {
+		    .refer_to = "<sip:desk@127.0.0.2>", .target = EMU_ANSWER, .headers = NULL};
 		json_t *out = NULL;
 		CHECK_INT(emu_refer(e, psid, &rq, &out), 0);
 		json_decref(out);
@@ -435,7 +438,8 @@ static void records(void)
 	struct emu_call_spec sp = voice();
 	char psid[EMU_SID_LEN + 1], a[EMU_SID_LEN + 1];
 	CHECK_INT(emu_call_create(e, &sp, psid), 0);
-	struct emu_refer_req rq = {"<sip:billing@pbx.example.com>", EMU_ANSWER, NULL};
+	struct emu_refer_req rq = {
+	    .refer_to = "<sip:billing@pbx.example.com>", .target = EMU_ANSWER, .headers = NULL};
 	json_t *out = NULL;
 	CHECK_INT(emu_refer(e, sid_of(e, psid, "A", a), &rq, &out), 0);
 	json_decref(out);
@@ -528,7 +532,8 @@ static void rules(void)
 		char psid[EMU_SID_LEN + 1], a[EMU_SID_LEN + 1];
 		CHECK_INT(emu_call_create(e, &sp, psid), 0);
 		const char *leg = t[i].p == EMU_TWILIO_VOICE ? sid_of(e, psid, "A", a) : psid;
-		struct emu_refer_req rq = {t[i].refer_to, EMU_ANSWER, NULL};
+		struct emu_refer_req rq = {
+		    .refer_to = t[i].refer_to, .target = EMU_ANSWER, .headers = NULL};
 		json_t *out = NULL;
 		CHECK_INT(emu_refer(e, leg, &rq, &out), 0);
 		if (!CHECK_INT(json_integer_value(json_object_get(out, "sip_response")),

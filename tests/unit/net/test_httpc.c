@@ -1,4 +1,4 @@
-/* test_httpc: the libcurl adapter against the CivetWeb adapter on a loopback port. */
+/* test_httpc: the libcurl adapter against the libmicrohttpd adapter on a loopback port. */
 #include <errno.h>
 #include <stdlib.h>
 #include <time.h>
@@ -202,7 +202,7 @@ static void urlencode(void)
 int main(void)
 {
 	char err[128];
-	struct httpd_config c = {.listen = "127.0.0.1:0", .threads = 4, .handler = handler};
+	struct httpd_config c = {.listen = "127.0.0.1:0", .blocking = true, .handler = handler};
 	if (httpd_start(&srv, &c, err, sizeof(err)) != 0) {
 		printf("cannot listen: %s\n0 passed, 1 failed\n", err);
 		return 1;

@@ -8,9 +8,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "store/dest_json.h"
 #include "store/store.h"
 #include "test.h"
+#include "twiml/twiml.h"
 #include "util/mem.h"
 
 static char dir[64];
@@ -169,6 +172,80 @@ static void edits_and_versions(void)
 	free(path);
 }
 
+/* Failover routes are stored in order, copied by promote (a version never changes), replaced
+ * by an edit, dropped with their destination, and replaced with the sandbox. */
+static void failover_rows(void)
+{
+	char *path = db_path("failover.db");
+	char err[512];
+	struct store *s = NULL;
+	CHECK_INT(store_open(&s, path, STORE_CREATE, err, sizeof(err)), 0);
+	char *two[] = {(char *)"sip:billing@pbx2.example.com",
+	               (char *)"sips:billing@pbx3.example.com"};
+	struct dest b = mk("billing", "sip:billing@pbx1.example.com", NULL);
+	b.failover = two;
+	b.nfailover = 2;
+	CHECK_INT(store_add(s, &b, err, sizeof(err)), 0);
+	int v = 0;
+	CHECK_INT(store_promote(s, "two routes", "test", &v, err, sizeof(err)), 0);
+	b.failover = two + 1;
+	b.nfailover = 1;
+	CHECK_INT(store_update(s, &b, err, sizeof(err)), 0);
+	struct dest_set *sb, *live;
+	CHECK_INT(store_load(s, DEST_SANDBOX, &sb, err, sizeof(err)), 0);
+	CHECK_INT(store_load(s, DEST_LIVE, &live, err, sizeof(err)), 0);
+	CHECK_INT(sb->dests[0].nfailover, 1);
+	CHECK_STR(sb->dests[0].failover[0], "sips:billing@pbx3.example.com");
+	CHECK_INT(live->dests[0].nfailover, 2); /* version 1 as promoted */
+	CHECK_STR(live->dests[0].failover[0], "sip:billing@pbx2.example.com");
+	CHECK_STR(live->dests[0].failover[1], "sips:billing@pbx3.example.com");
+	dest_set_release(sb);
+	dest_set_release(live);
+	/* a number route may not fail over: refused before anything is written */
+	struct dest n = mk("desk", "+14155550123", NULL);
+	n.failover = two;
+	n.nfailover = 1;
+	CHECK_INT(store_add(s, &n, err, sizeof(err)), EINVAL);
+	CHECK(strstr(err, "failover routes need a SIP route") != NULL);
+	/* removed and added again without failover: no old rows come back */
+	CHECK_INT(store_remove(s, "billing", err, sizeof(err)), 0);
+	b.nfailover = 0;
+	b.failover = NULL;
+	CHECK_INT(store_add(s, &b, err, sizeof(err)), 0);
+	CHECK_INT(store_load(s, DEST_SANDBOX, &sb, err, sizeof(err)), 0);
+	CHECK_INT(sb->dests[0].nfailover, 0);
+	dest_set_release(sb);
+	/* the whole sandbox replaced (import) */
+	struct dest set[2] = {mk("a", "sip:a@pbx1.example.com", NULL),
+	                      mk("b", "sip:b@pbx1.example.com", NULL)};
+	set[1].failover = two;
+	set[1].nfailover = 2;
+	CHECK_INT(store_replace_sandbox(s, set, 2, err, sizeof(err)), 0);
+	CHECK_INT(store_load(s, DEST_SANDBOX, &sb, err, sizeof(err)), 0);
+	CHECK_INT(sb->n, 2);
+	CHECK_INT(sb->dests[0].nfailover, 0);
+	CHECK_INT(sb->dests[1].nfailover, 2);
+	CHECK_STR(sb->dests[1].failover[1], "sips:billing@pbx3.example.com");
+	/* and a snapshot's compiled answer holds every route */
+	struct buf out;
+	buf_init(&out, TWIML_MAX_BYTES);
+	CHECK_INT(dest_set_render(sb, &sb->dests[1], NULL, &out), 0);
+	CHECK(strstr(buf_str(&out), "<Uri priority=\"3\">sips:billing@pbx3.example.com</Uri>") !=
+	      NULL);
+	buf_free(&out);
+	dest_set_release(sb);
+	/* rollback to version 1: its two routes are live again */
+	CHECK_INT(store_promote(s, "replaced", "test", &v, err, sizeof(err)), 0);
+	int now = 0;
+	CHECK_INT(store_rollback(s, 1, &now, err, sizeof(err)), 0);
+	CHECK_INT(store_load(s, DEST_LIVE, &live, err, sizeof(err)), 0);
+	CHECK_INT(live->n, 1);
+	CHECK_INT(live->dests[0].nfailover, 2);
+	dest_set_release(live);
+	store_close(s);
+	free(path);
+}
+
 static void replace_all_or_nothing(void)
 {
 	char *path = db_path("b.db");
@@ -212,6 +289,177 @@ static void foreign_file(void)
 	free(path);
 }
 
+/* --- opening hours --- */
+
+static struct dest with_hours(const char *name, const char *route, const char *tz, const char *open,
+                              const char *closed, const char *otherwise)
+{
+	struct dest d = mk(name, route, NULL);
+	d.hours.tz = (char *)tz;
+	d.hours.otherwise = (char *)otherwise;
+	hours_parse_lists(&d.hours, open, closed);
+	return d;
+}
+
+/* A database of schema 1 (before hours), made with SQLite directly, opens and migrates
+ * to the current schema with its destinations intact. */
+static void migrate_from_1(void)
+{
+	char *path = db_path("v1.db");
+	sqlite3 *db;
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	const char *v1 =
+	    "CREATE TABLE dests (version INTEGER NOT NULL, name TEXT NOT NULL, description TEXT,"
+	    "  route TEXT NOT NULL, caller_id TEXT, timeout INTEGER NOT NULL DEFAULT 0,"
+	    "  PRIMARY KEY (version, name));"
+	    "CREATE TABLE headers (version INTEGER NOT NULL, dest TEXT NOT NULL, pos INTEGER NOT "
+	    "  NULL, name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (version, dest, pos));"
+	    "CREATE TABLE versions (number INTEGER PRIMARY KEY, created INTEGER NOT NULL,"
+	    "  message TEXT NOT NULL, author TEXT NOT NULL);"
+	    "CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+	    "INSERT INTO state VALUES ('live', 1), ('gen', 2), ('sandbox_changed', 1),"
+	    "  ('live_changed', 2);"
+	    "INSERT INTO dests VALUES (0, 'billing', NULL, 'sip:billing@pbx.example.com', NULL, 0),"
+	    "  (1, 'billing', NULL, 'sip:billing@pbx.example.com', NULL, 0);"
+	    "INSERT INTO headers VALUES (0, 'billing', 0, 'X-Caller', '$caller_id'),"
+	    "  (1, 'billing', 0, 'X-Caller', '$caller_id');"
+	    "INSERT INTO versions VALUES (1, 1700000000, 'first', 'alice');"
+	    "PRAGMA user_version = 1;";
+	CHECK_INT(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	char err[512];
+	struct store *s = NULL;
+	CHECK_INT(store_open(&s, path, 0, err, sizeof(err)), 0);
+	struct dest_set *live = NULL;
+	CHECK_INT(store_load(s, DEST_LIVE, &live, err, sizeof(err)), 0);
+	CHECK_INT(live->version, 1);
+	CHECK_INT(live->n, 1);
+	CHECK_STR(live->dests[0].headers[0].value, "$caller_id");
+	CHECK(live->dests[0].hours.tz == NULL);
+	dest_set_release(live);
+	/* and it takes hours now */
+	struct dest a = mk("after-hours", "+14155550199", NULL);
+	struct dest f = with_hours("front-desk", "+14155550123", "America/Los_Angeles",
+	                           "mon-fri 08:00-18:00", "", "after-hours");
+	CHECK_INT(store_add(s, &a, err, sizeof(err)), 0);
+	CHECK_INT(store_add(s, &f, err, sizeof(err)), 0);
+	store_close(s);
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_stmt *st;
+	CHECK_INT(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+	CHECK_INT(sqlite3_column_int(st, 0), STORE_SCHEMA);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(path);
+}
+
+static void hours_stored(void)
+{
+	char *path = db_path("h.db");
+	char err[512];
+	struct store *s;
+	CHECK_INT(store_open(&s, path, STORE_CREATE, err, sizeof(err)), 0);
+	struct dest a = mk("after-hours", "sip:oncall@pbx.example.com", NULL);
+	struct dest f = with_hours("front-desk", "+14155550123", "America/Los_Angeles",
+	                           "mon-fri 08:00-18:00;sat 10:00-14:00", "2026-12-25;2027-01-01",
+	                           "after-hours");
+	/* --otherwise must name a destination of the sandbox */
+	CHECK_INT(store_add(s, &f, err, sizeof(err)), EINVAL);
+	CHECK_STR(err, "--otherwise after-hours names no destination of the set: add it first, or "
+	               "name another");
+	CHECK_INT(store_add(s, &a, err, sizeof(err)), 0);
+	CHECK_INT(store_add(s, &f, err, sizeof(err)), 0);
+	/* a zone that the tz database does not hold */
+	struct dest z = with_hours("z", "+14155550124", "America/Los_Angles", "daily 08:00-09:00",
+	                           "", "after-hours");
+	CHECK_INT(store_add(s, &z, err, sizeof(err)), EINVAL);
+	CHECK(strncmp(err, "unknown time zone America/Los_Angles", 36) == 0);
+	/* a cycle, made by a change */
+	struct dest a2 = with_hours("after-hours", "sip:oncall@pbx.example.com", "UTC",
+	                            "daily 00:00-01:00", "", "front-desk");
+	CHECK_INT(store_update(s, &a2, err, sizeof(err)), EINVAL);
+	CHECK(strstr(err, "--otherwise makes a cycle (front-desk -> after-hours -> front-desk)") !=
+	      NULL);
+	/* the one front-desk sends its calls to cannot be removed */
+	CHECK_INT(store_remove(s, "after-hours", err, sizeof(err)), EINVAL);
+	CHECK(strstr(err, "after-hours takes the calls of front-desk") != NULL);
+	CHECK(strchr(err, '\n') != NULL); /* with a hint line */
+	/* what was saved comes back, with its zone; and it goes live as it is */
+	int v = 0;
+	CHECK_INT(store_promote(s, "hours", "test", &v, err, sizeof(err)), 0);
+	struct dest_set *sets[2];
+	CHECK_INT(store_load_both(s, sets, err, sizeof(err)), 0);
+	for (int e = 0; e < 2; e++) {
+		const struct dest *d = dest_set_find(sets[e], str_c("front-desk"));
+		CHECK(d != NULL);
+		if (!d)
+			continue;
+		CHECK_STR(d->hours.tz, "America/Los_Angeles");
+		CHECK_STR(d->hours.otherwise, "after-hours");
+		CHECK_INT(d->hours.nopen, 2);
+		CHECK_INT(d->hours.nclosed, 2);
+		CHECK(memcmp(d->hours.open, f.hours.open, sizeof(f.hours.open[0]) * 2) == 0);
+		CHECK(memcmp(d->hours.closed, f.hours.closed, sizeof(f.hours.closed[0]) * 2) == 0);
+		CHECK(dest_set_zone(sets[e], d) != NULL);
+		CHECK_STR(sets[e]->zone_error, "");
+		/* 2026-12-25 10:00 PST: closed, after-hours answers */
+		CHECK_STR(dest_set_pick(sets[e], str_c("front-desk"), 1798221600, NULL)->name,
+		          "after-hours");
+		CHECK_STR(dest_set_pick(sets[e], str_c("front-desk"), 1798135200, NULL)->name,
+		          "front-desk");
+	}
+	/* the file format keeps them */
+	char *text = dest_json_set(sets[0], "sandbox");
+	CHECK(strstr(text, "\"format_version\": 2") != NULL);
+	struct dest *back;
+	size_t n;
+	CHECK_INT(dest_json_parse(text, strlen(text), &back, &n, err, sizeof(err)), 0);
+	CHECK_INT(n, 2);
+	CHECK_STR(back[1].hours.tz, "America/Los_Angeles");
+	CHECK_INT(back[1].hours.nopen, 2);
+	CHECK(memcmp(back[1].hours.closed, f.hours.closed, sizeof(f.hours.closed[0]) * 2) == 0);
+	dest_json_free(back, n);
+	free(text);
+	dest_set_release(sets[0]);
+	dest_set_release(sets[1]);
+	/* clearing the hours lets after-hours go */
+	struct dest plain = mk("front-desk", "+14155550123", NULL);
+	CHECK_INT(store_update(s, &plain, err, sizeof(err)), 0);
+	CHECK_INT(store_remove(s, "after-hours", err, sizeof(err)), 0);
+	/* import: the set's rules and the zones, all or nothing */
+	struct dest set[2] = {with_hours("a", "+14155550100", "UTC", "daily 09:00-17:00", "", "b"),
+	                      with_hours("b", "+14155550101", "UTC", "daily 17:00-18:00", "", "a")};
+	CHECK_INT(store_replace_sandbox(s, set, 2, err, sizeof(err)), EINVAL);
+	CHECK(strstr(err, "makes a cycle") != NULL);
+	set[1] = with_hours("b", "+14155550101", "Europe/Londn", "daily 17:00-18:00", "", "c");
+	CHECK_INT(store_replace_sandbox(s, set, 2, err, sizeof(err)), EINVAL);
+	CHECK(strstr(err, "no destination of the set") != NULL);
+	set[1] = mk("b", "+14155550101", NULL);
+	set[0].hours.tz = (char *)"Europe/Londn";
+	CHECK_INT(store_replace_sandbox(s, set, 2, err, sizeof(err)), EINVAL);
+	CHECK(strstr(err, "a: unknown time zone Europe/Londn") != NULL);
+	struct dest_set *sb;
+	CHECK_INT(store_load(s, DEST_SANDBOX, &sb, err, sizeof(err)), 0);
+	CHECK_INT(sb->n, 1); /* unchanged */
+	dest_set_release(sb);
+	store_close(s);
+	/* promote checks the sandbox as a set: a hand-made row naming nobody is refused */
+	sqlite3 *db;
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db,
+	                       "INSERT INTO hours VALUES (0, 'front-desk', 'UTC', 'gone', "
+	                       "'daily 09:00-17:00', '')",
+	                       NULL, NULL, NULL),
+	          SQLITE_OK);
+	sqlite3_close(db);
+	CHECK_INT(store_open(&s, path, 0, err, sizeof(err)), 0);
+	CHECK_INT(store_promote(s, "bad", "test", &v, err, sizeof(err)), EINVAL);
+	CHECK(strstr(err, "the sandbox cannot be promoted: front-desk: --otherwise gone") != NULL);
+	store_close(s);
+	free(path);
+}
+
 static void json_format(void)
 {
 	struct dest_header hs[] = {{(char *)"X-A", (char *)"$from \"q\""},
@@ -222,9 +470,16 @@ static void json_format(void)
 	d[0].nheaders = 2;
 	d[0].caller_id = (char *)"cid";
 	d[1].timeout = 45;
+	char *fo[] = {(char *)"sip:b@y.example.com", (char *)"sips:b@z.example.com"};
+	d[0].failover = fo;
+	d[0].nfailover = 2;
 	struct dest_set *set = dest_set_new(d, 2);
 	set->version = 3;
 	char *text = dest_json_set(set, "live");
+	CHECK(strstr(text, "\"format_version\": 2") != NULL);
+	CHECK(strstr(text, "\"failover\": [\n        \"sip:b@y.example.com\",") != NULL);
+	const char *first = strstr(text, "\"failover\"");
+	CHECK(first && !strstr(first + 1, "\"failover\"")); /* only where there is one */
 	struct dest *back;
 	size_t n;
 	char err[512];
@@ -239,6 +494,9 @@ static void json_format(void)
 		CHECK_INT(back[1].nheaders, 2);
 		CHECK_STR(back[1].headers[0].value, "$from \"q\"");
 		CHECK_STR(back[1].headers[1].name, "User-to-User");
+		CHECK_INT(back[0].nfailover, 0); /* absent: none */
+		CHECK_INT(back[1].nfailover, 2);
+		CHECK_STR(back[1].failover[1], "sips:b@z.example.com");
 	}
 	dest_json_free(back, n);
 	free(text);
@@ -250,8 +508,44 @@ static void json_format(void)
 	    {"{", "line 1"},
 	    {"[]", "one JSON object"},
 	    {"{\"format\":\"x\",\"format_version\":1,\"destinations\":[]}", "\"format\" must be"},
-	    {"{\"format\":\"handoff-destinations\",\"format_version\":2,\"destinations\":[]}",
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":3,\"destinations\":[]}",
 	     "upgrade handoff"},
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":0,\"destinations\":[]}",
+	     "re-export"},
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":1,\"destinations\":[{"
+	     "\"name\":\"a\",\"route\":\"sip:a@x\",\"failover\":[\"sip:a@y\"]}]}",
+	     "destinations[0]: \"failover\" needs format_version 2"},
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":2,\"destinations\":[{"
+	     "\"name\":\"a\",\"route\":\"sip:a@x\",\"failover\":\"sip:a@y\"}]}",
+	     "destinations[0].failover must be an array"},
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":2,\"destinations\":[{"
+	     "\"name\":\"a\",\"route\":\"sip:a@x\",\"failover\":[\"sip:a@y\",7]}]}",
+	     "destinations[0].failover[1] must be a string"},
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":2,\"destinations\":[{"
+	     "\"name\":\"a\",\"route\":\"sip:a@x\",\"failover\":[\"sip:1@y\",\"sip:2@y\","
+	     "\"sip:3@y\",\"sip:4@y\",\"sip:5@y\"]}]}",
+	     "5 routes, over the limit of 4"},
+	    /* hours came with version 2 */
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":1,\"destinations\":[{"
+	     "\"name\":\"a\",\"route\":\"+14155550100\",\"hours\":{\"tz\":\"UTC\","
+	     "\"open\":[\"daily 00:00-24:00\"],\"otherwise\":\"b\"}}]}",
+	     "\"hours\" needs \"format_version\": 2"},
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":2,\"destinations\":[{"
+	     "\"name\":\"a\",\"route\":\"+14155550100\",\"hours\":{\"tz\":\"UTC\","
+	     "\"open\":[\"mon-fry 08:00-18:00\"],\"otherwise\":\"b\"}}]}",
+	     "destinations[0].hours.open[0]: opening hours \"mon-fry 08:00-18:00\": \"fry\""},
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":2,\"destinations\":[{"
+	     "\"name\":\"a\",\"route\":\"+14155550100\",\"hours\":{\"tz\":\"UTC\","
+	     "\"closed\":[\"2026-02-30\"],\"otherwise\":\"b\"}}]}",
+	     "destinations[0].hours.closed[0]: closed date \"2026-02-30\" is not a date"},
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":2,\"destinations\":[{"
+	     "\"name\":\"a\",\"route\":\"+14155550100\",\"hours\":{\"tz\":\"UTC\","
+	     "\"otherwise\":\"b\",\"weekends\":true}}]}",
+	     "unknown key \"weekends\""},
+	    {"{\"format\":\"handoff-destinations\",\"format_version\":2,\"destinations\":[{"
+	     "\"name\":\"a\",\"route\":\"+14155550100\",\"hours\":{\"open\":[],"
+	     "\"otherwise\":\"b\"}}]}",
+	     "destinations[0].hours: \"tz\" is missing"},
 	    {"{\"format\":\"handoff-destinations\",\"destinations\":[]}", "format_version"},
 	    {"{\"format\":\"handoff-destinations\",\"format_version\":1}", "must be an array"},
 	    {"{\"format\":\"handoff-destinations\",\"format_version\":1,\"destinations\":[],\"x\":"
@@ -503,12 +797,16 @@ static void watcher_latency_and_poke(void)
 	char *path = db_path("lat.db");
 	char err[512];
 	struct store_watch *w;
+	/* a watcher on a path with no database creates none, and serves nothing */
 	CHECK_INT(store_watch_start(&w, path, err, sizeof(err)), 0);
+	CHECK(access(path, F_OK) != 0);
+	CHECK(!store_watch_has_db(w));
 	struct dest_set *s = store_watch_get(w, DEST_SANDBOX);
 	CHECK_INT(s->n, 0);
 	int64_t c0 = s->changed;
+	/* ... until one appears there */
 	struct store *st;
-	CHECK_INT(store_open(&st, path, 0, err, sizeof(err)), 0);
+	CHECK_INT(store_open(&st, path, STORE_CREATE, err, sizeof(err)), 0);
 	double worst = 0;
 	for (int i = 0; i < 5; i++) {
 		char name[16];
@@ -557,8 +855,11 @@ int main(void)
 	static const struct test_case cases[] = {
 	    {"edits_and_versions", edits_and_versions},
 	    {"replace_all_or_nothing", replace_all_or_nothing},
+	    {"failover_rows", failover_rows},
 	    {"foreign_file", foreign_file},
 	    {"json_format", json_format},
+	    {"migrate_from_1", migrate_from_1},
+	    {"hours_stored", hours_stored},
 	    {"watcher_consistency", watcher_consistency},
 	    {"watcher_cross_process", watcher_cross_process},
 	    {"watcher_latency_and_poke", watcher_latency_and_poke},

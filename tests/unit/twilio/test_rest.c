@@ -237,7 +237,7 @@ int main(void)
 		return 1;
 	}
 	struct httpd_config hc = {
-	    .listen = "127.0.0.1:0", .threads = 4, .handler = emu_rest_handle, .ctx = twin};
+	    .listen = "127.0.0.1:0", .blocking = true, .handler = emu_rest_handle, .ctx = twin};
 	if (httpd_start(&srv, &hc, err, sizeof(err)) != 0) {
 		printf("cannot listen: %s\n0 passed, 1 failed\n", err);
 		return 1;

@@ -270,6 +270,22 @@ static void test_codes(void)
 	    {"<Response><Gather input=\"dtmf,speech\"/></Response>", "12200"},
 	    {"<Response><Dial><Sip>sip:a@b?X-A=1&amp;User-to-User=2</Sip></Dial></Response>", ""},
 	    {"<Response><Dial><Sip>sip:a@b?Contact=1</Sip></Dial></Response>", "13252"},
+	    /* <Sip>'s URI: as text, or <Uri> children; neither, or both (modelled) */
+	    {"<Response><Dial><Sip><Uri>sip:a@b</Uri></Sip></Dial></Response>", ""},
+	    {"<Response><Dial><Sip>sip:a@b<Headers><Header name=\"X-A\" value=\"+1 %2B\"/>"
+	     "</Headers></Sip></Dial></Response>",
+	     ""},
+	    {"<Response><Dial><Sip/></Dial></Response>", "13243"},
+	    {"<Response><Dial><Sip> </Sip></Dial></Response>", "13243"},
+	    {"<Response><Dial><Sip><Headers/></Sip></Dial></Response>", "13243"},
+	    {"<Response><Dial><Sip>sip:a@b<Uri>sip:c@d</Uri></Sip></Dial></Response>", "12200"},
+	    {"<Response><Dial><Sip><Uri/></Sip></Dial></Response>", "13243"},
+	    {"<Response><Dial><Sip><Uri priority=\"1.5\">sip:a@b</Uri></Sip></Dial></Response>",
+	     "12200"},
+	    {"<Response><Dial><Sip><Uri>sip:a@b</Uri><Headers><Header value=\"1\"/></Headers>"
+	     "</Sip></Dial></Response>",
+	     "13252"},
+	    {"<Response><Refer><Sip/></Refer></Response>", "13243"},
 	    {"<Response><Dial recordingStatusCallback=\"a b\">+14155550100</Dial></Response>",
 	     "13256"},
 	};

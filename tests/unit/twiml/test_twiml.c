@@ -5,6 +5,7 @@
 #include "test.h"
 #include "twiml/schema.h"
 #include "twiml/twiml.h"
+#include "util/mem.h"
 
 static char *render(const struct twiml_node *root)
 {
@@ -85,6 +86,58 @@ static void test_mixed(void)
 	twiml_free(r);
 }
 
+/* A <Sip> with its URI as text beside <Headers>: each on its own line (the text is not
+ * mixed content), and white space around that text is layout when comparing. */
+static void test_sip_layout(void)
+{
+	struct twiml_node *r = twiml_new("Response");
+	struct twiml_node *sip = twiml_add(twiml_add(r, "Dial"), "Sip");
+	twiml_add_text(sip, "sip:a@example.com?X-A=1&X-B=2");
+	struct twiml_node *h = twiml_add(twiml_add(sip, "Headers"), "Header");
+	twiml_set(h, "value", "+14155550100");
+	twiml_set(h, "name", "X-Caller");
+	char *got = render(r);
+	CHECK_STR(got, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	               "<Response>\n"
+	               "  <Dial>\n"
+	               "    <Sip>\n"
+	               "      sip:a@example.com?X-A=1&amp;X-B=2\n"
+	               "      <Headers>\n"
+	               "        <Header name=\"X-Caller\" value=\"+14155550100\"/>\n"
+	               "      </Headers>\n"
+	               "    </Sip>\n"
+	               "  </Dial>\n"
+	               "</Response>\n");
+	free(got);
+	/* the same with the text indented differently: equal; another URI: not */
+	struct twiml_node *b = twiml_new("Response");
+	struct twiml_node *sb = twiml_add(twiml_add(b, "Dial"), "Sip");
+	twiml_add_text(sb, "\n   sip:a@example.com?X-A=1&X-B=2 \n ");
+	struct twiml_node *hb = twiml_add(twiml_add(sb, "Headers"), "Header");
+	twiml_set(hb, "name", "X-Caller");
+	twiml_set(hb, "value", "+14155550100");
+	twiml_add_text(sb, "\n ");
+	CHECK(twiml_equal(r, b));
+	free(sb->kids[0]->text);
+	sb->kids[0]->text = xstrdup("sip:b@example.com");
+	CHECK(!twiml_equal(r, b));
+	twiml_free(b);
+	/* text alone stays on the element's line, as it always did */
+	twiml_free(sip->kids[1]);
+	sip->nkids = 1;
+	got = render(r);
+	CHECK(strstr(got, "<Sip>sip:a@example.com?X-A=1&amp;X-B=2</Sip>") != NULL);
+	free(got);
+	/* SSML text is mixed content: <Say> keeps its children inline */
+	struct twiml_node *say = twiml_add(r, "Say");
+	twiml_add_text(say, "Hi ");
+	twiml_add(say, "break");
+	got = render(r);
+	CHECK(strstr(got, "<Say>Hi <break/></Say>") != NULL);
+	free(got);
+	twiml_free(r);
+}
+
 static void test_cap(void)
 {
 	struct twiml_node *r = twiml_new("Response");
@@ -160,6 +213,7 @@ int main(void)
 {
 	static const struct test_case cases[] = {
 	    {"build_render", test_build_render},
+	    {"sip_layout", test_sip_layout},
 	    {"escaping", test_escaping},
 	    {"mixed", test_mixed},
 	    {"cap", test_cap},

@@ -173,6 +173,46 @@ static void validate_rules(void)
 	     NULL,
 	     NULL},
 	    {"sip port ok", NULL, SIPR ":5061", NULL, NULL, 0, {0}, 0, NULL, NULL},
+	    {"sip user=phone ok",
+	     NULL,
+	     "sip:+14155550100@gw.example.com;user=phone",
+	     NULL,
+	     NULL,
+	     0,
+	     {0},
+	     0,
+	     NULL,
+	     NULL},
+	    {"sip user=ip ok",
+	     NULL,
+	     SIPR ";transport=tls;user=ip",
+	     NULL,
+	     NULL,
+	     0,
+	     {0},
+	     0,
+	     NULL,
+	     NULL},
+	    {"sip user=other",
+	     NULL,
+	     SIPR ";user=dialstring",
+	     NULL,
+	     NULL,
+	     0,
+	     {0},
+	     EINVAL,
+	     "route",
+	     "user=\"dialstring\" is not allowed: use user=phone|ip"},
+	    {"route with spaces and dashes",
+	     NULL,
+	     "+1 415-555-0100",
+	     NULL,
+	     NULL,
+	     0,
+	     {0},
+	     EINVAL,
+	     "route",
+	     "is not E.164: write it without spaces, dashes or brackets"},
 	    {"sip transport ok", NULL, SIPR ";transport=tls", NULL, NULL, 0, {0}, 0, NULL, NULL},
 	    {"sip region ok",
 	     NULL,
@@ -625,6 +665,30 @@ static void validate_rules(void)
 }
 
 /* Rules about sizes, built with long strings. */
+/* A number written for people: the refusal's hint gives its E.164 form. */
+static void e164_hint(void)
+{
+	static const struct {
+		const char *route, *hint;
+	} c[] = {
+	    {"+1 415-555-0100", "did you mean +14155550100?"},
+	    {"+1 (415) 555.0100", "did you mean +14155550100?"},
+	    {"tel:+44 20 7946 0000", "did you mean tel:+442079460000?"},
+	    {"415-555-0100", ""}, /* no country code: nothing to suggest */
+	    {"+1 415 CALL NOW", ""},
+	    {"+0 415 555 0100", ""},
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct dest d = {0};
+		d.name = (char *)"x";
+		d.route = (char *)c[i].route;
+		struct dest_error e;
+		test_current = c[i].route;
+		CHECK_INT(dest_validate(&d, &e), EINVAL);
+		CHECK_STR(e.hint, c[i].hint);
+	}
+}
+
 static void validate_limits(void)
 {
 	struct dest_error e;
@@ -782,24 +846,25 @@ static void render_sip(void)
 	struct buf t;
 	buf_init(&t, 4096);
 	CHECK_INT(dest_render_target(&d, &v, &t), 0);
-	CHECK_STR(buf_str(&t), "sip:billing@pbx.example.com;transport=tls"
-	                       "?X-Caller=+14155550100"
-	                       "&X-Ctx=to%3D+14155550199%20sid%3DCA0123456789abcdef0123456789abcdef"
-	                       "%20$%20100%25"
-	                       "&User-to-User=123%3Bencoding%3Dhex");
+	CHECK_STR(buf_str(&t),
+	          "sip:billing@pbx.example.com;transport=tls"
+	          "?X-Caller=%2B14155550100"
+	          "&X-Ctx=to%3D%2B14155550199%20sid%3DCA0123456789abcdef0123456789abcdef"
+	          "%20$%20100%25"
+	          "&User-to-User=123%3Bencoding%3Dhex");
 	buf_free(&t);
 	char *s = render(&d, &v, &rc);
 	CHECK_INT(rc, 0);
-	CHECK(strstr(s, "<Sip>sip:billing@pbx.example.com;transport=tls?X-Caller=+14155550100&amp;"
-	                "X-Ctx=") != NULL);
+	CHECK(strstr(s,
+	             "<Sip>sip:billing@pbx.example.com;transport=tls?X-Caller=%2B14155550100&amp;"
+	             "X-Ctx=") != NULL);
 	CHECK(strstr(s, "&amp;User-to-User=123%3Bencoding%3Dhex</Sip>") != NULL);
 	free(s);
-	/* absent values render empty */
+	/* absent values render empty, and a header whose whole value is empty is left out */
 	s = render(&d, NULL, &rc);
 	CHECK_INT(rc, 0);
-	CHECK(
-	    strstr(s, "?X-Caller=&amp;X-Ctx=to%3D%20sid%3D%20$%20100%25&amp;User-to-User=</Sip>") !=
-	    NULL);
+	CHECK(strstr(s, "<Sip>sip:billing@pbx.example.com;transport=tls?X-Ctx=to%3D%20sid%3D%20$%20"
+	                "100%25</Sip>") != NULL);
 	free(s);
 }
 
@@ -932,7 +997,12 @@ static void render_injection(void)
 static void dup_and_clear(void)
 {
 	struct dest_header hs[] = {{(char *)"X-A", (char *)"$from"}};
-	struct dest d = {(char *)"a", (char *)"desc", (char *)"sip:a@b.c", NULL, 30, hs, 1};
+	struct dest d = {.name = (char *)"a",
+	                 .description = (char *)"desc",
+	                 .route = (char *)"sip:a@b.c",
+	                 .timeout = 30,
+	                 .headers = hs,
+	                 .nheaders = 1};
 	struct dest *c = dest_dup(&d);
 	CHECK_STR(c->name, "a");
 	CHECK_STR(c->description, "desc");
@@ -950,10 +1020,15 @@ static void dup_and_clear(void)
 int main(void)
 {
 	static const struct test_case cases[] = {
-	    {"validate", validate_rules},     {"validate_limits", validate_limits},
-	    {"validate_set", validate_set},   {"render_number", render_number},
-	    {"render_sip", render_sip},       {"render_injection", render_injection},
-	    {"dup_and_clear", dup_and_clear}, {NULL, NULL},
+	    {"validate", validate_rules},
+	    {"validate_limits", validate_limits},
+	    {"validate_set", validate_set},
+	    {"render_number", render_number},
+	    {"render_sip", render_sip},
+	    {"render_injection", render_injection},
+	    {"dup_and_clear", dup_and_clear},
+	    {"e164_hint", e164_hint},
+	    {NULL, NULL},
 	};
 	return test_run(cases);
 }

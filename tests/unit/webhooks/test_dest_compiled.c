@@ -178,18 +178,30 @@ static void unit_destinations(void)
 	struct dest_header tags[] = {
 	    {(char *)"X-T", (char *)"hoffVarQz hoffSlotJx zqHandoffVk xVarWqK9 $from"},
 	};
-	struct dest ds[] = {
-	    {(char *)"billing", NULL, (char *)"sip:billing@pbx.example.com;transport=tls", NULL, 0,
-	     sip, 3},
-	    {(char *)"all", NULL, (char *)"sip:billing@pbx.example.com", NULL, 0, all, 6},
-	    {(char *)"bench", NULL, (char *)"sip:billing@pbx.example.com", NULL, 0, all, 2},
-	    {(char *)"front-desk", NULL, (char *)"tel:+14155550123", (char *)"+14155550100", 20,
-	     NULL, 0},
-	    {(char *)"num", NULL, (char *)"+14155550123", NULL, 0, NULL, 0},
-	    {(char *)"many", NULL, (char *)"sips:m@[2001:db8::1]:5061", (char *)"a-b.c", 600, many,
-	     2},
-	    {(char *)"agent", NULL, (char *)"sip:ai@voice.example.com", NULL, 0, NULL, 0},
-	};
+	struct dest ds[] = {{.name = (char *)"billing",
+	                     .route = (char *)"sip:billing@pbx.example.com;transport=tls",
+	                     .headers = sip,
+	                     .nheaders = 3},
+	                    {.name = (char *)"all",
+	                     .route = (char *)"sip:billing@pbx.example.com",
+	                     .headers = all,
+	                     .nheaders = 6},
+	                    {.name = (char *)"bench",
+	                     .route = (char *)"sip:billing@pbx.example.com",
+	                     .headers = all,
+	                     .nheaders = 2},
+	                    {.name = (char *)"front-desk",
+	                     .route = (char *)"tel:+14155550123",
+	                     .caller_id = (char *)"+14155550100",
+	                     .timeout = 20},
+	                    {.name = (char *)"num", .route = (char *)"+14155550123"},
+	                    {.name = (char *)"many",
+	                     .route = (char *)"sips:m@[2001:db8::1]:5061",
+	                     .caller_id = (char *)"a-b.c",
+	                     .timeout = 600,
+	                     .headers = many,
+	                     .nheaders = 2},
+	                    {.name = (char *)"agent", .route = (char *)"sip:ai@voice.example.com"}};
 	struct dest_error e;
 	for (size_t i = 0; i < sizeof(ds) / sizeof(ds[0]); i++) {
 		CHECK_INT(dest_validate(&ds[i], &e), 0);
@@ -197,7 +209,10 @@ static void unit_destinations(void)
 		agree_over_values(&ds[i], TWIML_MAX_BYTES);
 		CHECK_INT(fallbacks, before);
 	}
-	struct dest tagged = {(char *)"t", NULL, (char *)"sip:t@example.com", NULL, 0, tags, 1};
+	struct dest tagged = {.name = (char *)"t",
+	                      .route = (char *)"sip:t@example.com",
+	                      .headers = tags,
+	                      .nheaders = 1};
 	CHECK_INT(dest_validate(&tagged, &e), 0);
 	struct dest_tmpl *t = dest_compile(&tagged);
 	CHECK(t == NULL);
@@ -208,7 +223,7 @@ static void unit_destinations(void)
 	struct dest_vars v = {"+1415&5550100", NULL, NULL, NULL, NULL, 0};
 	CHECK_INT(dest_set_render(s, &s->dests[0], &v, &a), 0);
 	CHECK(strstr(buf_str(&a),
-	             "hoffVarQz%20hoffSlotJx%20zqHandoffVk%20xVarWqK9%20+1415%265550100"
+	             "hoffVarQz%20hoffSlotJx%20zqHandoffVk%20xVarWqK9%20%2B1415%265550100"
 	             "</Sip>") != NULL);
 	buf_free(&a);
 	dest_set_release(s);
@@ -230,10 +245,15 @@ static void unvalidated(void)
 	memset(route + 4, 'a', 300);
 	strcpy(route + 304, "@example.com");
 	struct dest ds[] = {
-	    {(char *)"unknown", NULL, (char *)"sip:u@example.com", NULL, 0, unknown, 1},
-	    {(char *)"big", NULL, (char *)"sip:b@example.com", NULL, 0, big, 4},
-	    {(char *)"long", NULL, route, NULL, 0, big, 1},
-	};
+	    {.name = (char *)"unknown",
+	     .route = (char *)"sip:u@example.com",
+	     .headers = unknown,
+	     .nheaders = 1},
+	    {.name = (char *)"big",
+	     .route = (char *)"sip:b@example.com",
+	     .headers = big,
+	     .nheaders = 4},
+	    {.name = (char *)"long", .route = route, .headers = big, .nheaders = 1}};
 	CHECK(dest_compile(&ds[0]) == NULL);
 	for (size_t i = 0; i < sizeof(ds) / sizeof(ds[0]); i++)
 		agree_over_values(&ds[i], TWIML_MAX_BYTES);
@@ -255,6 +275,193 @@ static void unvalidated(void)
 	dest_tmpl_free(t);
 }
 
+/* Destinations with failover routes: one <Uri> per route, each with the header part, and
+ * the limits per URI (every URI holds the same values) agree both ways, also where only the
+ * longest route passes the target's cap. */
+static void failover(void)
+{
+	struct dest_header all[] = {
+	    {(char *)"X-Caller", (char *)"$caller_id"},
+	    {(char *)"X-Sid", (char *)"$call_sid"},
+	    {(char *)"X-Ref", (char *)"$refer.X-Ref"},
+	};
+	struct dest_header big[] = {
+	    {(char *)"X-1", (char *)"$refer.X-A"},
+	    {(char *)"X-2", (char *)"$refer.X-A"},
+	    {(char *)"X-3", (char *)"$refer.X-A"},
+	    {(char *)"X-4", (char *)"$refer.X-A"},
+	};
+	char *two[] = {(char *)"sip:billing@pbx2.example.com;transport=tls",
+	               (char *)"sips:billing@[2001:db8::1]:5061"};
+	char *four[] = {(char *)"sip:b@pbx2.example.com", (char *)"sip:b@pbx3.example.com",
+	                (char *)"sip:b@pbx4.example.com", (char *)"sip:b@pbx5.example.com"};
+	char route[400] = "sip:";
+	memset(route + 4, 'a', 300);
+	strcpy(route + 304, "@example.com");
+	char *long_second[] = {route};
+	char *tag_in_route[] = {(char *)"sip:hoffVarQz0_@pbx2.example.com"};
+	struct dest ds[] = {
+	    {.name = (char *)"two",
+	     .route = (char *)"sip:billing@pbx1.example.com",
+	     .headers = all,
+	     .nheaders = 3,
+	     .failover = two,
+	     .nfailover = 2},
+	    {.name = (char *)"four",
+	     .route = (char *)"sip:b@pbx1.example.com",
+	     .timeout = 20,
+	     .headers = big,
+	     .nheaders = 4,
+	     .failover = four,
+	     .nfailover = 4},
+	    {.name = (char *)"bare",
+	     .route = (char *)"sip:b@pbx1.example.com",
+	     .failover = four,
+	     .nfailover = 1},
+	    {.name = (char *)"tagged",
+	     .route = (char *)"sip:b@pbx1.example.com",
+	     .headers = all,
+	     .nheaders = 1,
+	     .failover = tag_in_route,
+	     .nfailover = 1},
+	    /* refused by dest_validate: a route over the URI limit after a short one */
+	    {.name = (char *)"long-second",
+	     .route = (char *)"sip:b@pbx1.example.com",
+	     .headers = big,
+	     .nheaders = 4,
+	     .failover = long_second,
+	     .nfailover = 1},
+	    /* refused by dest_validate: failover on a number route (it renders a <Number>) */
+	    {.name = (char *)"number",
+	     .route = (char *)"+14155550123",
+	     .failover = two,
+	     .nfailover = 2},
+	};
+	struct dest_error e;
+	/* valid; "four"'s headers could pass the part limit, so it renders E2BIG then */
+	static const size_t valid[] = {0, 2, 3};
+	for (size_t i = 0; i < sizeof(valid) / sizeof(valid[0]); i++)
+		CHECK_INT(dest_validate(&ds[valid[i]], &e), 0);
+	CHECK_INT(dest_validate(&ds[1], &e), EINVAL);
+	for (size_t i = 0; i < sizeof(ds) / sizeof(ds[0]); i++) {
+		size_t before = fallbacks;
+		agree_over_values(&ds[i], TWIML_MAX_BYTES);
+		agree_over_values(&ds[i], 700); /* out's cap reached on the longer ones */
+		if (i < 3)
+			CHECK_INT(fallbacks, before); /* they compile */
+	}
+	/* the per-URI part limit: 4 x (4 + 200) + 3 = 819 fits in each of the 5 URIs, 4 x 256
+	 * does not */
+	char v256[257];
+	memset(v256, 'q', 256);
+	v256[256] = '\0';
+	struct dest_kv kv = {"x-a", v256};
+	struct dest_vars v = {NULL, NULL, NULL, NULL, &kv, 1};
+	struct dest_tmpl *t = dest_compile(&ds[1]), *tl = dest_compile(&ds[4]);
+	CHECK(t != NULL && tl != NULL);
+	struct buf a;
+	buf_init(&a, TWIML_MAX_BYTES);
+	CHECK_INT(dest_tmpl_render(t, &v, &a), E2BIG);
+	CHECK_INT(dest_render(&ds[1], &v, &a), E2BIG);
+	v256[200] = '\0';
+	CHECK_INT(dest_tmpl_render(t, &v, &a), 0);
+	CHECK_INT(dest_render(&ds[1], &v, &a), 0);
+	/* 4 x (4 + 236) + 3 = 963 is under 1024, but the 316-character second route with it
+	 * passes the 1279 of a target: only that URI, and so the whole answer, is refused */
+	memset(v256, 'q', 256);
+	v256[236] = '\0';
+	buf_reset(&a);
+	CHECK_INT(dest_tmpl_render(t, &v, &a), 0);
+	CHECK_INT(dest_tmpl_render(tl, &v, &a), E2BIG);
+	CHECK_INT(dest_render(&ds[4], &v, &a), E2BIG);
+	v256[10] = '\0';
+	CHECK_INT(dest_tmpl_render(tl, &v, &a), 0);
+	buf_free(&a);
+	dest_tmpl_free(t);
+	dest_tmpl_free(tl);
+}
+
+/* A header whose whole value renders empty is left out of the URI, in both renderers:
+ * every subset of three headers empty, the first kept one taking the '?'. */
+static void empty_left_out(void)
+{
+	struct dest_header h[] = {
+	    {(char *)"X-Caller", (char *)"$caller_id"},
+	    {(char *)"User-to-User", (char *)"$refer.User-to-User"},
+	    {(char *)"X-To", (char *)"$to$refer.X-Empty"},
+	};
+	struct dest d = {.name = (char *)"desk",
+	                 .route = (char *)"sip:desk@pbx.example.com",
+	                 .headers = h,
+	                 .nheaders = 3};
+	struct dest_tmpl *t = dest_compile(&d);
+	CHECK(t != NULL);
+	static const char *const want[8] = {
+	    "sip:desk@pbx.example.com",
+	    "sip:desk@pbx.example.com?X-Caller=%2B14155550100",
+	    "sip:desk@pbx.example.com?User-to-User=42%3Bencoding%3Dhex",
+	    "sip:desk@pbx.example.com?X-Caller=%2B14155550100&amp;User-to-User=42%3Bencoding%3Dhex",
+	    "sip:desk@pbx.example.com?X-To=%2B18005551212",
+	    "sip:desk@pbx.example.com?X-Caller=%2B14155550100&amp;X-To=%2B18005551212",
+	    "sip:desk@pbx.example.com?User-to-User=42%3Bencoding%3Dhex&amp;X-To=%2B18005551212",
+	    "sip:desk@pbx.example.com?X-Caller=%2B14155550100&amp;User-to-User=42%3Bencoding%3Dhex"
+	    "&amp;X-To=%2B18005551212",
+	};
+	for (int m = 0; m < 8; m++) {
+		struct dest_kv kv[] = {{"User-to-User", m & 2 ? "42;encoding=hex" : ""},
+		                       {"X-Empty", ""}};
+		struct dest_vars v = {
+		    m & 1 ? "+14155550100" : NULL, m & 4 ? "+18005551212" : "", NULL, NULL, kv, 2};
+		struct buf a;
+		buf_init(&a, TWIML_MAX_BYTES);
+		CHECK_INT(dest_render(&d, &v, &a), 0);
+		char sip[400];
+		snprintf(sip, sizeof(sip), "<Sip>%s</Sip>", want[m]);
+		if (!CHECK(strstr(buf_str(&a), sip) != NULL))
+			fprintf(stderr, "  mask %d: %s\n", m, buf_str(&a));
+		buf_free(&a);
+		same(&d, t, &v, TWIML_MAX_BYTES);
+	}
+	dest_tmpl_free(t);
+	/* a literal keeps a header, even when its variables are empty */
+	struct dest_header lit[] = {{(char *)"X-A", (char *)"$from"},
+	                            {(char *)"X-B", (char *)"n/a"},
+	                            {(char *)"X-C", (char *)"$$$to"}};
+	struct dest dl = {.name = (char *)"lit",
+	                  .route = (char *)"sip:l@example.com",
+	                  .headers = lit,
+	                  .nheaders = 3};
+	struct buf b;
+	buf_init(&b, 2048);
+	CHECK_INT(dest_render_target(&dl, NULL, &b), 0);
+	CHECK_STR(buf_str(&b), "sip:l@example.com?X-B=n/a&X-C=$");
+	buf_free(&b);
+	agree_over_values(&dl, TWIML_MAX_BYTES);
+	agree_over_values(&d, TWIML_MAX_BYTES);
+}
+
+/* '+' is written %2B in a header value (Twilio reads a '+' there as a space), by both
+ * renderers, in literal text and in values; the other marks stay as they are. */
+static void plus_encoded(void)
+{
+	struct dest_header h[] = {{(char *)"X-N", (char *)"+1 $from"},
+	                          {(char *)"X-M", (char *)"-_.!~*'()[]/?:$$"}};
+	struct dest d = {.name = (char *)"p",
+	                 .route = (char *)"sip:+14155550100@gw.example.com;user=phone",
+	                 .headers = h,
+	                 .nheaders = 2};
+	struct dest_error e;
+	CHECK_INT(dest_validate(&d, &e), 0);
+	struct dest_vars v = {"+44 20 7946 0000", NULL, NULL, NULL, NULL, 0};
+	struct buf b;
+	buf_init(&b, 2048);
+	CHECK_INT(dest_render_target(&d, &v, &b), 0);
+	CHECK_STR(buf_str(&b), "sip:+14155550100@gw.example.com;user=phone"
+	                       "?X-N=%2B1%20%2B44%2020%207946%200000&X-M=-_.!~*'()[]/?:$");
+	buf_free(&b);
+	agree_over_values(&d, TWIML_MAX_BYTES);
+}
+
 static void totals(void)
 {
 	/* the comparisons above did run, and both outcomes were seen */
@@ -271,6 +478,9 @@ int main(void)
 	    {"example_file", example_file},
 	    {"unit_destinations", unit_destinations},
 	    {"unvalidated", unvalidated},
+	    {"failover", failover},
+	    {"empty_left_out", empty_left_out},
+	    {"plus_encoded", plus_encoded},
 	    {"totals", totals},
 	    {NULL, NULL},
 	};

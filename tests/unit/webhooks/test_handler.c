@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "store/zones.h"
 #include "webhooks/dest_set.h"
 #include "test.h"
 #include "twiml/twiml.h"
@@ -12,19 +13,24 @@
 #define BASE  "https://agent.example.com"
 
 static struct dest_set *live, *sandbox;
+static int64_t test_now; /* the time each request is handled at */
 
 static void sets(void)
 {
 	static struct dest_header hl[] = {{(char *)"X-Caller", (char *)"$caller_id"},
 	                                  {(char *)"X-Acc", (char *)"$refer.X-Account"}};
-	struct dest l[] = {
-	    {(char *)"billing", (char *)"", (char *)"sip:billing@pbx.example.com", NULL, 0, hl, 2},
-	    {(char *)"front-desk", (char *)"", (char *)"+14155550123", NULL, 20, NULL, 0},
-	};
-	struct dest s[] = {
-	    {(char *)"billing", (char *)"", (char *)"sip:billing-v2@pbx.example.com", NULL, 0, NULL,
-	     0},
-	};
+	struct dest l[] = {{.name = (char *)"billing",
+	                    .description = (char *)"",
+	                    .route = (char *)"sip:billing@pbx.example.com",
+	                    .headers = hl,
+	                    .nheaders = 2},
+	                   {.name = (char *)"front-desk",
+	                    .description = (char *)"",
+	                    .route = (char *)"+14155550123",
+	                    .timeout = 20}};
+	struct dest s[] = {{.name = (char *)"billing",
+	                    .description = (char *)"",
+	                    .route = (char *)"sip:billing-v2@pbx.example.com"}};
 	live = dest_set_new(l, 2);
 	live->version = 7;
 	sandbox = dest_set_new(s, 1);
@@ -57,9 +63,15 @@ static struct answer *call(const struct handler_settings *hs, const char *method
 		sig = sigbuf;
 		free(f);
 	}
-	struct handler_req req = {
-	    method, path, query, "http://127.0.0.1:8080", "application/x-www-form-urlencoded",
-	    sig,    b2,   blen};
+	struct handler_req req = {method,
+	                          path,
+	                          query,
+	                          "http://127.0.0.1:8080",
+	                          "application/x-www-form-urlencoded",
+	                          sig,
+	                          b2,
+	                          blen,
+	                          test_now};
 	struct handler_snap snap = {live, sandbox};
 	struct buf out;
 	buf_init(&out, TWIML_MAX_BYTES);
@@ -104,7 +116,7 @@ static void routes(void)
 	     "3F"
 	     "X-Account%3D42%3E",
 	     NULL, 200,
-	     "<Sip>sip:billing@pbx.example.com?X-Caller=+14155550100&amp;X-Acc=42</Sip>"},
+	     "<Sip>sip:billing@pbx.example.com?X-Caller=%2B14155550100&amp;X-Acc=42</Sip>"},
 	    {"POST", "/sandbox/refer", NULL, "ReferTransferTarget=sip%3Abilling%40a", NULL, 200,
 	     "sip:billing-v2@pbx.example.com"},
 	    {"GET", "/refer", "CallSid=CA2&ReferTransferTarget=tel%3Afront-desk", NULL, NULL, 404,
@@ -203,7 +215,7 @@ static void injection(void)
 		struct answer *a = call(&HS, "POST", "/refer", NULL, bodies[i], NULL);
 		CHECK_INT(a->status, 200);
 		CHECK_INT(count(a->body, "<Dial"), 1);
-		CHECK_INT(count(a->body, "<Sip>sip:billing@pbx.example.com?X-Caller="), 1);
+		CHECK_INT(count(a->body, "<Sip>sip:billing@pbx.example.com?"), 1);
 		CHECK_INT(count(a->body, "<Hangup"), 0);
 		CHECK_INT(count(a->body, "</Sip>"), 1);
 		CHECK(strchr(strstr(a->body, "<Sip>"), '\r') == NULL);
@@ -224,9 +236,15 @@ static void rebuilt_url_and_limits(void)
 	char sig[SIG_LEN + 1];
 	sig_sign(TOKEN, url, NULL, 0, sig);
 	char body[] = "";
-	struct handler_req req = {
-	    "POST", "/voice", NULL, "http://127.0.0.1:8080", "application/x-www-form-urlencoded",
-	    sig,    body,     0};
+	struct handler_req req = {"POST",
+	                          "/voice",
+	                          NULL,
+	                          "http://127.0.0.1:8080",
+	                          "application/x-www-form-urlencoded",
+	                          sig,
+	                          body,
+	                          0,
+	                          test_now};
 	struct handler_snap snap = {live, sandbox};
 	struct buf out;
 	buf_init(&out, TWIML_MAX_BYTES);
@@ -265,6 +283,143 @@ static void rebuilt_url_and_limits(void)
 	buf_free(&out);
 }
 
+/* The handler answers by the time it is given: open hours, otherwise, a closed date,
+ * and both sides of a DST change (New York, 2026-03-08 and 2026-11-01). */
+static void opening_hours(void)
+{
+	struct dest d[3] = {{0}};
+	d[0].name = (char *)"front-desk";
+	d[0].route = (char *)"+14155550123";
+	d[1].name = (char *)"after-hours";
+	d[1].route = (char *)"sip:oncall@pbx.example.com";
+	d[2].name = (char *)"early";
+	d[2].route = (char *)"+14155550124";
+	d[0].hours.tz = (char *)"America/New_York";
+	d[0].hours.otherwise = (char *)"after-hours";
+	hours_parse_lists(&d[0].hours, "mon-fri 09:00-17:00;sat 10:00-14:00", "2026-12-25");
+	d[2].hours.tz = (char *)"America/New_York";
+	d[2].hours.otherwise = (char *)"after-hours";
+	hours_parse_lists(&d[2].hours, "daily 08:00-09:00", "");
+	struct dest_error e;
+	CHECK_INT(dest_validate_set(d, 3, &e), 0);
+	struct dest_set *saved = live;
+	live = dest_set_new(d, 3);
+	CHECK_INT(dest_set_load_zones(live, zone_load), 0);
+	static const struct {
+		const char *name;
+		long long now;
+		const char *dest, *asked, *dials;
+	} t[] = {
+	    /* Wednesday 2026-07-01 12:00 and 18:00 EDT (open mon-fri 09:00-17:00) */
+	    {"front-desk", 1782921600, "front-desk", "", "<Number>+14155550123</Number>"},
+	    {"front-desk", 1782943200, "after-hours", "front-desk", "sip:oncall@pbx.example.com"},
+	    /* Saturday 11:00 and 15:00 EDT (open 10:00-14:00) */
+	    {"front-desk", 1783177200, "front-desk", "", "<Number>+14155550123</Number>"},
+	    {"front-desk", 1783191600, "after-hours", "front-desk", "sip:oncall@pbx.example.com"},
+	    /* 2026-12-25 is a closed date; the 24th is open (11:00 EST both) */
+	    {"front-desk", 1798214400, "after-hours", "front-desk", "sip:oncall@pbx.example.com"},
+	    {"front-desk", 1798128000, "front-desk", "", "<Number>+14155550123</Number>"},
+	    /* 12:30Z: 07:30 EST the day before clocks go forward, 08:30 EDT on the day */
+	    {"early", 1772886600, "after-hours", "early", "sip:oncall@pbx.example.com"},
+	    {"early", 1772973000, "early", "", "<Number>+14155550124</Number>"},
+	    /* 13:30Z: 09:30 EDT the day before clocks go back, 08:30 EST on the day */
+	    {"early", 1793453400, "after-hours", "early", "sip:oncall@pbx.example.com"},
+	    {"early", 1793539800, "early", "", "<Number>+14155550124</Number>"},
+	    {"after-hours", 1782943200, "after-hours", "", "sip:oncall@pbx.example.com"},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char body[256], name[64];
+		snprintf(
+		    body, sizeof(body),
+		    "CallSid=CA1&From=%%2B14155550100&ReferTransferTarget=%%3Csip%%3A%s%%40a%%3E",
+		    t[i].name);
+		snprintf(name, sizeof(name), "hours %s at %lld", t[i].name, t[i].now);
+		test_current = name;
+		test_now = t[i].now;
+		struct answer *a = call(&HS, "POST", "/refer", NULL, body, NULL);
+		CHECK_INT(a->status, 200);
+		CHECK_STR(a->log.dest, t[i].dest);
+		CHECK_STR(a->log.asked, t[i].asked);
+		if (!CHECK(strstr(a->body, t[i].dials) != NULL))
+			fprintf(stderr, "  body: %s\n", a->body);
+	}
+	test_now = 0;
+	dest_set_release(live);
+	live = saved;
+}
+
+/* /transfer/{name}: the destination's TwiML from the path's name (same lookup as /refer:
+ * case-insensitive), variables from the request, $refer.* empty, signed over the full path. */
+static void transfer_route(void)
+{
+	static const struct {
+		const char *method, *path, *query, *body, *sig;
+		int status;
+		const char *contains, *dest, *name;
+	} t[] = {
+	    {"POST", "/transfer/billing", NULL, "CallSid=CA7&From=%2B14155550100&To=%2B1415", NULL,
+	     200, "<Sip>sip:billing@pbx.example.com?X-Caller=%2B14155550100</Sip>", "billing",
+	     "billing"},
+	    {"GET", "/transfer/Billing", "CallSid=CA7&From=%2B14155550100", NULL, NULL, 200,
+	     "X-Caller=%2B14155550100", "billing", "Billing"},
+	    {"POST", "/sandbox/transfer/billing", NULL, "CallSid=CA7", NULL, 200,
+	     "sip:billing-v2@pbx.example.com", "billing", "billing"},
+	    {"POST", "/transfer/front-desk", NULL, "CallSid=CA7", NULL, 200,
+	     "<Dial timeout=\"20\" answerOnBridge=\"true\">", "front-desk", "front-desk"},
+	    {"POST", "/sandbox/transfer/front-desk", NULL, "CallSid=CA7", NULL, 404, NULL, "",
+	     "front-desk"},
+	    {"POST", "/transfer/nobody", NULL, "CallSid=CA7", NULL, 404, "no such destination", "",
+	     "nobody"},
+	    {"POST", "/transfer/billing", NULL, "CallSid=CA7", "bad", 403, NULL, "", ""},
+	    {"PUT", "/transfer/billing", NULL, "", NULL, 405, NULL, "", ""},
+	    {"POST", "/transfer/", NULL, "CallSid=CA7", NULL, 404, NULL, "", ""},
+	    {"POST", "/transfer/billing/x", NULL, "CallSid=CA7", NULL, 404, NULL, "", ""},
+	    {"POST", "/transfer", NULL, "CallSid=CA7", NULL, 404, NULL, "", ""},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char name[80];
+		snprintf(name, sizeof(name), "transfer %zu %s %s", i, t[i].method, t[i].path);
+		test_current = name;
+		struct answer *a =
+		    call(&HS, t[i].method, t[i].path, t[i].query, t[i].body, t[i].sig);
+		CHECK_INT(a->status, t[i].status);
+		if (t[i].contains && !CHECK(strstr(a->body, t[i].contains) != NULL))
+			fprintf(stderr, "  body: %s\n", a->body);
+		CHECK_STR(a->log.dest, t[i].dest);
+		CHECK_STR(a->log.name, t[i].name);
+		if (t[i].status == 404 && t[i].name[0])
+			CHECK(strstr(a->log.why, "no destination named") != NULL);
+	}
+	struct answer *a = call(&HS, "POST", "/transfer/nobody", NULL, "CallSid=CA7", NULL);
+	CHECK_STR(a->log.why, "no destination named \"nobody\" in the live set");
+	CHECK_STR(a->log.route->name, "transfer");
+	CHECK_INT(a->log.version, 7);
+	a = call(&HS, "POST", "/sandbox/transfer/billing", NULL, "CallSid=CA7", NULL);
+	CHECK_STR(a->log.route->name, "sandbox_transfer");
+	CHECK_INT(a->log.version, 0);
+	/* behind a proxy that keeps a path: the signature covers the whole path */
+	struct handler_settings hs = HS;
+	hs.public_url = BASE "/hooks";
+	char sig[SIG_LEN + 1], body[] = "CallSid=CA7", copy[] = "CallSid=CA7";
+	struct form f;
+	CHECK_INT(form_parse(copy, strlen(copy), &f), 0);
+	sig_sign(TOKEN, BASE "/hooks/transfer/billing", f.p, f.n, sig);
+	struct handler_req req = {.method = "POST",
+	                          .path = "/hooks/transfer/billing",
+	                          .content_type = "application/x-www-form-urlencoded",
+	                          .signature = sig,
+	                          .body = body,
+	                          .body_len = strlen(body)};
+	struct handler_snap snap = {live, sandbox};
+	struct buf out;
+	buf_init(&out, TWIML_MAX_BYTES);
+	struct handler_resp resp = {.body = &out};
+	struct handler_log log;
+	CHECK_INT(handler_handle(&hs, &snap, &req, &resp, &log), 200);
+	CHECK_STR(log.dest, "billing");
+	buf_free(&out);
+}
+
 int main(void)
 {
 	sets();
@@ -274,6 +429,8 @@ int main(void)
 	    {"allow_direct", allow_direct},
 	    {"injection", injection},
 	    {"rebuilt_url_and_limits", rebuilt_url_and_limits},
+	    {"opening_hours", opening_hours},
+	    {"transfer_route", transfer_route},
 	    {NULL, NULL},
 	};
 	int rc = test_run(cases);
