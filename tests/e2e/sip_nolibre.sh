@@ -17,7 +17,7 @@ expect_eq "no libre inside" "$(nm "$H" | grep -cE ' (sip_alloc|re_main|libre_ini
 expect_exit "emulator --sip: fails" 1 "$H" emulator --sip 127.0.0.1:0 --listen 127.0.0.1:0
 expect_match "emulator --sip: says why" "$(cat "$T/err")" '^handoff: emulator: --sip: this handoff was built without SIP'
 expect_match "emulator --sip: and what to do" "$(cat "$T/err")" '^hint: install libre-dev'
-expect_match "the flows run as before" "$("$H" simulate "$ROOT"/fixtures/flows/*.json | tail -1)" '^76 passed, 0 failed$'
+expect_match "the flows run as before" "$("$H" simulate "$ROOT"/fixtures/flows/*.json | tail -1)" '^[0-9]+ passed, 0 failed$'
 port=$(free_port)
 HANDOFF_EMULATOR_AUTH_TOKEN=token-$RANDOM$RANDOM "$H" emulator --listen "127.0.0.1:$port" >"$T/emu.out" 2>&1 &
 pid=$!
