@@ -130,17 +130,19 @@ sipp_bg() {
 	eval "PID_$name=$!"
 	CLEANUP+=("kill $! 2>/dev/null")
 }
-# sipp_listen PORT u1|t1: until SIPp (a UAS) listens there, at most 5 s.
+# sipp_listen PORT u1|t1: until SIPp (a UAS) listens there, at most 15 s (SIPp starts slowly
+# on a loaded machine); says so on stderr when it never does.
 sipp_listen() {
 	local i
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 300; i++)); do
 		if [ "$2" = t1 ]; then
 			ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
 		else
-			ss -Hun "sport = :$1" 2>/dev/null | grep -q . && return 0
+			ss -Huan "sport = :$1" 2>/dev/null | grep -q . && return 0
 		fi
 		sleep 0.05
 	done
+	echo "sipp_listen: nothing listens on $2 port $1 after 15 s" >&2
 	return 1
 }
 # sipp_done NAME: waits for it (in this shell: it is this shell's child); R is "rc=N" then
