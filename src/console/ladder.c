@@ -116,7 +116,11 @@ static bool from_structured(struct ladder *l, json_t *ev)
 	const char *method = json_string_value(json_object_get(s, "method"));
 	m->status = (int)json_integer_value(json_object_get(s, "status"));
 	snprintf(m->method, sizeof(m->method), "%s", method ? method : "");
-	if (method)
+	const char *frag = json_string_value(json_object_get(s, "body"));
+	if (method && frag && strcmp(method, "NOTIFY") == 0) /* the sipfrag's status line */
+		snprintf(m->label, sizeof(m->label), "NOTIFY %.*s", (int)strcspn(frag, "\r\n"),
+		         frag);
+	else if (method)
 		snprintf(m->label, sizeof(m->label), "%s", method);
 	else
 		snprintf(m->label, sizeof(m->label), "%d %s", m->status, str_of(s, "reason"));
