@@ -110,19 +110,32 @@ static bool from_structured(struct ladder *l, json_t *ev)
 	if (!json_is_object(s))
 		return false;
 	int from = lane_for(l, str_of(s, "from"));
-	struct ladder_msg *m = add(l, ev, from, lane_for(l, str_of(s, "to")));
-	if (!m)
-		return true;
+	int to = lane_for(l, str_of(s, "to"));
 	const char *method = json_string_value(json_object_get(s, "method"));
+	struct ladder_msg *m = NULL;
+	/* a dialled leg's INVITE is drawn once: its "call" event made the arrow, the
+	 * structured event fills in the headers */
+	if (method && strcmp(method, "INVITE") == 0)
+		for (size_t i = l->n; i-- > 0 && !m;)
+			if (strcmp(l->v[i].method, "INVITE") == 0 && l->v[i].to == to &&
+			    strcmp(l->v[i].kind, "call") == 0)
+				m = &l->v[i];
+	bool merged = m != NULL;
+	if (merged) { /* keeps its label, "INVITE <the URI>" */
+		m->detail[0] = '\0';
+		snprintf(m->kind, sizeof(m->kind), "%s", str_of(ev, "kind"));
+	} else if (!(m = add(l, ev, from, to))) {
+		return true;
+	}
 	m->status = (int)json_integer_value(json_object_get(s, "status"));
 	snprintf(m->method, sizeof(m->method), "%s", method ? method : "");
 	const char *frag = json_string_value(json_object_get(s, "body"));
-	if (method && frag && strcmp(method, "NOTIFY") == 0) /* the sipfrag's status line */
+	if (!merged && method && frag && strcmp(method, "NOTIFY") == 0) /* the sipfrag's status line */
 		snprintf(m->label, sizeof(m->label), "NOTIFY %.*s", (int)strcspn(frag, "\r\n"),
 		         frag);
-	else if (method)
+	else if (!merged && method)
 		snprintf(m->label, sizeof(m->label), "%s", method);
-	else
+	else if (!merged)
 		snprintf(m->label, sizeof(m->label), "%d %s", m->status, str_of(s, "reason"));
 	size_t at = 0;
 	const char *k;
