@@ -9,7 +9,7 @@
 #                   $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall removes them
 
 CC      ?= cc
-PKGS    := libxml-2.0 libcurl openssl sqlite3 jansson libmicrohttpd
+PKGS    := libxml-2.0 libcurl openssl sqlite3 libpq jansson libmicrohttpd
 WARN    := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wwrite-strings -Wvla -Wpointer-arith -Wno-format-nonliteral
 ifneq ($(filter true 1,$(CI) $(WERROR)),)
@@ -22,6 +22,7 @@ SAN     := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sani
 
 LIB_SRC := $(filter-out src/cli/main.c,$(wildcard src/*/*.c twiml/*.c webhooks/*.c))
 UNIT_SRC := $(wildcard tests/unit/*/test_*.c)
+UNIT_HDRS := $(wildcard tests/unit/*/*.h)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 HDRS    := $(wildcard src/*/*.h twiml/*.h webhooks/*.h tests/unit/*.h)
 
@@ -74,7 +75,7 @@ bin/handoff: build/rel/src/cli/main.o build/rel/libhandoff.a
 build/check/handoff: build/check/src/cli/main.o build/check/libhandoff.a
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
-build/check/tests/%: tests/unit/%.c tests/unit/test.h build/check/libhandoff.a
+build/check/tests/%: tests/unit/%.c tests/unit/test.h $(UNIT_HDRS) build/check/libhandoff.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(WARN) $(SAN) $(CFLAGS) -o $@ $< build/check/libhandoff.a $(LIBS)
 
@@ -113,12 +114,12 @@ check: build/check/handoff $(UNIT_BIN) bin/handoff build/handoff.1
 	  bash tests/run.sh
 
 lint:
-	clang-format --dry-run --Werror $(LIB_SRC) src/cli/main.c $(HDRS) $(UNIT_SRC) $(FUZZ_SRC)
+	clang-format --dry-run --Werror $(LIB_SRC) src/cli/main.c $(HDRS) $(UNIT_SRC) $(UNIT_HDRS) $(FUZZ_SRC)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 	  --inline-suppr --std=c11 -I. -Isrc -D__GNUC__ $(LIB_SRC) src/cli/main.c
 
 format:
-	clang-format -i $(LIB_SRC) src/cli/main.c $(HDRS) $(UNIT_SRC) $(FUZZ_SRC)
+	clang-format -i $(LIB_SRC) src/cli/main.c $(HDRS) $(UNIT_SRC) $(UNIT_HDRS) $(FUZZ_SRC)
 
 # The library is compiled once with coverage instrumentation; each target links it.
 FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer

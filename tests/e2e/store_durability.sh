@@ -32,15 +32,17 @@ print((gens.pop() if len(gens) == 1 else "MIXED %s" % sorted(gens)) + " %d" % le
 # run_and_kill: starts the command with a stall, waits for the stall marker
 # (bounded: 30 s, for a loaded machine), kills it with SIGKILL, and reaps it.
 run_and_kill() {
+	# the last run's marker must not count: the new one's redirection may come later
+	rm -f "$T/k.out" "$T/k.err"
 	HANDOFF_TEST_STALL_MS=5000 "$@" >"$T/k.out" 2>"$T/k.err" &
 	local pid=$! i
 	for ((i = 0; i < 300; i++)); do
-		grep -q "test stall" "$T/k.err" && break
+		grep -qs "test stall" "$T/k.err" && break
 		sleep 0.1
 	done
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
-	grep -q "test stall" "$T/k.err"
+	grep -qs "test stall" "$T/k.err"
 }
 
 integrity() {
