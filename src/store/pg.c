@@ -343,6 +343,13 @@ static bool pg_broken(struct store *s)
 
 /* --- connecting --- */
 
+/* libpq would print the server's notices (and a FATAL on shutdown) on stderr: a line in
+ * the middle of a command's output or the server's log, outside its one-line errors. */
+static void quiet(void *arg, const char *message)
+{
+	(void)arg, (void)message;
+}
+
 static int pg_open(struct store *s, int flags, char *err, size_t errlen)
 {
 	/* defaults the URL may override (it comes after them), then what handoff needs */
@@ -355,6 +362,7 @@ static int pg_open(struct store *s, int flags, char *err, size_t errlen)
 		return ENOMEM;
 	}
 	s->db = c;
+	PQsetNoticeProcessor(c, quiet, NULL);
 	if (PQstatus(c) != CONNECTION_OK) {
 		char msg[PG_MSG_MAX];
 		one_line(PQerrorMessage(c), msg, sizeof(msg));
