@@ -567,7 +567,11 @@ int server_run(const struct server_config *cfg)
 	int rc = store_watch_start(&sv->watch, cfg->db, err, sizeof(err));
 	if (rc) {
 		srv_log_stop();
-		fprintf(stderr, "handoff: serve: %s: %s\n", db, err);
+		fprintf(stderr, "handoff: serve: %s\n", err); /* err names the database */
+		if (store_is_url(cfg->db))
+			fprintf(stderr,
+			        "hint: a server starts only with its database reachable (it has "
+			        "nothing to serve before); is PostgreSQL up, the URL right?\n");
 		pthread_mutex_destroy(&sv->m.tmu);
 		free(sv);
 		return 1;

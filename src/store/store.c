@@ -19,13 +19,13 @@
 static int args_of(struct store_arg *a, const char *types, va_list ap)
 {
 	int n = 0;
-	for (; types[n] && n < STORE_ARGS_MAX; n++) {
-		a[n] = (struct store_arg){.kind = types[n] == 'i' ? 'i' : 't'};
-		if (types[n] == 'i') {
+	for (const char *t = types; *t && n < STORE_ARGS_MAX; t++, n++) {
+		a[n] = (struct store_arg){.kind = *t == 'i' ? 'i' : 't'};
+		if (*t == 'i') {
 			a[n].i = va_arg(ap, int64_t);
 		} else {
 			a[n].t = va_arg(ap, const char *);
-			if (!a[n].t && types[n] == 'T')
+			if (!a[n].t && *t == 'T')
 				a[n].t = "";
 		}
 	}

@@ -245,6 +245,13 @@ for r in 0 1; do
 done
 expect_no_match "the logs: no password" "$(cat "$T/serve1.log" "$T/serve2.log")" "$RPASS"
 
+# a replica that cannot reach its database when it starts has nothing to serve: it exits
+port=$(free_port)
+expect_exit "a replica with its database unreachable does not start" 1 timeout 20 "$HANDOFF" serve \
+	--listen "127.0.0.1:$port" --db "postgresql://replica:$RPASS@127.0.0.1:$(free_port)/replicas"
+expect_match "it says why, in one line and a hint" "$(head -1 "$T/err")" "^handoff: serve: cannot connect to postgresql://replica:\*\*\*@127\.0\.0\.1:[0-9]+/replicas: .*refused"
+expect_no_match "without the password" "$(cat "$T/err")" "$RPASS"
+
 for p in "${PIDS[@]}"; do kill -TERM "$p"; done
 for p in "${PIDS[@]}"; do
 	wait "$p"
