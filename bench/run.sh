@@ -111,7 +111,7 @@ wait_up "http://127.0.0.1:$hport/healthz" || { echo "bench: handoff serve did no
 lua_for "$hport" "$T/req.lua"
 check=$(curl -s -w ' %{http_code}' -X POST -H "X-Twilio-Signature: $(awk -F'"' '/X-Twilio-Signature/ {print $4}' "$T/req.lua")" \
 	-H 'Content-Type: application/x-www-form-urlencoded' --data-binary "$(awk -F'"' '/wrk.body/ {print $2}' "$T/req.lua")" "http://127.0.0.1:$hport/refer")
-case "$check" in *"<Sip>sip:billing@pbx.example.com?X-Caller=+14155550100"*200) ;; *) echo "bench: handoff does not answer the bench request: $check"; exit 1 ;; esac
+case "$check" in *"<Sip>sip:billing@pbx.example.com?X-Caller=%2B14155550100"*200) ;; *) echo "bench: handoff does not answer the bench request: $check"; exit 1 ;; esac
 cport=$(free_port)
 $SRV build/bench/ceiling "$cport" "$THREADS" &
 cpid=$!
@@ -122,7 +122,8 @@ wait_up "http://127.0.0.1:$cport/" || { echo "bench: ceiling did not start"; exi
 kport=$(free_port)
 kcport=$(free_port)
 HANDOFF_CONSOLE_TOKEN="bench-console-$RANDOM$RANDOM" $SRV "$HANDOFF" serve --listen "127.0.0.1:$kport" \
-	--public-url "http://127.0.0.1:$kport" --threads "$THREADS" --console "127.0.0.1:$kcport" 2>"$T/serve-console.log" &
+	--public-url "http://127.0.0.1:$kport" --max-per-client 0 --threads "$THREADS" --console "127.0.0.1:$kcport" \
+	2>"$T/serve-console.log" &
 kpid=$!
 PIDS+=("$kpid")
 wait_up "http://127.0.0.1:$kport/healthz" && wait_up "http://127.0.0.1:$kcport/console/login" ||
