@@ -4,8 +4,8 @@
 # in the ladder, promote with a message; then a signed /refer to the running server answers
 # the new TwiML. A screenshot of each page goes to $CONSOLE_SHOTS (default: a temporary
 # folder; scripts/console-screenshots.sh keeps them in docs/console/).
-# backends: sqlite postgresql
 . "$(dirname "$0")/lib.sh"
+# backends: sqlite postgresql (the console cannot tell which holds the store)
 . "$(dirname "$0")/serve_lib.bash"
 . "$(dirname "$0")/webdriver.bash"
 
