@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -17,6 +18,9 @@
 #define PG_CHANNEL     "handoff_changes" /* the NOTIFY every write sends on commit */
 #define PG_SCHEMA_LOCK "7008200115"      /* the advisory lock migrations hold */
 #define PG_MSG_MAX     400               /* bytes of a server message kept in an error */
+#define PG_ANSWER_MS                                                                               \
+	10000 /* a statement unanswered this long: the connection is given up                      \
+	         (longer than lock_timeout, so a writer's wait ends first) */
 
 static PGconn *conn(struct store *s)
 {
@@ -107,6 +111,11 @@ static int pgerr(struct store *s, PGresult *res, char *err, size_t errlen)
 	scrub(s, msg, sizeof(msg));
 	if (!state)
 		state = "";
+	if (s->lost) {
+		store_seterr(err, errlen, "no answer from %s in %d s: the connection is given up",
+		             s->name, PG_ANSWER_MS / 1000);
+		return ETIMEDOUT;
+	}
 	if (PQstatus(conn(s)) != CONNECTION_OK || strncmp(state, "08", 2) == 0 ||
 	    strncmp(state, "57P", 3) == 0) {
 		store_seterr(err, errlen, "lost the connection to %s: %s", s->name, msg);
@@ -164,6 +173,57 @@ static char *dollars(const char *sql)
 	return out;
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sends sql (n parameters as text; n < 0: no parameters, several statements allowed) and
+ * waits for its answer at most PG_ANSWER_MS: a server that is hung (stopped, its host
+ * gone while the kernel still acknowledges) must not hold a watcher or a command for
+ * ever. Returns the first failed result, else the last one; NULL when nothing came, the
+ * connection then given up (s->lost). */
+static PGresult *ask(struct store *s, const char *sql, int n, const char *const *values)
+{
+	PGconn *c = conn(s);
+	if (s->lost)
+		return NULL;
+	int sent =
+	    n < 0 ? PQsendQuery(c, sql) : PQsendQueryParams(c, sql, n, NULL, values, NULL, NULL, 0);
+	if (!sent)
+		return NULL;
+	int64_t deadline = now_ms() + PG_ANSWER_MS;
+	PGresult *keep = NULL;
+	for (;;) {
+		while (PQisBusy(c)) {
+			int64_t left = deadline - now_ms();
+			struct pollfd p = {PQsocket(c), POLLIN, 0};
+			if (left <= 0 || p.fd < 0) {
+				s->lost = true;
+				PQclear(keep);
+				return NULL;
+			}
+			if (poll(&p, 1, (int)left) > 0 && !PQconsumeInput(c)) {
+				PQclear(keep);
+				return NULL;
+			}
+		}
+		PGresult *r = PQgetResult(c);
+		if (!r)
+			break;
+		ExecStatusType was = keep ? PQresultStatus(keep) : PGRES_COMMAND_OK;
+		if (was != PGRES_COMMAND_OK && was != PGRES_TUPLES_OK) {
+			PQclear(r); /* the first failure is the one to report */
+		} else {
+			PQclear(keep);
+			keep = r;
+		}
+	}
+	return keep;
+}
+
 /* The result of one call: 0 for a command or rows, else the error. */
 static int result_ok(struct store *s, PGresult *res, char *err, size_t errlen)
 {
@@ -175,7 +235,7 @@ static int result_ok(struct store *s, PGresult *res, char *err, size_t errlen)
 
 static int pg_exec(struct store *s, const char *sql, char *err, size_t errlen)
 {
-	PGresult *res = PQexec(conn(s), sql);
+	PGresult *res = ask(s, sql, -1, NULL);
 	int rc = result_ok(s, res, err, errlen);
 	PQclear(res);
 	return rc;
@@ -196,7 +256,7 @@ static int pg_query(struct store *s, const char *sql, const struct store_arg *a,
 	}
 	char *text = dollars(sql);
 	/* every parameter as text, its type what the statement makes it (CAST where not) */
-	PGresult *res = PQexecParams(conn(s), text, n, NULL, values, NULL, NULL, 0);
+	PGresult *res = ask(s, text, n, values);
 	free(text);
 	int rc = result_ok(s, res, err, errlen);
 	if (!rc && row && PQresultStatus(res) == PGRES_TUPLES_OK) {
@@ -232,23 +292,23 @@ static int pg_begin(struct store *s, enum store_tx tx, char *err, size_t errlen)
 		                 : "SELECT value FROM state WHERE key = 'gen' FOR UPDATE",
 		             err, errlen);
 	if (rc)
-		PQclear(PQexec(conn(s), "ROLLBACK"));
+		PQclear(ask(s, "ROLLBACK", -1, NULL));
 	return rc;
 }
 
 static int pg_end(struct store *s, bool commit, char *err, size_t errlen)
 {
 	if (!commit) {
-		PQclear(PQexec(conn(s), "ROLLBACK"));
+		PQclear(ask(s, "ROLLBACK", -1, NULL));
 		return 0;
 	}
 	/* delivered to every listener when (and only if) the transaction commits */
 	int rc = s->writing ? pg_exec(s, "NOTIFY " PG_CHANNEL, err, errlen) : 0;
 	if (rc) {
-		PQclear(PQexec(conn(s), "ROLLBACK"));
+		PQclear(ask(s, "ROLLBACK", -1, NULL));
 		return rc;
 	}
-	PGresult *res = PQexec(conn(s), "COMMIT");
+	PGresult *res = ask(s, "COMMIT", -1, NULL);
 	rc = result_ok(s, res, err, errlen);
 	if (!rc && strcmp(PQcmdStatus(res), "COMMIT") != 0) {
 		store_seterr(err, errlen,
@@ -324,6 +384,11 @@ static int drain_notices(PGconn *c)
 static int pg_wait(struct store *s, int wakefd, int ms)
 {
 	PGconn *c = conn(s);
+	if (s->lost) {
+		struct pollfd p = {wakefd, POLLIN, 0};
+		poll(&p, 1, ms);
+		return 0;
+	}
 	if (drain_notices(c)) /* arrived with the last statement's answer */
 		return 1;
 	struct pollfd p[2] = {{wakefd, POLLIN, 0}, {PQsocket(c), POLLIN, 0}};
@@ -338,7 +403,7 @@ static int pg_wait(struct store *s, int wakefd, int ms)
 
 static bool pg_broken(struct store *s)
 {
-	return !conn(s) || PQstatus(conn(s)) != CONNECTION_OK;
+	return !conn(s) || s->lost || PQstatus(conn(s)) != CONNECTION_OK;
 }
 
 /* --- connecting --- */
@@ -352,10 +417,20 @@ static void quiet(void *arg, const char *message)
 
 static int pg_open(struct store *s, int flags, char *err, size_t errlen)
 {
-	/* defaults the URL may override (it comes after them), then what handoff needs */
-	const char *const kw[] = {"connect_timeout", "fallback_application_name", "keepalives_idle",
-	                          "dbname",          "client_encoding",           NULL};
-	const char *const val[] = {"5", "handoff", "30", s->path, "UTF8", NULL};
+	/* defaults the URL may override (it comes after them), then what handoff needs. Over
+	 * TCP a server that vanished without closing is noticed within about half a minute
+	 * (keepalives on an idle watcher, tcp_user_timeout for a query unanswered), not after
+	 * the kernel's quarter of an hour of retransmissions. */
+	const char *const kw[] = {"connect_timeout",
+	                          "fallback_application_name",
+	                          "keepalives_idle",
+	                          "keepalives_interval",
+	                          "keepalives_count",
+	                          "tcp_user_timeout",
+	                          "dbname",
+	                          "client_encoding",
+	                          NULL};
+	const char *const val[] = {"5", "handoff", "10", "5", "3", "15000", s->path, "UTF8", NULL};
 	PGconn *c = PQconnectdbParams(kw, val, 1);
 	if (!c) {
 		store_seterr(err, errlen, "cannot connect to %s: out of memory", s->name);

@@ -26,6 +26,7 @@ struct store {
 	char name[STORE_NAME_MAX]; /* what messages show: the path, a URL's password hidden */
 	bool created;              /* this handle made the store (store_discard may undo it) */
 	bool writing;              /* inside a write transaction (the adapter notifies on commit) */
+	bool lost;                 /* the adapter gave the connection up (no answer in time) */
 	struct stat file;          /* an SQLite file as opened: device, inode, size, mtime */
 	char author[STORE_AUTHOR_MAX + 1]; /* who this connection's changes are by (the audit) */
 };

@@ -96,11 +96,19 @@ pg_new_db() { # NAME: a new database owned by handoff; prints its URL
 
 pg_cluster_stop() { # DIR: stop and remove
 	[ -f "$1/env" ] && pg_load_env "$1"
+	pg_resume "$1" # a test that froze it (pg_freeze) and ended early
+
 	if [ -n "${PG_BIN:-}" ] && [ -d "$1/data" ]; then
 		pg_as "$PG_BIN/pg_ctl" -D "$1/data" -m immediate -w -t 20 stop >/dev/null 2>&1
 	fi
 	rm -rf "$1"
 }
+
+# pg_freeze DIR / pg_resume DIR: the server and its backends stopped (SIGSTOP) and
+# continued: a hung database, whose kernel still accepts and acknowledges
+pg_pids() { local pm; pm=$(head -1 "$1/data/postmaster.pid" 2>/dev/null) && [ -n "$pm" ] && echo "$pm" $(pgrep -P "$pm"); }
+pg_freeze() { local p; p=$(pg_pids "$1") && kill -STOP $p; }
+pg_resume() { local p; p=$(pg_pids "$1") && kill -CONT $p 2>/dev/null; return 0; }
 
 # --- for the end-to-end scripts (after lib.sh) ---
 

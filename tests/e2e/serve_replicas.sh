@@ -236,6 +236,30 @@ dt=$(until_both "$v" "$after")
 if [ "$dt" != never ]; then ok; else not_ok "let back in: both replicas serve the change made meanwhile"; fi
 echo "  let back in: both replicas served the change made while they were cut off after $dt s"
 
+# --- hung (every PostgreSQL process stopped: connections accepted, nothing answered) ---
+before=$after
+start_load 60 hung
+pg_freeze "$PG_DIR"
+t0=$(date +%s)
+for r in 0 1; do
+	for _ in $(seq 1 200); do [ "$(curl -s "http://127.0.0.1:${PORTS[$r]}/healthz")" != ok ] && break; sleep 0.1; done
+	expect_eq "hung: replica $((r + 1)) says degraded (its query unanswered)" "$(curl -s "http://127.0.0.1:${PORTS[$r]}/healthz")" "degraded: serving version $v, store unreachable"
+	expect_eq "hung: replica $((r + 1)) answers what it had" "$(letter "${PORTS[$r]}")" "$before"
+done
+echo "  hung: both replicas degraded after $(($(date +%s) - t0)) s (a statement is given up after 10 s)"
+t1=$(date +%s)
+expect_exit "hung: a command gives up" 1 timeout 30 "$HANDOFF" dest list
+expect_match "in one line" "$(cat "$T/err")" "^handoff: dest list: (cannot connect to|no answer from) postgresql://handoff:\*\*\*@"
+t2=$(date +%s)
+if [ $((t2 - t1)) -le 12 ]; then ok; else not_ok "hung: the command gave up in time" "took $((t2 - t1)) s"; fi
+pg_resume "$PG_DIR"
+if [ "$before" = A ]; then after=B; v=2; else after=A; v=1; fi
+check "resumed: a rollback to version $v" "$HANDOFF" rollback "$v"
+dt=$(until_both "$v" "$after")
+if [ "$dt" != never ]; then ok; else not_ok "resumed: both replicas serve the change"; fi
+echo "  resumed: both replicas served the change after $dt s"
+stop_load hung
+
 # --- the password: never in ps, the logs or /metrics ---
 for r in 0 1; do
 	args=$(ps -o args= -p "${PIDS[$r]}")
