@@ -5,7 +5,8 @@
 # package doing the same job. Servers on CPU 0, wrk on CPU 1. Prints req/s,
 # p50, p99, errors and peak RSS for each, the ratios and the targets; then the
 # same server with its store in PostgreSQL (a throwaway cluster, tests/e2e/pg.bash)
-# against SQLite's; then the emulator engine's transfer flows/s (bench/engine.sh).
+# against SQLite's; then the emulator engine's transfer flows/s (bench/engine.sh) and the
+# SIP front door's REFER-to-202 latency and transfers/s over real SIP (bench/sip.sh).
 # Env: BENCH_SECONDS (per wrk run, default 6), BENCH_THREADS (server threads, default 2),
 #      ENGINE_SECONDS (per engine figure, default 2).
 set -u
@@ -224,3 +225,8 @@ target "peak RSS < 32 MB ($(awk -v k="$rss_handoff" 'BEGIN{printf "%.1f", k/1024
 echo
 echo "emulator engine (bench/engine.sh, ${ENGINE_SECONDS:-2}s per figure):"
 BENCH_SECONDS=${ENGINE_SECONDS:-2} HANDOFF="$HANDOFF" bash bench/engine.sh | sed 's/^/  /'
+
+# --- the SIP front door: REFER-to-202 and transfers/s over real SIP (bench/sip.sh) ---
+echo
+echo "SIP front door (bench/sip.sh):"
+HANDOFF="$HANDOFF" bash bench/sip.sh | sed 's/^/  /'

@@ -14,6 +14,8 @@ pkgs=(
   postgresql               # the tests' throwaway clusters (initdb, pg_ctl, psql)
   libjansson-dev           # JSON
   tzdata                   # the IANA zones destinations' opening hours are read in
+  libre-dev                # SIP stack of 'emulator --sip' (optional at build time)
+  sip-tester               # SIPp: the SIP end-to-end tests (tests/sip, tests/e2e/sip_*.sh)
   clang libclang-rt-14-dev # libFuzzer, sanitizers
   clang-format cppcheck    # make lint
   curl wrk                 # end-to-end tests, make bench

@@ -594,7 +594,7 @@ static const struct dest *by_name_ci(const struct dest *d, size_t n, const char 
 
 /* Each --otherwise names a destination of the set, and following them never comes
  * back to where it started. */
-static int check_otherwise(const struct dest *d, size_t n, struct dest_error *err)
+int dest_validate_otherwise(const struct dest *d, size_t n, struct dest_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (!d[i].hours.otherwise)
@@ -688,7 +688,7 @@ int dest_validate_set(const struct dest *d, size_t n, struct dest_error *err)
 				            "%s: the name is used twice: names are unique",
 				            d[i].name);
 	}
-	return check_otherwise(d, n, err);
+	return dest_validate_otherwise(d, n, err);
 }
 
 /* --- memory --- */

@@ -101,6 +101,11 @@ int dest_validate_all(const struct dest *d, struct dest_errors *errs);
  * each zone exists is the store's check (it reads the zone files). Returns 0, or
  * EINVAL with err naming the first bad destination. */
 int dest_validate_set(const struct dest *d, size_t n, struct dest_error *err);
+/* dest_validate_set's --otherwise rule alone (each names a destination of d[0..n), no
+ * cycle), for a form that checks one destination against its set before saving: 0, or
+ * EINVAL with err (field "hours") naming the first bad destination ("NAME: --otherwise
+ * ..."). */
+int dest_validate_otherwise(const struct dest *d, size_t n, struct dest_error *err);
 
 /* Renders the TwiML the server answers for d with these variables:
  * <Response><Dial answerOnBridge="true" ...><Sip>|<Number>...</Dial></Response>; with

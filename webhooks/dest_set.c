@@ -88,6 +88,23 @@ const struct dest *dest_set_pick(const struct dest_set *s, struct str name, int6
 	return d;
 }
 
+void dest_set_answer_note(const struct dest_set *s, const struct dest *d, int64_t t, char *out,
+                          size_t cap)
+{
+	out[0] = '\0';
+	if (!d->hours.tz)
+		return;
+	struct dest_pick pick;
+	const struct dest *ans = dest_set_pick(s, str_c(d->name), t, &pick);
+	if (!dest_set_zone(s, d))
+		snprintf(out, cap, "open (zone %s not loaded)", d->hours.tz);
+	else if (ans == d)
+		snprintf(out, cap, "open");
+	else
+		snprintf(out, cap, "closed%s -> %s", pick.closed_date ? " (closed date)" : "",
+		         ans ? ans->name : "?");
+}
+
 int dest_set_render(const struct dest_set *s, const struct dest *d, const struct dest_vars *v,
                     struct buf *out)
 {

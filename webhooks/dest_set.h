@@ -58,6 +58,14 @@ struct dest_pick {
 const struct dest *dest_set_pick(const struct dest_set *s, struct str name, int64_t now,
                                  struct dest_pick *pick);
 
+/* What answers for d (one of s's destinations) at instant t, in the words of 'handoff dest
+ * list' (its NOW column) and the console's list: "" (no opening hours: d answers), "open",
+ * "open (zone ZONE not loaded)", "closed -> NAME" or "closed (closed date) -> NAME".
+ * Writes at most cap bytes to out. */
+#define DEST_NOTE_MAX 128 /* room for any of those */
+void dest_set_answer_note(const struct dest_set *s, const struct dest *d, int64_t t, char *out,
+                          size_t cap);
+
 /* The zone attached to d, one of s's destinations (NULL: none). */
 const struct tz *dest_set_zone(const struct dest_set *s, const struct dest *d);
 

@@ -469,25 +469,6 @@ static int dest_rm(int argc, char **argv)
 
 /* --- list / show --- */
 
-/* What answers for d at t, in a few words: "" (no hours), "open", or "closed -> NAME"
- * (with why when it is a closed date). */
-static void answer_note(const struct dest_set *set, const struct dest *d, int64_t t, char *out,
-                        size_t cap)
-{
-	out[0] = '\0';
-	if (!d->hours.tz)
-		return;
-	struct dest_pick pick;
-	const struct dest *ans = dest_set_pick(set, str_c(d->name), t, &pick);
-	if (!dest_set_zone(set, d))
-		snprintf(out, cap, "open (zone %s not loaded)", d->hours.tz);
-	else if (ans == d)
-		snprintf(out, cap, "open");
-	else
-		snprintf(out, cap, "closed%s -> %s", pick.closed_date ? " (closed date)" : "",
-		         ans ? ans->name : "?");
-}
-
 /* The moment --at names (now without it); the zone of d reads a local time. 0 or EXIT_FAIL. */
 static int at_time(const struct dest_cli_opts *o, const struct dest_set *set, const struct dest *d,
                    const char *what, int64_t *t, bool *twice)
@@ -539,13 +520,13 @@ static int dest_list(int argc, char **argv)
 			printf("sandbox: %zu destination%s\n", set->n, set->n == 1 ? "" : "s");
 		int wn = 4, wr = 5, wh = 0; /* column widths: the longest name, route, note */
 		int64_t now = (int64_t)time(NULL);
-		char note[128];
+		char note[DEST_NOTE_MAX];
 		for (size_t i = 0; i < set->n; i++) {
 			if ((int)strlen(set->dests[i].name) > wn)
 				wn = (int)strlen(set->dests[i].name);
 			if ((int)strlen(set->dests[i].route) > wr)
 				wr = (int)strlen(set->dests[i].route);
-			answer_note(set, &set->dests[i], now, note, sizeof(note));
+			dest_set_answer_note(set, &set->dests[i], now, note, sizeof(note));
 			if (*note && (int)strlen(note) > wh)
 				wh = (int)strlen(note) > 3 ? (int)strlen(note) : 3;
 		}
@@ -555,7 +536,7 @@ static int dest_list(int argc, char **argv)
 			       wh, wh ? "NOW" : "", wh ? "  " : "", "DESCRIPTION");
 		for (size_t i = 0; i < set->n; i++) {
 			const struct dest *d = &set->dests[i];
-			answer_note(set, d, now, note, sizeof(note));
+			dest_set_answer_note(set, d, now, note, sizeof(note));
 			printf("%-*s  %-*s  %7zu  %-*s%s%s\n", wn, d->name, wr, d->route,
 			       d->nheaders, wh, note, wh ? "  " : "",
 			       d->description ? d->description : "");
@@ -614,7 +595,7 @@ static int dest_show(int argc, char **argv)
 			printf("timeout:     (Twilio's default, %d s)\n", DEST_DEFAULT_TIMEOUT);
 		for (size_t i = 0; i < d->nheaders; i++)
 			printf("header:      %s: %s\n", d->headers[i].name, d->headers[i].value);
-		char t[HOURS_TEXT_MAX], note[128];
+		char t[HOURS_TEXT_MAX], note[DEST_NOTE_MAX];
 		if (d->hours.tz) {
 			printf("time zone:   %s\n", d->hours.tz);
 			for (size_t i = 0; i < d->hours.nopen; i++) {
@@ -626,7 +607,7 @@ static int dest_show(int argc, char **argv)
 				printf("closed:      %s\n", t);
 			}
 			printf("otherwise:   %s\n", d->hours.otherwise);
-			answer_note(set, d, (int64_t)time(NULL), note, sizeof(note));
+			dest_set_answer_note(set, d, (int64_t)time(NULL), note, sizeof(note));
 			printf("now:         %s\n", note);
 		}
 	}

@@ -12,11 +12,14 @@
 #include "cli/cli.h"
 #include "emulator/control.h"
 #include "emulator/rest.h"
+#include "emulator/sip_front.h"
 #include "net/httpd.h"
+#include "net/sip.h"
 #include "util/mem.h"
 
 #define EMULATOR_MAX_SECRET_FILE 256
 #define EMULATOR_MAX_CONNS       256 /* one thread each: handlers wait for webhooks */
+#define EMULATOR_MAX_RULES       32  /* --rule options */
 
 /* Reads the first line of a secret file (at most EMULATOR_MAX_SECRET_FILE bytes)
  * into a new string the caller wipes and frees; NULL on failure (reported). */
@@ -69,6 +72,18 @@ static char *generate_token(char *path, size_t pathlen)
 	return tok;
 }
 
+/* The front door's inbound INVITEs and REFERs, through the control endpoints' call engine. */
+static int sip_create(void *ctx, const struct emu_sipfront_invite *inv)
+{
+	return emu_control_dial_in(ctx, inv->from, inv->to, inv->profile, inv->sid);
+}
+
+static void sip_refer_done(void *ctx, const char *leg_sid, json_t *out)
+{
+	(void)out;
+	emu_control_publish_leg(ctx, leg_sid);
+}
+
 const char cmd_emulator_help[] =
     "A local Twilio: the REST API (IncomingPhoneNumbers, Calls, Accounts, v1 Trunks)\n"
     "with Basic auth, Twilio's JSON and error bodies, and POST /emulator/faults; and the\n"
@@ -88,6 +103,15 @@ const char cmd_emulator_help[] =
     "  --api-key SK...           also accept this API key; its secret from\n"
     "                            HANDOFF_EMULATOR_API_SECRET\n"
     "  --seed-numbers N          provision N numbers (+14155550100 upward; max 2000)\n"
+    "  --sip ADDR:PORT           also speak real SIP there, UDP and TCP (e.g. 127.0.0.1:5080):\n"
+    "                            a <Dial><Sip> to a loopback address sends a real INVITE, an\n"
+    "                            in-dialog REFER from that user agent runs the transfer model\n"
+    "                            (202, NOTIFYs, BYE), a loopback target gets a real INVITE,\n"
+    "                            and an INVITE to sip:NUMBER@ADDR starts a call to that number\n"
+    "                            (;profile=plivo for Plivo's rules). X-Emulator-Target on a\n"
+    "                            REFER scripts a target that is not rung for real\n"
+    "  --rule NAME=VALUE         change a modelled rule (docs/flows.md), e.g.\n"
+    "                            trunk.transferor-bye-wait-s=2; repeatable\n"
     "\n"
     "Environment: HANDOFF_EMULATOR_AUTH_TOKEN is the token when no file is given.\n"
     "With neither, a random token is written to a new 0600 file whose path is printed.\n"
@@ -107,8 +131,12 @@ int cmd_emulator(int argc, char **argv)
 	    {"auth-token-file", required_argument, NULL, 'f'},
 	    {"api-key", required_argument, NULL, 'k'},
 	    {"seed-numbers", required_argument, NULL, 'n'},
+	    {"sip", required_argument, NULL, 's'},
+	    {"rule", required_argument, NULL, 'r'},
 	    {NULL, 0, NULL, 0},
 	};
+	const char *sip_listen = NULL, *rules[EMULATOR_MAX_RULES];
+	int nrules = 0;
 	const char *listen = "127.0.0.1:8766", *account = NULL;
 	char *token_arg = NULL; /* points into argv: overwritten once copied */
 	const char *token_file = NULL, *api_key = NULL;
@@ -138,12 +166,31 @@ int cmd_emulator(int argc, char **argv)
 				return cli_usage("--seed-numbers must be 0..%d", EMU_REST_MAX_SEED);
 			break;
 		}
+		case 's':
+			sip_listen = optarg;
+			break;
+		case 'r':
+			if (nrules == EMULATOR_MAX_RULES)
+				return cli_usage("at most %d --rule options", EMULATOR_MAX_RULES);
+			if (!strchr(optarg, '='))
+				return cli_usage("--rule needs NAME=VALUE, e.g. "
+				                 "trunk.transferor-bye-wait-s=2");
+			rules[nrules++] = optarg;
+			break;
 		default:
 			return cli_usage("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		return cli_usage("unexpected argument '%s'", argv[optind]);
+	if (sip_listen && !sipd_available()) {
+		cli_hint(
+		    "install libre-dev (scripts/install-deps.sh) and rebuild; without --sip the "
+		    "emulator works as it is");
+		return cli_fail(
+		    "emulator: --sip: this handoff was built without SIP (libre-dev was "
+		    "not found at build time)");
+	}
 
 	char account_buf[35];
 	if (!account) {
@@ -198,6 +245,20 @@ int cmd_emulator(int argc, char **argv)
 	if (rc)
 		return cli_fail("emulator: %s", err);
 	emu_control_attach(ctl, rest);
+	for (int i = 0; i < nrules; i++) {
+		char name[128];
+		const char *eq = strchr(rules[i], '=');
+		char *end;
+		long v = strtol(eq + 1, &end, 10);
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - rules[i]), rules[i]);
+		if (!eq[1] || *end || emu_engine_set_rule(emu_control_engine(ctl), name, (int)v)) {
+			emu_control_free(ctl);
+			emu_rest_free(rest);
+			cli_hint("the rules and their values: docs/flows.md, 'Modelled rules'");
+			return cli_usage("--rule %s: no such rule, or the value is not an integer",
+			                 rules[i]);
+		}
+	}
 
 	/* block the stop signals in every thread; this one waits for them */
 	sigset_t set;
@@ -236,10 +297,26 @@ int cmd_emulator(int argc, char **argv)
 	       hostlen ? listen : "127.0.0.1", httpd_port(h), account);
 	if (token_path[0])
 		printf("auth token written to %s (mode 0600)\n", token_path);
+	struct emu_sipfront *sf = NULL;
+	if (sip_listen) {
+		struct emu_sipfront_config sc = {sip_listen, emu_control_engine(ctl), ctl,
+		                                 sip_create, sip_refer_done};
+		if ((rc = emu_sipfront_start(&sc, &sf, err, sizeof(err))) != 0) {
+			httpd_stop(h);
+			emu_control_free(ctl);
+			emu_rest_free(rest);
+			cli_hint("pick another port with --sip 127.0.0.1:PORT (0 = any free port)");
+			return cli_fail("emulator: --sip %s: %s", sip_listen, err);
+		}
+		printf("sip listening on udp+tcp %s\n", emu_sipfront_addr(sf));
+	}
 	fflush(stdout);
 	int sig = 0;
 	sigwait(&set, &sig);
+	/* SIP first: blocked dials return, so the HTTP handlers that wait on them finish */
+	emu_sipfront_stop(sf);
 	httpd_stop(h);
+	emu_sipfront_free(sf);
 	emu_control_free(ctl);
 	emu_rest_free(rest);
 	if (token_path[0]) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "store/dest_json.h"
 #include "twiml/twiml.h"
@@ -17,13 +18,29 @@
 
 /* ---- the list: its columns are a table (a new field is a new row) ---- */
 
-static void cell_route(struct creq *r, const struct dest *d)
+/* A cell: d of set (the sandbox, or live for a row removed in the sandbox), at now. */
+struct cell {
+	const struct dest_set *set;
+	const struct dest *d;
+	int64_t now;
+};
+
+static void cell_route(struct creq *r, const struct cell *c)
 {
+	const struct dest *d = c->d;
 	html_f(r->out, "<code>%s</code>", d->route);
+	if (!d->nfailover)
+		return;
+	/* under the route, in the order they are tried ('dest list' does the same) */
+	buf_adds(r->out, "<ol class=\"failover\">");
+	for (size_t i = 0; i < d->nfailover; i++)
+		html_f(r->out, "<li>failover <code>%s</code></li>", d->failover[i]);
+	buf_adds(r->out, "</ol>");
 }
 
-static void cell_headers(struct creq *r, const struct dest *d)
+static void cell_headers(struct creq *r, const struct cell *c)
 {
+	const struct dest *d = c->d;
 	if (!d->nheaders) {
 		buf_adds(r->out, "<span class=\"muted\">none</span>");
 		return;
@@ -35,18 +52,55 @@ static void cell_headers(struct creq *r, const struct dest *d)
 	buf_adds(r->out, "</ul>");
 }
 
-static void cell_description(struct creq *r, const struct dest *d)
+/* The schedule as 'dest show' words it: the zone, the ranges, the closed dates, and who
+ * answers otherwise. */
+static void cell_hours(struct creq *r, const struct cell *c)
 {
-	html_f(r->out, "%s", d->description);
+	const struct dest_hours *h = &c->d->hours;
+	if (!h->tz) {
+		buf_adds(r->out, "<span class=\"muted\">none</span>");
+		return;
+	}
+	char t[HOURS_TEXT_MAX];
+	html_f(r->out, "<ul class=\"hours\"><li class=\"tz\">%s</li>", h->tz);
+	for (size_t i = 0; i < h->nopen; i++) {
+		hours_format_range(&h->open[i], t);
+		html_f(r->out, "<li><code>%s</code></li>", t);
+	}
+	for (size_t i = 0; i < h->nclosed; i++) {
+		hours_format_date(&h->closed[i], t);
+		html_f(r->out, "<li>closed <code>%s</code></li>", t);
+	}
+	html_f(r->out, "<li>otherwise <b>%s</b></li></ul>", h->otherwise);
 }
 
+/* Which destination answers at this moment: 'dest list' NOW's words. */
+static void cell_now(struct creq *r, const struct cell *c)
+{
+	char note[DEST_NOTE_MAX];
+	dest_set_answer_note(c->set, c->d, c->now, note, sizeof(note));
+	if (*note)
+		html_f(r->out, "<span class=\"now %r\">%s</span>",
+		       strncmp(note, "closed", 6) == 0 ? "closed" : "open", note);
+}
+
+static void cell_description(struct creq *r, const struct cell *c)
+{
+	html_f(r->out, "%s", c->d->description);
+}
+
+/* The columns; sometimes: shown only when some destination has opening hours (as 'dest
+ * list' shows NOW). */
 static const struct {
-	const char *title;
-	void (*cell)(struct creq *r, const struct dest *d);
+	const char *title, *cls;
+	void (*cell)(struct creq *r, const struct cell *c);
+	bool sometimes;
 } columns[] = {
-    {"Route", cell_route},
-    {"SIP headers", cell_headers},
-    {"Description", cell_description},
+    {"Route", "route", cell_route, false},
+    {"SIP headers", "headers", cell_headers, false},
+    {"Opening hours", "hours", cell_hours, false},
+    {"Now", "now", cell_now, true},
+    {"Description", "description", cell_description, false},
 };
 #define NCOLUMNS (sizeof(columns) / sizeof(columns[0]))
 
@@ -55,13 +109,18 @@ static bool has(const char *s, const char *q)
 	return s && strcasestr(s, q);
 }
 
-/* Whether a destination matches the search (name, route, description, headers). */
+/* Whether a destination matches the search (name, route, failover routes, description,
+ * zone, otherwise, headers). */
 static bool matches(const struct dest *d, const char *q)
 {
 	if (!q || !*q)
 		return true;
-	if (has(d->name, q) || has(d->route, q) || has(d->description, q))
+	if (has(d->name, q) || has(d->route, q) || has(d->description, q) || has(d->hours.tz, q) ||
+	    has(d->hours.otherwise, q))
 		return true;
+	for (size_t i = 0; i < d->nfailover; i++)
+		if (has(d->failover[i], q))
+			return true;
 	for (size_t i = 0; i < d->nheaders; i++)
 		if (has(d->headers[i].name, q) || has(d->headers[i].value, q))
 			return true;
@@ -82,13 +141,25 @@ static const char *change_label(enum dest_change c)
 	return labels[c];
 }
 
-static void row(struct creq *r, const struct dest *d, enum dest_change ch)
+static bool any_hours(const struct dest_set *s)
 {
+	for (size_t i = 0; i < s->n; i++)
+		if (s->dests[i].hours.tz)
+			return true;
+	return false;
+}
+
+static void row(struct creq *r, const struct dest_set *set, const struct dest *d,
+                enum dest_change ch, int64_t now, bool all)
+{
+	const struct cell c = {set, d, now};
 	html_f(r->out, "<tr class=\"dest %s\" data-name=\"%s\"><td class=\"name\"><b>%s</b></td>",
 	       dest_change_name(ch), d->name, d->name);
 	for (size_t i = 0; i < NCOLUMNS; i++) {
-		buf_adds(r->out, "<td>");
-		columns[i].cell(r, d);
+		if (columns[i].sometimes && !all)
+			continue;
+		html_f(r->out, "<td class=\"c-%s\">", columns[i].cls);
+		columns[i].cell(r, &c);
 		buf_adds(r->out, "</td>");
 	}
 	html_f(r->out, "<td><span class=\"badge %s\">%s</span></td><td class=\"actions\">",
@@ -117,6 +188,8 @@ void page_dests(struct creq *r)
 	}
 	struct dest_set *sand = sets[0], *live = sets[1];
 	const char *q = page_q(r, "q");
+	int64_t now = (int64_t)time(NULL);
+	char note[DEST_NOTE_MAX];
 	if (r->json) {
 		json_t *arr = json_array();
 		for (size_t i = 0; i < sand->n; i++) {
@@ -128,6 +201,15 @@ void page_dests(struct creq *r)
 			json_object_set_new(
 			    o, "change",
 			    json_string(dest_change_name(change_of(live, &sand->dests[i]))));
+			/* with opening hours: which answers now, in 'dest list' NOW's words */
+			dest_set_answer_note(sand, &sand->dests[i], now, note, sizeof(note));
+			if (*note) {
+				const struct dest *ans =
+				    dest_set_pick(sand, str_c(sand->dests[i].name), now, NULL);
+				json_object_set_new(o, "now", json_string(note));
+				json_object_set_new(o, "answers_now",
+				                    json_string(ans ? ans->name : ""));
+			}
 			json_array_append_new(arr, o);
 		}
 		for (size_t i = 0; i < live->n; i++)
@@ -174,28 +256,33 @@ void page_dests(struct creq *r)
 	html_f(r->out,
 	       "<div class=\"toolbar\"><form class=\"search\" method=\"get\" "
 	       "action=\"/console/destinations\"><input type=\"search\" name=\"q\" value=\"%s\" "
-	       "placeholder=\"Search name, route, header\" aria-label=\"Search\"><button "
+	       "placeholder=\"Search name, route, header, zone\" aria-label=\"Search\"><button "
 	       "type=\"submit\">Search</button></form><a class=\"button primary\" id=\"add\" "
 	       "href=\"/console/destinations/new\">Add handoff</a></div>",
 	       q);
 	buf_adds(r->out, "<table class=\"list\" id=\"dests\"><thead><tr><th>Name</th>");
+	bool all = any_hours(sand) || any_hours(live);
+	size_t ncols = 0;
 	for (size_t i = 0; i < NCOLUMNS; i++)
-		html_f(r->out, "<th>%s</th>", columns[i].title);
+		if (all || !columns[i].sometimes) {
+			html_f(r->out, "<th>%s</th>", columns[i].title);
+			ncols++;
+		}
 	buf_adds(r->out, "<th>Sandbox</th><th></th></tr></thead><tbody>\n");
 	size_t shown = 0;
 	for (size_t i = 0; i < sand->n; i++)
 		if (matches(&sand->dests[i], q)) {
-			row(r, &sand->dests[i], change_of(live, &sand->dests[i]));
+			row(r, sand, &sand->dests[i], change_of(live, &sand->dests[i]), now, all);
 			shown++;
 		}
 	for (size_t i = 0; i < live->n; i++)
 		if (!dest_set_find(sand, str_c(live->dests[i].name)) &&
 		    matches(&live->dests[i], q)) {
-			row(r, &live->dests[i], DEST_REMOVED);
+			row(r, live, &live->dests[i], DEST_REMOVED, now, all);
 			shown++;
 		}
 	if (!shown)
-		html_f(r->out, "<tr><td colspan=\"%zu\" class=\"muted\">%r</td></tr>", NCOLUMNS + 3,
+		html_f(r->out, "<tr><td colspan=\"%zu\" class=\"muted\">%r</td></tr>", ncols + 3,
 		       q && *q ? "nothing matches" : "no destinations yet: add one");
 	buf_adds(r->out, "</tbody></table>");
 	struct buf cmd;
@@ -290,14 +377,29 @@ static void form_page(struct creq *r, const struct dest *d, const struct dest_fo
 	                 "calls the referUrl; handoff answers the TwiML)</span></p>");
 	struct buf v;
 	buf_init(&v, 8192);
+	const char *group = NULL; /* the fieldset open now */
 	for (const struct dest_field *x = dest_fields; x->name; x++) {
+		if (group && (!x->group || strcmp(x->group, group) != 0)) {
+			buf_adds(r->out, "</fieldset>");
+			group = NULL;
+		}
+		const struct dest_field_group *g = dest_field_group(x->group);
+		if (g && !group) {
+			html_f(r->out,
+			       "<fieldset class=\"group\" id=\"group-%s\"><legend>%s</legend><p "
+			       "class=\"hint\">%s</p>",
+			       g->name, g->legend, g->hint);
+			field_error(r, df, g->name); /* the group's own rules: at its top */
+			group = g->name;
+		}
 		buf_reset(&v);
 		x->get(d, &v);
 		if (x->lines)
 			html_f(r->out,
-			       "<label>%s <textarea name=\"%s\" id=\"f-%s\" rows=\"3\" "
+			       "<label>%s <textarea name=\"%s\" id=\"f-%s\" rows=\"%d\" "
 			       "placeholder=\"%s\">%s</textarea></label>",
-			       x->label, x->name, x->name, x->placeholder, buf_str(&v));
+			       x->label, x->name, x->name, x->group ? 2 : 3, x->placeholder,
+			       buf_str(&v));
 		else
 			html_f(
 			    r->out,
@@ -307,6 +409,8 @@ static void form_page(struct creq *r, const struct dest *d, const struct dest_fo
 		html_f(r->out, "<p class=\"hint\">%s</p>", x->hint);
 		field_error(r, df, x->name);
 	}
+	if (group)
+		buf_adds(r->out, "</fieldset>");
 	buf_free(&v);
 	buf_adds(r->out, "<fieldset class=\"headers\" id=\"headers\"><legend>SIP headers</legend>");
 	for (size_t i = 0; i < d->nheaders; i++)
@@ -367,7 +471,7 @@ static void form_page(struct creq *r, const struct dest *d, const struct dest_fo
 	buf_init(&cmd, 16384);
 	struct buf line;
 	buf_init(&line, 16384);
-	dest_form_cmdline(d, add, &line);
+	dest_form_cmdline(d, df, add, &line);
 	buf_adds(&cmd, "<span id=\"cmdline\">");
 	html_esc(&cmd, buf_str(&line), line.len);
 	buf_free(&line);
@@ -422,6 +526,15 @@ void page_dest_edit(struct creq *r)
 	dest_set_release(set);
 }
 
+/* The sandbox the form is checked against (its --otherwise, its zone), or NULL when it
+ * cannot be read (saving then says why). */
+static struct dest_set *sandbox_of(struct store *s)
+{
+	struct dest_set *set = NULL;
+	char err[600];
+	return s && store_load(s, DEST_SANDBOX, &set, err, sizeof(err)) == 0 ? set : NULL;
+}
+
 /* Saves (add or set) or re-shows the form with every error, the preview, or a new row. */
 static void save(struct creq *r, bool add)
 {
@@ -430,12 +543,19 @@ static void save(struct creq *r, bool add)
 	const char *action = page_f(r, "action");
 	const char *ch = page_f(r, "changed");
 	int64_t changed = ch ? strtoll(ch, NULL, 10) : -1;
-	dest_form_check(&df);
+	struct store *s = page_store(r);
+	if (!s)
+		return;
+	struct dest_set *sand = sandbox_of(s);
+	dest_form_check(&df, sand);
+	dest_set_release(sand);
 	if (action && strcmp(action, "add-header") == 0) {
+		store_close(s);
 		form_page(r, &df.d, &df, add, changed, NULL, 1);
 		return;
 	}
 	if (df.errs.n || (action && strcmp(action, "preview") == 0)) {
+		store_close(s);
 		if (r->json) {
 			page_json(r, df.errs.n ? 422 : 200,
 			          json_pack("{s:b, s:o}", "ok", !df.errs.n, "errors",
@@ -447,9 +567,6 @@ static void save(struct creq *r, bool add)
 		r->resp->status = df.errs.n ? 422 : 200;
 		return;
 	}
-	struct store *s = page_store(r);
-	if (!s)
-		return;
 	char err[600];
 	int rc = add            ? store_add(s, &df.d, err, sizeof(err))
 	         : changed >= 0 ? store_update_if(s, &df.d, changed, err, sizeof(err))
@@ -547,7 +664,13 @@ void page_validate(struct creq *r)
 	const char *mode = page_f(r, "mode");
 	bool add = !mode || strcmp(mode, "set") != 0;
 	dest_form_read(&df, &r->f, page_f(r, "name"));
-	dest_form_check(&df);
+	struct store *s = page_store(r);
+	if (!s)
+		return;
+	struct dest_set *sand = sandbox_of(s);
+	store_close(s);
+	dest_form_check(&df, sand);
+	dest_set_release(sand);
 	struct buf tw, perr, cmd;
 	buf_init(&tw, TWIML_MAX_BYTES);
 	buf_init(&perr, 1024);
@@ -564,7 +687,7 @@ void page_validate(struct creq *r)
 		    doc, "preview_error",
 		    json_string(perr.len ? buf_str(&perr) : "fix the errors to see the TwiML"));
 	}
-	dest_form_cmdline(&df.d, add, &cmd); /* text: the script sets textContent */
+	dest_form_cmdline(&df.d, &df, add, &cmd); /* text: the script sets textContent */
 	json_object_set_new(doc, "cmdline", json_string(buf_str(&cmd)));
 	page_json(r, 200, doc);
 	buf_free(&tw);

@@ -27,6 +27,16 @@ static void twiml_pre(struct creq *r, const struct dest *d, const char *cls)
 	buf_free(&err);
 }
 
+/* For a destination with opening hours: who answers outside them (its TwiML is its own). */
+static void hours_note(struct creq *r, const struct dest *d)
+{
+	if (d->hours.tz)
+		html_f(r->out,
+		       "<p class=\"hint\">outside them (%s) and on its closed dates, <b>%s</b> "
+		       "answers</p>",
+		       d->hours.tz, d->hours.otherwise);
+}
+
 /* One destination's difference from a to b (either may be absent). Returns its change. */
 static enum dest_change dest_block(struct creq *r, const struct dest *a, const struct dest *b,
                                    bool twiml, json_t *arr)
@@ -66,12 +76,16 @@ static enum dest_change dest_block(struct creq *r, const struct dest *a, const s
 	if (twiml) {
 		buf_adds(r->out, "<div class=\"twiml-pair\">");
 		if (a) {
-			buf_adds(r->out, "<div><h4>Answers now</h4>");
+			html_f(r->out, "<div><h4>Answers now%r</h4>",
+			       a->hours.tz ? " in its hours" : "");
+			hours_note(r, a);
 			twiml_pre(r, a, "del");
 			buf_adds(r->out, "</div>");
 		}
 		if (b) {
-			buf_adds(r->out, "<div><h4>Will answer</h4>");
+			html_f(r->out, "<div><h4>Will answer%r</h4>",
+			       b->hours.tz ? " in its hours" : "");
+			hours_note(r, b);
 			twiml_pre(r, b, "ins");
 			buf_adds(r->out, "</div>");
 		}

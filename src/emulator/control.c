@@ -187,6 +187,37 @@ static int body_form(const struct http_req *req, struct form *f, char **keep)
 	return form_parse(*keep, req->body_len, f);
 }
 
+/* What a call to the number `to` runs: its trunk's transfer settings (unless a profile was
+ * named), else, for twilio-voice, its Voice URL. *num and *trunk are the twin's records (the
+ * caller decrefs). 0, ENOENT (no such number), ENODATA (a voice number without VoiceUrl). */
+static int number_spec(struct emu_control *c, const char *to, bool profile_named, bool origination,
+                       struct emu_call_spec *sp, json_t **num, json_t **trunk)
+{
+	*num = emu_rest_number_by_phone(c->rest, to);
+	const char *tsid = json_string_value(json_object_get(*num, "trunk_sid"));
+	if (tsid && !profile_named) {
+		sp->profile = EMU_TWILIO_TRUNK;
+		sp->trunk_origination = origination;
+		*trunk = emu_rest_trunk_get(c->rest, tsid);
+		const char *m = json_string_value(json_object_get(*trunk, "transfer_mode"));
+		sp->transfer_mode = m && strcmp(m, "enable-all") == 0 ? EMU_XFER_ENABLE_ALL
+		                    : m && strcmp(m, "sip-only") == 0 ? EMU_XFER_SIP_ONLY
+		                                                      : EMU_XFER_DISABLE_ALL;
+		const char *cid = json_string_value(json_object_get(*trunk, "transfer_caller_id"));
+		sp->transfer_caller_id = cid && strcmp(cid, "from-transferor") == 0
+		                             ? EMU_CID_TRANSFEROR
+		                             : EMU_CID_TRANSFEREE;
+	} else if (sp->profile == EMU_TWILIO_VOICE) {
+		sp->voice_url = json_string_value(json_object_get(*num, "voice_url"));
+		sp->voice_method = json_string_value(json_object_get(*num, "voice_method"));
+		if (!*num)
+			return ENOENT;
+		if (!sp->voice_url || !*sp->voice_url)
+			return ENODATA;
+	}
+	return 0;
+}
+
 static int calls_post(struct emu_control *c, const struct http_req *req, struct http_resp *resp)
 {
 	struct form f;
@@ -214,35 +245,17 @@ static int calls_post(struct emu_control *c, const struct http_req *req, struct 
 	char ocs[EMU_PARTIES_MAX][EMU_PARTY_MAX_ADDR + 1];
 	sp.outcomes = oc;
 	sp.noutcomes = emu_parties_outcomes(c->parties, oc, ocs, EMU_PARTIES_MAX);
-	num = emu_rest_number_by_phone(c->rest, to);
-	const char *tsid = json_string_value(json_object_get(num, "trunk_sid"));
-	if (tsid && !prof) {
-		sp.profile = EMU_TWILIO_TRUNK;
-		sp.trunk_origination = true; /* a caller dialled the trunk's number */
-		trunk = emu_rest_trunk_get(c->rest, tsid);
-		const char *m = json_string_value(json_object_get(trunk, "transfer_mode"));
-		sp.transfer_mode = m && strcmp(m, "enable-all") == 0 ? EMU_XFER_ENABLE_ALL
-		                   : m && strcmp(m, "sip-only") == 0 ? EMU_XFER_SIP_ONLY
-		                                                     : EMU_XFER_DISABLE_ALL;
-		const char *cid = json_string_value(json_object_get(trunk, "transfer_caller_id"));
-		sp.transfer_caller_id = cid && strcmp(cid, "from-transferor") == 0
-		                            ? EMU_CID_TRANSFEROR
-		                            : EMU_CID_TRANSFEREE;
-	} else if (sp.profile == EMU_TWILIO_VOICE) {
-		sp.voice_url = json_string_value(json_object_get(num, "voice_url"));
-		sp.voice_method = json_string_value(json_object_get(num, "voice_method"));
-		if (!num) {
-			rc = fail(resp, 404, 21211,
-			          "To is not a number provisioned on this emulator");
-			goto out;
-		}
-		if (!sp.voice_url || !*sp.voice_url) {
-			rc = fail(resp, 400, 21205, "the number has no VoiceUrl");
-			goto out;
-		}
+	int e = number_spec(c, to, prof != NULL, true, &sp, &num, &trunk);
+	if (e == ENOENT) {
+		rc = fail(resp, 404, 21211, "To is not a number provisioned on this emulator");
+		goto out;
+	}
+	if (e) {
+		rc = fail(resp, 400, 21205, "the number has no VoiceUrl");
+		goto out;
 	}
 	char sid[EMU_SID_LEN + 1];
-	int e = emu_call_create(c->eng, &sp, sid);
+	e = emu_call_create(c->eng, &sp, sid);
 	if (e) {
 		rc = fail(resp, e == E2BIG ? 429 : 400, e == E2BIG ? 20429 : 20001,
 		          e == E2BIG ? "too many calls" : "the call could not be created");
@@ -612,6 +625,51 @@ static int call_delete(void *ctx, const char *sid, struct emu_rest_err *err)
 	if (rc == EINVAL)
 		engine_err(err, &ee);
 	return rc;
+}
+
+int emu_control_dial_in(struct emu_control *c, const char *from, const char *to,
+                        const char *profile, const char *sid)
+{
+	struct emu_call_spec sp = {0};
+	json_t *num = NULL, *trunk = NULL;
+	if (profile && emu_profile_parse(profile, &sp.profile))
+		return EINVAL;
+	/* the Request-URI's user is the number, with or without its '+' */
+	char plus[64];
+	snprintf(plus, sizeof(plus), "+%s", to);
+	if (to[0] != '+' && sp.profile == EMU_TWILIO_VOICE) {
+		json_t *n = emu_rest_number_by_phone(c->rest, plus);
+		if (n)
+			to = plus;
+		json_decref(n);
+	}
+	sp.from = from;
+	sp.to = to;
+	sp.sid = sid;
+	struct emu_dial_outcome oc[EMU_PARTIES_MAX];
+	char ocs[EMU_PARTIES_MAX][EMU_PARTY_MAX_ADDR + 1];
+	sp.outcomes = oc;
+	sp.noutcomes = emu_parties_outcomes(c->parties, oc, ocs, EMU_PARTIES_MAX);
+	/* a PBX's INVITE through the trunk: termination (the transferee is the number called) */
+	int rc = number_spec(c, to, profile != NULL, false, &sp, &num, &trunk);
+	char out[EMU_SID_LEN + 1];
+	if (!rc)
+		rc = emu_call_create(c->eng, &sp, out);
+	json_t *cj = NULL;
+	if (!rc && emu_call_json(c->eng, out, &cj) == 0)
+		publish(c, cj);
+	json_decref(cj);
+	json_decref(num);
+	json_decref(trunk);
+	return rc == ENODATA ? ENOENT : rc;
+}
+
+void emu_control_publish_leg(struct emu_control *c, const char *leg_sid)
+{
+	json_t *cj = NULL;
+	if (emu_call_json(c->eng, leg_sid, &cj) == 0)
+		publish(c, cj);
+	json_decref(cj);
 }
 
 void emu_control_attach(struct emu_control *c, struct emu_rest *rest)

@@ -52,5 +52,13 @@ void emu_control_attach(struct emu_control *c, struct emu_rest *rest);
 /* Tells the engine's fetcher where the emulator listens (host as in --listen, port as
  * bound), so a webhook pointing there is refused instead of fetched. */
 void emu_control_set_listener(struct emu_control *c, const char *host, int port);
+/* A SIP INVITE for `to` (a provisioned number, '+' optional) from `from` starts a call with
+ * CallSid sid, as POST /emulator/calls does (profile: the Request-URI's ;profile=, or NULL:
+ * the number's trunk, else twilio-voice); its legs are published. 0, ENOENT (no such number,
+ * or no VoiceUrl), EINVAL (bad profile), E2BIG (too many calls). */
+int emu_control_dial_in(struct emu_control *c, const char *from, const char *to,
+                        const char *profile, const char *sid);
+/* Publishes the call holding leg_sid to the REST twin (after a REFER over SIP). */
+void emu_control_publish_leg(struct emu_control *c, const char *leg_sid);
 
 #endif

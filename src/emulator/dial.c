@@ -61,8 +61,8 @@ int emu_dial_end(struct call *c, const struct twiml_node *dial, const char *dial
 		if (l->kind == N_SIP) {
 			snprintf(num, sizeof(num), "%d", l->sip_code);
 			emu_params_add(&prm, "DialSipResponseCode", num);
-			char callid[48];
-			snprintf(callid, sizeof(callid), "%.32s@emulator", l->sid + 2);
+			char callid[EMU_SIP_MAX_CALL_ID + 1];
+			emu_leg_call_id(l, callid, sizeof(callid));
 			emu_params_add(&prm, "DialSipCallId", callid);
 		}
 	}
@@ -121,9 +121,57 @@ static void invite_headers(struct call *c, const struct leg *l)
 			rc = buf_addc(&b, *p);
 		}
 	}
-	emu_ev(c, "sip", l, 0, "INVITE %.*s with headers %s", (int)(q - l->to), l->to,
-	       rc ? "(over 4 kB)" : buf_str(&b));
+	struct event *v = emu_ev(c, "sip", l, 0, "INVITE %.*s with headers %s", (int)(q - l->to),
+	                         l->to, rc ? "(over 4 kB)" : buf_str(&b));
 	buf_free(&b);
+	struct emu_params h = {0};
+	emu_uri_headers(l->to, plus != 0, &h);
+	emu_sip_invite(c, l, v, &h);
+	emu_params_free(&h);
+}
+
+/* The <Headers> of a <Sip> noun, as written, into out. */
+static void element_headers(const struct twiml_node *sip, struct emu_params *out)
+{
+	for (size_t i = 0; sip && i < sip->nkids; i++) {
+		const struct twiml_node *h = sip->kids[i];
+		if (h->kind != TWIML_ELEMENT || strcmp(h->name, "Headers") != 0)
+			continue;
+		for (size_t j = 0; j < h->nkids; j++) {
+			const struct twiml_node *k = h->kids[j];
+			const char *name =
+			    k->kind == TWIML_ELEMENT && strcmp(k->name, "Header") == 0
+			        ? twiml_get(k, "name")
+			        : NULL;
+			if (name && *name)
+				(void)emu_params_add(out, name, twiml_get(k, "value"));
+		}
+	}
+}
+
+/* Rings leg li for real when the dialer takes its address (a loopback SIP URI over
+ * `emulator --sip`): its answer replaces the scripted outcome *oc, and the leg is marked
+ * real (no simulated ringing time). The INVITE carries the headers as the model decoded. */
+static void ring_real(struct call *c, int li, const struct twiml_node *dial, enum emu_outcome *oc)
+{
+	struct leg *l = &c->legs[li];
+	struct emu_params h = {0};
+	if (l->kind == N_SIP) {
+		const char *q = strchr(l->to, '?');
+		emu_uri_headers(l->to, q && strchr(q, '+') && c->rules[EMU_R_SIP_PLUS_SPACE], &h);
+		element_headers(l->noun, &h);
+	}
+	const char *tattr = twiml_get(dial, "timeout");
+	long timeout = tattr ? strtol(tattr, NULL, 10) : 30;
+	timeout = timeout < 5 ? 5 : timeout > 600 ? 600 : timeout;
+	struct emu_dial_res res;
+	if (emu_dial(c, l, &h, (unsigned)timeout, &res) == 0) {
+		l = &c->legs[li];
+		l->real = true;
+		l->sip_code = res.sip_code;
+		*oc = res.outcome;
+	}
+	emu_params_free(&h);
 }
 
 int emu_dial_leg(struct call *c, const struct twiml_node *dial, const struct twiml_node *noun,
@@ -143,6 +191,7 @@ int emu_dial_leg(struct call *c, const struct twiml_node *dial, const struct twi
 		emu_sip_element_headers(c, l);
 	emu_status_callback(c, l, "initiated");
 	emu_set_status(c, l, ST_RINGING);
+	ring_real(c, li, dial, oc);
 	return li;
 }
 
@@ -151,18 +200,23 @@ enum st emu_dial_leg_ends(struct call *c, struct leg *l, enum emu_outcome o, lon
 	switch (o) {
 	case EMU_ANSWER:
 		break;
-	case EMU_BUSY:
-		emu_advance(c->eng, c->rules[EMU_R_RING_MS]);
-		l->sip_code = 486;
+	case EMU_BUSY: /* a real party rang in real time, and said its code */
+		if (!l->real) {
+			emu_advance(c->eng, c->rules[EMU_R_RING_MS]);
+			l->sip_code = 486;
+		}
 		emu_set_status(c, l, ST_BUSY);
 		break;
 	case EMU_NO_ANSWER:
-		emu_advance(c->eng, timeout * 1000);
-		l->sip_code = 487;
+		if (!l->real) {
+			emu_advance(c->eng, timeout * 1000);
+			l->sip_code = 487;
+		}
 		emu_set_status(c, l, ST_NOANSWER);
 		break;
 	case EMU_FAIL:
-		l->sip_code = 503;
+		if (!l->real)
+			l->sip_code = 503;
 		emu_set_status(c, l, ST_FAILED);
 		break;
 	}
@@ -255,7 +309,8 @@ int emu_do_dial(struct call *c, const struct twiml_node *v)
 			continue;
 		last = idx[i];
 		if (oc[i] == EMU_ANSWER) {
-			emu_advance(c->eng, ring);
+			if (!c->legs[idx[i]].real)
+				emu_advance(c->eng, ring);
 			winner = idx[i];
 		} else {
 			worst = emu_dial_leg_ends(c, &c->legs[idx[i]], oc[i], timeout);
@@ -263,30 +318,40 @@ int emu_do_dial(struct call *c, const struct twiml_node *v)
 	}
 	if (!seq) {
 		/* parallel: failures at once, busy after ringing, first answer wins */
-		bool any_busy = false, any_na = false;
+		/* a party rung over real SIP took real time and said its own code */
+		bool any_busy = false, any_na = false, wait_ring = false, wait_na = false;
 		for (size_t i = 0; i < nn; i++) {
+			struct leg *l = &c->legs[idx[i]];
 			last = idx[i];
 			if (oc[i] == EMU_FAIL) {
-				c->legs[idx[i]].sip_code = 503;
-				emu_set_status(c, &c->legs[idx[i]], ST_FAILED);
+				if (!l->real)
+					l->sip_code = 503;
+				emu_set_status(c, l, ST_FAILED);
 			}
-			if (oc[i] == EMU_ANSWER && winner < 0)
+			if (oc[i] == EMU_ANSWER && winner < 0) {
 				winner = idx[i];
+				wait_ring |= !l->real;
+			}
 			any_busy |= oc[i] == EMU_BUSY;
 			any_na |= oc[i] == EMU_NO_ANSWER;
+			wait_ring |= oc[i] == EMU_BUSY && !l->real;
+			wait_na |= oc[i] == EMU_NO_ANSWER && !l->real;
 		}
-		if (winner >= 0 || any_busy)
+		if (wait_ring)
 			emu_advance(c->eng, ring);
 		for (size_t i = 0; i < nn; i++)
 			if (oc[i] == EMU_BUSY) {
-				c->legs[idx[i]].sip_code = 486;
+				if (!c->legs[idx[i]].real)
+					c->legs[idx[i]].sip_code = 486;
 				emu_set_status(c, &c->legs[idx[i]], ST_BUSY);
 			}
 		if (winner < 0 && any_na) {
-			emu_advance(c->eng, timeout * 1000);
+			if (wait_na)
+				emu_advance(c->eng, timeout * 1000);
 			for (size_t i = 0; i < nn; i++)
 				if (oc[i] == EMU_NO_ANSWER) {
-					c->legs[idx[i]].sip_code = 487;
+					if (!c->legs[idx[i]].real)
+						c->legs[idx[i]].sip_code = 487;
 					emu_set_status(c, &c->legs[idx[i]], ST_NOANSWER);
 				}
 		}

@@ -88,6 +88,15 @@ const struct emu_rule emu_rules[EMU_R__COUNT] = {
                              "code and the call goes on (0: accepted, the call fails)"},
     [EMU_R_STREAM_TS] = {"stream.timestamp-iso8601", 1,
                          "a <Stream> statusCallback's Timestamp is ISO 8601 (0: RFC 2822)"},
+    [EMU_R_TRUNK_BYE_WAIT_S] = {"trunk.transferor-bye-wait-s", 32,
+                                "over real SIP: seconds Twilio waits after the final NOTIFY "
+                                "for the transferor's BYE before it sends BYE itself"},
+    [EMU_R_REFER_REPLACES] = {"sip.refer-replaces-response", 501,
+                              "SIP answer to a REFER whose Refer-To carries Replaces (attended "
+                              "transfer); 0: treated as a blind transfer"},
+    [EMU_R_TRUNK_PSTN_NOT_TEL] = {"trunk.pstn-not-tel-response", 403,
+                                  "SIP answer to a trunk REFER whose PSTN target is not "
+                                  "tel:+E164 (202: accepted, then NOTIFY 403)"},
 };
 
 int emu_rule_find(const char *name)
@@ -258,6 +267,7 @@ int emu_engine_new(const struct emu_config *cfg, struct emu_engine **out)
 	/* room for every call alive and the finished ones kept */
 	e->calls = xcalloc(e->cfg.max_calls + e->cfg.keep_finished + 1, sizeof(*e->calls));
 	pthread_mutex_init(&e->mu, NULL);
+	pthread_cond_init(&e->idle, NULL);
 	*out = e;
 	return 0;
 }
@@ -276,11 +286,13 @@ static void call_free(struct call *c)
 	for (size_t i = 0; i < c->nlegs; i++) {
 		free(c->legs[i].from);
 		free(c->legs[i].to);
+		free(c->legs[i].sip_call_id);
 	}
 	for (size_t i = 0; i < c->nev; i++) {
 		free(c->ev[i].text);
 		free(c->ev[i].signature);
 		emu_params_free(&c->ev[i].params);
+		emu_ev_sip_free(c->ev[i].sip);
 	}
 	free(c->ev);
 	for (size_t i = 0; i < c->ndocs; i++) {
@@ -314,6 +326,7 @@ void emu_engine_free(struct emu_engine *e)
 		call_free(e->calls[i]);
 	free(e->calls);
 	pthread_mutex_destroy(&e->mu);
+	pthread_cond_destroy(&e->idle);
 	free(e);
 }
 
@@ -421,19 +434,21 @@ const char *emu_sip_reason(int code)
 
 void emu_respond(struct call *c, struct leg *l, int code)
 {
-	emu_ev(c, "sip", l, code, "REFER answered %d %s", code, emu_sip_reason(code));
+	struct event *v =
+	    emu_ev(c, "sip", l, code, "REFER answered %d %s", code, emu_sip_reason(code));
 	if (c->ro)
 		c->ro->response = code;
+	emu_sip_respond(c, l, v, code);
 }
 
 void emu_notify(struct call *c, struct leg *l, int code)
 {
 	struct event *v = emu_ev(c, "sip", l, code, "NOTIFY sipfrag \"SIP/2.0 %d %s\"", code,
 	                         emu_sip_reason(code));
-	(void)v;
 	if (c->ro && c->ro->nnotify < sizeof(c->ro->notify) / sizeof(c->ro->notify[0]))
 		snprintf(c->ro->notify[c->ro->nnotify++], sizeof(c->ro->notify[0]), "SIP/2.0 %d %s",
 		         code, emu_sip_reason(code));
+	emu_sip_notify(c, l, v, code);
 }
 
 /* ---- legs ---- */
@@ -579,6 +594,7 @@ void emu_set_status(struct call *c, struct leg *l, enum st s)
 		l->peer[0] = 0;
 	}
 	emu_ev(c, "status", l, 0, "%s", emu_st_names[s]);
+	emu_sink_fire(c, l, EMU_SINK_STATUS, 0, emu_st_names[s]);
 	if (s == ST_RINGING)
 		emu_status_callback(c, l, "ringing");
 	else if (s == ST_INPROGRESS)
@@ -597,7 +613,8 @@ void emu_bye(struct call *c, struct leg *l, const char *who)
 {
 	/* on a trunk/plivo parent leg the far end of the BYE is the agent, not the caller */
 	const char *to = l->parent < 0 && c->ops->agent_on_parent ? "agent" : emu_party(l);
-	emu_ev(c, "sip", l, 0, "BYE to %s (%s)", to, who);
+	struct event *v = emu_ev(c, "sip", l, 0, "BYE to %s (%s)", to, who);
+	emu_sip_bye(c, l, v);
 	if (!emu_terminal(l->status))
 		emu_set_status(c, l, l->status == ST_INPROGRESS ? ST_COMPLETED : ST_CANCELED);
 }
@@ -813,6 +830,7 @@ int emu_call_create(struct emu_engine *e, const struct emu_call_spec *spec, char
 out:
 	if (c)
 		c->busy = false;
+	pthread_cond_broadcast(&e->idle);
 	pthread_mutex_unlock(&e->mu);
 	return rc;
 }
@@ -860,8 +878,20 @@ int emu_hangup(struct emu_engine *e, const char *leg_sid)
 		emu_hangup_leg(c, li, NULL);
 		c->busy = false;
 	}
+	pthread_cond_broadcast(&e->idle);
 	pthread_mutex_unlock(&e->mu);
 	return rc;
+}
+
+int emu_engine_set_rule(struct emu_engine *e, const char *name, int value)
+{
+	int r = emu_rule_find(name);
+	if (r < 0)
+		return ENOENT;
+	pthread_mutex_lock(&e->mu);
+	e->cfg.rules[r] = value;
+	pthread_mutex_unlock(&e->mu);
+	return 0;
 }
 
 int emu_leg_status(struct emu_engine *e, const char *sid, char out[16])

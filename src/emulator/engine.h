@@ -8,27 +8,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define EMU_SID_LEN             34   /* "CA" + 32 hex */
-#define EMU_ENG_MAX_CALLS       1024 /* calls alive in one engine (finished ones do not count) */
-#define EMU_ENG_KEEP_FINISHED   1000 /* finished calls kept readable (then the oldest go) */
-#define EMU_ENG_KEEP_FINISHED_S 1800 /* ... for at most 30 minutes (real clock only) */
-#define EMU_ENG_MAX_LEGS        32   /* legs in one call (parent + children) */
-#define EMU_ENG_MAX_EVENTS      512  /* timeline events kept per call (then counted as dropped) */
-#define EMU_ENG_MAX_REDIRECTS   10   /* <Redirect> chain depth */
-#define EMU_ENG_MAX_DOCS        32   /* TwiML documents executed per call */
-#define EMU_ENG_MAX_NOUNS       10   /* nouns dialled by one <Dial> */
-#define EMU_ENG_MAX_PARAMS      96   /* parameters on one webhook */
-#define EMU_ENG_MAX_REFER_TO    256  /* Twilio's Refer-To limit */
-#define EMU_ENG_MAX_OUTCOMES    32   /* scripted dial outcomes per call */
-#define EMU_ENG_MAX_DIGITS      16   /* scripted <Gather> answers per call */
-#define EMU_ENG_MAX_STEPS_VERBS 1000 /* verbs executed per call (loop guard) */
-#define EMU_ENG_MAX_URIS        10   /* <Uri> children dialled by one <Sip> (more: 13250) */
-#define EMU_ENG_MAX_TARGETS     10   /* outcomes one REFER scripts (failover: one per party) */
-#define EMU_ENG_MAX_STREAMS     8    /* media streams (<Connect>/<Start><Stream>) per call */
-#define EMU_ENG_MAX_TIMEOUT_S   600  /* Calls.json Timeout (seconds of ringing) */
-#define EMU_ENG_DEF_TIMEOUT_S   60   /* its default */
-#define EMU_FETCH_TIMEOUT_MS    15000
-#define EMU_FETCH_MAX_BODY      (64 * 1024)
+#define EMU_SID_LEN              34   /* "CA" + 32 hex */
+#define EMU_ENG_MAX_CALLS        1024 /* calls alive in one engine (finished ones do not count) */
+#define EMU_ENG_KEEP_FINISHED    1000 /* finished calls kept readable (then the oldest go) */
+#define EMU_ENG_KEEP_FINISHED_S  1800 /* ... for at most 30 minutes (real clock only) */
+#define EMU_ENG_MAX_LEGS         32   /* legs in one call (parent + children) */
+#define EMU_ENG_MAX_EVENTS       512  /* timeline events kept per call (then counted as dropped) */
+#define EMU_ENG_MAX_REDIRECTS    10   /* <Redirect> chain depth */
+#define EMU_ENG_MAX_DOCS         32   /* TwiML documents executed per call */
+#define EMU_ENG_MAX_NOUNS        10   /* nouns dialled by one <Dial> */
+#define EMU_ENG_MAX_PARAMS       96   /* parameters on one webhook */
+#define EMU_ENG_MAX_REFER_TO     256  /* Twilio's Refer-To limit */
+#define EMU_ENG_MAX_OUTCOMES     32   /* scripted dial outcomes per call */
+#define EMU_ENG_MAX_DIGITS       16   /* scripted <Gather> answers per call */
+#define EMU_ENG_MAX_STEPS_VERBS  1000 /* verbs executed per call (loop guard) */
+#define EMU_ENG_MAX_URIS         10   /* <Uri> children dialled by one <Sip> (more: 13250) */
+#define EMU_ENG_MAX_TARGETS      10   /* outcomes one REFER scripts (failover: one per party) */
+#define EMU_ENG_MAX_STREAMS      8    /* media streams (<Connect>/<Start><Stream>) per call */
+#define EMU_ENG_MAX_TIMEOUT_S    600  /* Calls.json Timeout (seconds of ringing) */
+#define EMU_ENG_DEF_TIMEOUT_S    60   /* its default */
+#define EMU_SIP_MAX_CALL_ID      128  /* a SIP Call-ID the engine keeps */
+#define EMU_ENG_SIP_BUSY_WAIT_MS 5000 /* a REFER over SIP waits so long for a busy call */
+#define EMU_FETCH_TIMEOUT_MS     15000
+#define EMU_FETCH_MAX_BODY       (64 * 1024)
 
 enum emu_profile { EMU_TWILIO_VOICE, EMU_TWILIO_TRUNK, EMU_PLIVO };
 enum emu_clock { EMU_CLOCK_VIRTUAL, EMU_CLOCK_REAL };
@@ -38,6 +40,8 @@ enum emu_outcome { EMU_ANSWER, EMU_BUSY, EMU_NO_ANSWER, EMU_FAIL };
 /* Names as Twilio writes them; NULL for an out-of-range value. */
 const char *emu_profile_name(enum emu_profile p);
 const char *emu_outcome_name(enum emu_outcome o);
+/* The reason phrase of a SIP status code (RFC 3261), "Unknown" when not in the table. */
+const char *emu_sip_reason(int code);
 /* Parses a name; returns 0 or EINVAL. */
 int emu_profile_parse(const char *s, enum emu_profile *out);
 int emu_outcome_parse(const char *s, enum emu_outcome *out);
@@ -128,6 +132,10 @@ enum emu_rule_id {
 	EMU_R_API_DONE_RINGING,  /* Status=completed on a ringing call: 1 canceled, 0 completed */
 	EMU_R_API_BAD_TWIML,     /* an update's Twiml that does not parse: 1 refused, 0 fails */
 	EMU_R_STREAM_TS,         /* a stream callback's Timestamp: 1 ISO 8601, 0 RFC 2822 */
+	EMU_R_TRUNK_BYE_WAIT_S,  /* trunk, over real SIP: seconds Twilio waits for the transferor's
+	                            BYE */
+	EMU_R_REFER_REPLACES, /* SIP answer to a REFER whose Refer-To carries Replaces (0: blind) */
+	EMU_R_TRUNK_PSTN_NOT_TEL, /* SIP answer when a trunk's PSTN target is not tel:+E164 */
 	EMU_R__COUNT
 };
 struct emu_rule {
@@ -217,6 +225,36 @@ void emu_engine_set_fetcher(struct emu_engine *e, const struct emu_fetcher *f);
  * EMU_ENG_KEEP_FINISHED_S after they ended; then they are freed, oldest first. */
 int emu_call_create(struct emu_engine *e, const struct emu_call_spec *spec, char *sid_out);
 
+/* One SIP message as the timeline records it. Every event of kind "sip" carries one as an
+ * additive object (its "text" and other fields stay as they are):
+ *   "sip": {"dir": "in"|"out" (as seen by the emulator), "from": party, "to": party,
+ *           "method": "REFER"|"NOTIFY"|"INVITE"|"BYE"|"ACK"|"CANCEL"|... or null (a response),
+ *           "status": 202 or null (a request), "reason": "Accepted" or null,
+ *           "call_id": "...", "cseq": 101 or null, "cseq_method": "REFER" or null,
+ *           "headers": {"Refer-To", "Referred-By", "Event", "Subscription-State",
+ *                       "Content-Type", "User-to-User", "X-...", ...: the ones that matter},
+ *           "body": the sipfrag ("SIP/2.0 100 Trying\r\n") or null,
+ *           "wire": true when it crossed a real SIP socket (then also "transport": "udp"|"tcp",
+ *                   "local", "remote": "ADDR:PORT"), false when only modelled}
+ * Parties are named as the engine names them: "caller", "agent", a leg's label ("B"), and
+ * "twilio" for the emulator itself. Webhook events carry "from": "twilio", "to": "app" (their
+ * answers the reverse). On the JSON control path the Call-ID is made up from the leg's SID
+ * ("<32 hex>@emulator") and CSeqs are counted per leg; over real SIP they are the wire's. */
+struct emu_sip_msg {
+	bool in;                          /* received by the emulator */
+	const char *method;               /* a request's method, NULL for a response */
+	int status;                       /* a response's code, 0 for a request */
+	const char *reason;               /* a response's reason phrase, or NULL */
+	const char *call_id;              /* or NULL */
+	uint32_t cseq;                    /* 0: none */
+	const char *cseq_method;          /* or NULL */
+	const struct emu_params *headers; /* or NULL */
+	const char *body;                 /* or NULL */
+	const char *transport;            /* over real SIP: "udp", "tcp"; NULL when modelled */
+	const char *local, *remote;       /* over real SIP: "ADDR:PORT", else NULL */
+	int64_t at_ms;                    /* when it crossed the socket (Unix ms), 0: now */
+};
+
 /* The called party of an outbound call created with hold_ringing does o now (answer: the
  * TwiML runs until the call waits). 0; ENOENT (no such call); EALREADY (it is not ringing
  * any more: canceled or hung up meanwhile); EBUSY (serving a webhook). */
@@ -270,6 +308,11 @@ struct emu_refer_req {
  *  "connected": ["caller<->B"], "events_from": N}. 0, ENOENT (no such leg). */
 int emu_refer(struct emu_engine *e, const char *leg_sid, const struct emu_refer_req *req,
               json_t **out);
+/* emu_refer for a REFER that arrived over real SIP: sip is the message as received (its
+ * Call-ID, CSeq and headers go into the timeline, and the sink's answers name it). Where
+ * emu_refer answers EBUSY at once, it waits up to EMU_ENG_SIP_BUSY_WAIT_MS for the call. */
+int emu_refer_sip(struct emu_engine *e, const char *leg_sid, const struct emu_refer_req *req,
+                  const struct emu_sip_msg *sip, json_t **out);
 
 /* The party on leg_sid hangs up. 0, ENOENT, EBUSY (the call is waiting for a webhook). */
 int emu_hangup(struct emu_engine *e, const char *leg_sid);
@@ -280,10 +323,78 @@ int emu_hangup(struct emu_engine *e, const char *leg_sid);
 int emu_call_json(struct emu_engine *e, const char *sid, json_t **out);
 
 /* The call's timeline as a JSON array (caller frees), ordered by time: each event
- * {"t_ms", "kind", "leg", "code"?, "text", "params"?, "signature"?}. 0, ENOENT. */
+ * {"t_ms", "kind", "leg", "code"?, "text", "params"?, "signature"?, "sip"? (kind "sip": the
+ * message, see struct emu_sip_msg), "from"?, "to"? (webhooks and answers)}. 0, ENOENT. */
 int emu_events_json(struct emu_engine *e, const char *sid, json_t **out);
 
 /* Releases a finished or live call; 0, ENOENT, EBUSY (waiting for a webhook). */
 int emu_call_release(struct emu_engine *e, const char *sid);
+
+/* Sets a modelled rule's value for calls created from now on; 0, ENOENT (no such rule). */
+int emu_engine_set_rule(struct emu_engine *e, const char *name, int value);
+
+/* ---- a real SIP front door (src/net/sip.c through src/emulator/sip_front.c) ----
+ * The engine stays SIP-free: it reports the SIP-level events it models through a sink, and
+ * learns a dialled party's outcome from an injected dialer (as it gets webhooks from the
+ * fetcher). Unset, the scripted outcomes apply and nothing else changes. */
+
+enum emu_sink_kind {
+	EMU_SINK_RESPOND, /* the SIP answer to the REFER under way: code */
+	EMU_SINK_NOTIFY,  /* a NOTIFY of that REFER's subscription: code (its sipfrag), final */
+	EMU_SINK_BYE,     /* a BYE to the party on the leg */
+	EMU_SINK_INVITE,  /* an INVITE the model sends to the leg's party: address */
+	EMU_SINK_STATUS,  /* the leg's status changed: status ("in-progress", "completed", ...) */
+	EMU_SINK_REJECT,  /* the answer to the party's own INVITE (<Reject>): code */
+};
+struct emu_sink_event {
+	enum emu_sink_kind kind;
+	const char *call_sid, *leg_sid;
+	int code;
+	bool final;                /* NOTIFY: Subscription-State terminated */
+	const char *refer_call_id; /* RESPOND, NOTIFY: the REFER's Call-ID when it came over
+	                            * real SIP (emu_refer_sip), else NULL */
+	uint32_t refer_cseq;       /* RESPOND, NOTIFY: the REFER's CSeq (the NOTIFY's Event id) */
+	const char *status;        /* STATUS */
+	const char *address;       /* INVITE */
+};
+/* Called with the engine lock held, in the order the events happen: it must not block nor
+ * call back into the engine (queue the work). */
+struct emu_sink {
+	void *ctx;
+	void (*event)(void *ctx, const struct emu_sink_event *ev);
+};
+
+/* A party the engine rings (a <Dial> noun, a trunk or Plivo transfer target). */
+struct emu_dial_req {
+	const char *call_sid, *leg_sid;
+	const char *address;              /* as dialled, e.g. "sip:b@127.0.0.1:5072?X-A=1" */
+	const char *from;                 /* the caller ID the INVITE carries */
+	const struct emu_params *headers; /* the headers the INVITE carries, decoded */
+	unsigned timeout_s;               /* ring at most this long, then CANCEL: no-answer */
+};
+struct emu_dial_res {
+	enum emu_outcome outcome;
+	int sip_code; /* the final answer: 200, 486, 487 (cancelled), 503, ... */
+	char call_id[EMU_SIP_MAX_CALL_ID + 1];
+};
+/* Called WITHOUT the engine lock (the call it serves is busy); may run on several threads.
+ * dial: 0 when it rang the party for real (res filled), ENOENT when the address is not one
+ * it dials (the scripted outcome applies). await_bye: waits up to ms for the party on
+ * leg_sid to hang up; 0 it did, ETIMEDOUT it did not, ENOENT the leg is no live SIP dialog.
+ * Either may be NULL. */
+struct emu_dialer {
+	void *ctx;
+	int (*dial)(void *ctx, const struct emu_dial_req *req, struct emu_dial_res *res);
+	int (*await_bye)(void *ctx, const char *leg_sid, unsigned ms);
+};
+/* Installs (or, with NULLs, removes) the sink and the dialer; takes the lock. */
+void emu_engine_set_sip(struct emu_engine *e, const struct emu_sink *sink,
+                        const struct emu_dialer *dialer);
+
+/* Records a SIP message that crossed a real socket on leg_sid's dialog. A message the model
+ * already has an event for (the REFER's answer, a NOTIFY, a BYE, an INVITE, sent) fills that
+ * event's "sip" object with the wire's; any other becomes a new event of kind "sip", placed
+ * by its time. 0, ENOENT (no such leg, e.g. its call is not made yet). */
+int emu_sip_record(struct emu_engine *e, const char *leg_sid, const struct emu_sip_msg *m);
 
 #endif

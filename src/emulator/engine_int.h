@@ -26,6 +26,16 @@ enum st {
 extern const char *const emu_st_names[];
 enum noun { N_NUMBER, N_SIP, N_CLIENT, N_CONFERENCE, N_QUEUE, N_OTHER };
 
+/* The SIP message of an event of kind "sip" (struct emu_sip_msg, owned copies). */
+struct ev_sip {
+	bool in, wire;
+	char from[16], to[16];
+	char *method, *reason, *call_id, *cseq_method, *body, *transport, *local, *remote;
+	int status;
+	uint32_t cseq;
+	struct emu_params headers;
+};
+
 /* One timeline entry (the JSON of emu_events_json). */
 struct event {
 	int64_t t;
@@ -35,6 +45,7 @@ struct event {
 	char *text;
 	struct emu_params params;
 	char *signature;
+	struct ev_sip *sip; /* kind "sip": the message, or NULL */
 };
 
 /* One call leg (P, the parent, is legs[0]). */
@@ -52,6 +63,9 @@ struct leg {
 	enum noun kind;
 	int seq;
 	int sip_code;
+	char *sip_call_id;      /* the real dialog's Call-ID (a dialler rang it), or NULL */
+	bool real;              /* rung over real SIP: its time and code are the party's */
+	uint32_t lcseq, refers; /* the JSON path's CSeqs: the emulator's, REFERs received */
 };
 
 /* Where the running document is: a verb list and the next verb's index. */
@@ -67,11 +81,15 @@ struct doc {
 	char *url;
 };
 
-/* What one REFER answered (the JSON of emu_refer). */
+/* What one REFER answered (the JSON of emu_refer), and the REFER it answers. */
 struct refer_out {
 	int response;
 	char notify[16][48];
 	size_t nnotify;
+	uint32_t cseq;                         /* the REFER's CSeq: the NOTIFYs' Event id */
+	char call_id[EMU_SIP_MAX_CALL_ID + 1]; /* its Call-ID */
+	bool wire;                             /* it came over real SIP */
+	char sender[16];                       /* the party that sent it */
 };
 
 /* A call: its legs, timeline, documents and transfer state. Guarded by the engine lock. */
@@ -148,6 +166,9 @@ struct emu_engine {
 	size_t ncalls;
 	uint64_t rng;
 	int64_t vnow, skew;
+	pthread_cond_t idle;      /* broadcast when a call stops being busy */
+	struct emu_sink sink;     /* SIP events out (sink.event NULL: none) */
+	struct emu_dialer dialer; /* real SIP parties (NULL functions: scripted outcomes) */
 };
 
 /* What running a verb leaves: go on with the next verb, or stop (the call waits or ended). */
@@ -183,8 +204,6 @@ struct event *emu_ev(struct call *c, const char *kind, const struct leg *l, int 
 int emu_rule_use(struct call *c, enum emu_rule_id id, const struct leg *l);
 /* The next number of the engine's seeded generator (the one SIDs come from). */
 uint64_t emu_rand(struct emu_engine *e);
-/* The reason phrase of a SIP status code (RFC 3261), "Unknown" when not in the table. */
-const char *emu_sip_reason(int code);
 /* The SIP answer to the REFER under way, and one NOTIFY sipfrag of it. */
 void emu_respond(struct call *c, struct leg *l, int code);
 void emu_notify(struct call *c, struct leg *l, int code);
@@ -298,6 +317,44 @@ bool emu_ends_with_ci(const char *s, const char *suf);
 /* Trunk and Plivo: the provider dials the target itself and reports by NOTIFY. */
 void emu_sip_transfer(struct call *c, int li, const struct emu_refer_req *req, const char *from,
                       const char *to);
+
+/* ---- sipmsg.c: the timeline's SIP messages, the sink and the dialer ---- */
+
+/* The far end of leg l's SIP dialog: emu_party, except the agent on a trunk or Plivo P. */
+const char *emu_sip_party(const struct call *c, const struct leg *l);
+/* The leg's Call-ID: the real dialog's, else made up from its SID ("<hex>@emulator"). */
+void emu_leg_call_id(const struct leg *l, char *out, size_t outlen);
+/* Gives event v (kind "sip"; NULL: nothing) its message m, from or to party peer. */
+void emu_sip_attach(struct event *v, const char *peer, const struct emu_sip_msg *m);
+void emu_ev_sip_free(struct ev_sip *s);
+json_t *emu_ev_sip_json(const struct ev_sip *s);
+/* The model's own SIP messages: each gives event v (NULL: dropped) its "sip" object and
+ * tells the sink. respond and notify answer the REFER under way (c->ro). */
+void emu_sip_respond(struct call *c, struct leg *l, struct event *v, int code);
+void emu_sip_notify(struct call *c, struct leg *l, struct event *v, int code);
+void emu_sip_bye(struct call *c, struct leg *l, struct event *v);
+void emu_sip_invite(struct call *c, const struct leg *l, struct event *v,
+                    const struct emu_params *headers);
+/* The REFER that starts c->ro: its timeline message (sip: as it came over the wire, or NULL). */
+void emu_sip_refer_in(struct call *c, struct leg *l, struct event *v,
+                      const struct emu_refer_req *req, const struct emu_sip_msg *sip,
+                      const char *sender);
+/* Any other modelled message on leg l (call_id NULL: the leg's); the sink is not told. */
+void emu_sip_model(struct call *c, const struct leg *l, struct event *v,
+                   const struct emu_sip_msg *m);
+/* Tells the sink (if any) about leg l. */
+void emu_sink_fire(struct call *c, const struct leg *l, enum emu_sink_kind kind, int code,
+                   const char *text);
+/* Rings leg l through the dialer, the lock released meanwhile: 0 with *res (the leg's
+ * sip_call_id set), or ENOENT when no dialer takes its address (scripted outcome). */
+int emu_dial(struct call *c, struct leg *l, const struct emu_params *headers, unsigned timeout_s,
+             struct emu_dial_res *res);
+/* Waits for the party on leg l to hang up over real SIP, the lock released: 0, ETIMEDOUT,
+ * or ENOENT (no live SIP dialog: the model decides). */
+int emu_await_bye(struct call *c, struct leg *l, unsigned ms);
+/* A <Sip> address's ?name=value&... URI headers, percent-decoded (and '+' as a space when
+ * plus_space: the sip.uri-header-plus-is-space rule), into out. */
+void emu_uri_headers(const char *addr, bool plus_space, struct emu_params *out);
 
 /* ---- outbound.c: outbound-api calls ---- */
 

@@ -52,6 +52,40 @@ int emu_goto_url(struct call *c, const char *why, const char *method, const char
 	return EMU_CONT;
 }
 
+/* The "sip" object of the <Refer> verb's events: the REFER Twilio sends (to set), the
+ * party's answer (code > 0) and its NOTIFYs (code < 0: the sipfrag's code). */
+static void refer_verb_sip(struct call *c, struct event *v, int code, const char *to)
+{
+	struct leg *p = &c->legs[0];
+	struct emu_params h = {0};
+	char frag[64];
+	struct emu_sip_msg m = {.cseq = 1, .cseq_method = "REFER"};
+	if (to) {
+		char *rt = xasprintf("<%s>", to);
+		emu_params_add(&h, "Refer-To", rt);
+		free(rt);
+		m.method = "REFER";
+	} else if (code > 0) {
+		m.in = true;
+		m.status = code;
+		m.reason = emu_sip_reason(code);
+	} else {
+		snprintf(frag, sizeof(frag), "SIP/2.0 %d %s\r\n", -code, emu_sip_reason(-code));
+		emu_params_add(&h, "Event", "refer;id=1");
+		emu_params_add(&h, "Subscription-State",
+		               -code >= 200 ? "terminated;reason=noresource" : "active;expires=60");
+		emu_params_add(&h, "Content-Type", "message/sipfrag");
+		m.in = true;
+		m.method = "NOTIFY";
+		m.cseq = (uint32_t)(-code >= 200 ? 3 : 2);
+		m.cseq_method = "NOTIFY";
+		m.body = frag;
+	}
+	m.headers = &h;
+	emu_sip_model(c, p, v, &m);
+	emu_params_free(&h);
+}
+
 /* <Refer> (outbound REFER from Twilio to the SIP party on P). The party's answer
  * comes from the scripted outcome for the Refer-To URI. */
 static int do_refer_verb(struct call *c, const struct twiml_node *v)
@@ -72,22 +106,27 @@ static int do_refer_verb(struct call *c, const struct twiml_node *v)
 	} else {
 		emu_answer_parent(c);
 		enum emu_outcome o = emu_outcome_for(c, to);
-		emu_ev(c, "sip", p, 0, "REFER sent, Refer-To: <%s>", to);
+		struct event *ev = emu_ev(c, "sip", p, 0, "REFER sent, Refer-To: <%s>", to);
+		refer_verb_sip(c, ev, 0, to);
 		if (o == EMU_FAIL) {
 			refer_code = 405;
 			rcs = "failed";
-			emu_ev(c, "sip", p, 405, "REFER answered 405 %s", emu_sip_reason(405));
+			ev = emu_ev(c, "sip", p, 405, "REFER answered 405 %s", emu_sip_reason(405));
+			refer_verb_sip(c, ev, 405, NULL);
 		} else {
 			refer_code = 202;
-			emu_ev(c, "sip", p, 202, "REFER answered 202 %s", emu_sip_reason(202));
-			emu_ev(c, "sip", p, 100, "NOTIFY sipfrag \"SIP/2.0 100 Trying\"");
+			ev = emu_ev(c, "sip", p, 202, "REFER answered 202 %s", emu_sip_reason(202));
+			refer_verb_sip(c, ev, 202, NULL);
+			ev = emu_ev(c, "sip", p, 100, "NOTIFY sipfrag \"SIP/2.0 100 Trying\"");
+			refer_verb_sip(c, ev, -100, NULL);
 			emu_advance(c->eng, c->rules[EMU_R_RING_MS]);
 			notify_last = o == EMU_ANSWER ? 200 : o == EMU_BUSY ? 486 : 408;
 			rcs = o == EMU_ANSWER ? "in-progress"
 			      : o == EMU_BUSY ? "busy"
 			                      : "no-answer";
-			emu_ev(c, "sip", p, notify_last, "NOTIFY sipfrag \"SIP/2.0 %d %s\"",
-			       notify_last, emu_sip_reason(notify_last));
+			ev = emu_ev(c, "sip", p, notify_last, "NOTIFY sipfrag \"SIP/2.0 %d %s\"",
+			            notify_last, emu_sip_reason(notify_last));
+			refer_verb_sip(c, ev, -notify_last, NULL);
 		}
 	}
 	free(to);
@@ -150,6 +189,15 @@ static int do_gather(struct call *c, const struct twiml_node *v)
 	return r;
 }
 
+/* <Reject>: Twilio's answer to the caller's INVITE. */
+static void reject_sip(struct call *c, struct event *v, int code)
+{
+	struct emu_sip_msg m = {
+	    .status = code, .reason = emu_sip_reason(code), .cseq = 1, .cseq_method = "INVITE"};
+	emu_sip_model(c, &c->legs[0], v, &m);
+	emu_sink_fire(c, &c->legs[0], EMU_SINK_REJECT, code, NULL);
+}
+
 static int exec_verb(struct call *c, const struct twiml_node *v)
 {
 	struct leg *p = &c->legs[0];
@@ -204,11 +252,15 @@ static int exec_verb(struct call *c, const struct twiml_node *v)
 			       "<Reject> after the call was answered acts as <Hangup>");
 			emu_end_call(c, ST_COMPLETED);
 		} else if (busy) {
-			emu_ev(c, "sip", p, 486, "INVITE answered 486 Busy Here");
+			struct event *ev =
+			    emu_ev(c, "sip", p, 486, "INVITE answered 486 Busy Here");
+			reject_sip(c, ev, 486);
 			emu_end_call(c, ST_BUSY);
 		} else {
 			bool b = emu_rule_use(c, EMU_R_REJECT_STATUS, p) != 0;
-			emu_ev(c, "sip", p, 404, "INVITE answered 404 Not Found");
+			struct event *ev =
+			    emu_ev(c, "sip", p, 404, "INVITE answered 404 Not Found");
+			reject_sip(c, ev, 404);
 			emu_end_call(c, b ? ST_BUSY : ST_FAILED);
 		}
 		return EMU_PAUSE;

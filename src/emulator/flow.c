@@ -552,7 +552,8 @@ static int update_step(struct emu_engine *e, const char *psid, json_t *step, siz
 }
 
 static int run_step(struct emu_engine *e, const char *psid, json_t *step, size_t n, json_t *refers,
-                    const char *base, json_t *fails, char *err, size_t errlen)
+                    const char *base, json_t *fails, const struct emu_flow_hooks *hk, char *err,
+                    size_t errlen)
 {
 	char sid[EMU_SID_LEN + 1], where[64];
 	snprintf(where, sizeof(where), "step %zu: ", n);
@@ -590,7 +591,8 @@ static int run_step(struct emu_engine *e, const char *psid, json_t *step, size_t
 			emu_params_free(&h);
 			return 0;
 		}
-		int rc = emu_refer(e, sid, &req, &res);
+		int rc = hk && hk->refer ? hk->refer(hk->ctx, e, sid, &req, &res)
+		                         : emu_refer(e, sid, &req, &res);
 		emu_params_free(&h);
 		if (rc)
 			return bad(err, errlen, "step %zu: refer: %s", n, strerror(rc));
@@ -615,6 +617,12 @@ static int run_step(struct emu_engine *e, const char *psid, json_t *step, size_t
 
 int emu_flow_run(json_t *flow, const struct emu_flow_opts *opts, json_t **result, char *err,
                  size_t errlen)
+{
+	return emu_flow_run_hooked(flow, opts, NULL, result, err, errlen);
+}
+
+int emu_flow_run_hooked(json_t *flow, const struct emu_flow_opts *opts,
+                        const struct emu_flow_hooks *hk, json_t **result, char *err, size_t errlen)
 {
 	if (!json_is_object(flow))
 		return bad(err, errlen, "a flow is a JSON object");
@@ -667,15 +675,18 @@ int emu_flow_run(json_t *flow, const struct emu_flow_opts *opts, json_t **result
 	char psid[EMU_SID_LEN + 1];
 	json_t *fails = json_array(), *refers = json_array();
 	rc = emu_engine_new(&cfg, &e);
+	if (!rc && hk && hk->engine)
+		hk->engine(hk->ctx, e);
 	if (!rc)
-		rc = emu_call_create(e, &L.spec, psid);
+		rc = hk && hk->create ? hk->create(hk->ctx, e, &L.spec, psid)
+		                      : emu_call_create(e, &L.spec, psid);
 	if (rc) {
 		rc = bad(err, errlen, "the call could not be created: %s", strerror(rc));
 		goto out;
 	}
 	for (size_t i = 0; i < json_array_size(steps); i++) {
 		rc = run_step(e, psid, json_array_get(steps, i), i + 1, refers, L.spec.voice_url,
-		              fails, err, errlen);
+		              fails, hk, err, errlen);
 		if (rc)
 			goto out;
 	}
@@ -691,6 +702,8 @@ int emu_flow_run(json_t *flow, const struct emu_flow_opts *opts, json_t **result
 	                    "call", cj, "events", evs);
 	refers = NULL;
 out:
+	if (e && hk && hk->done)
+		hk->done(hk->ctx, e);
 	json_decref(fails);
 	json_decref(refers);
 	json_decref(empty);

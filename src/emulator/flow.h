@@ -21,6 +21,22 @@
  * A URL with no entry answers 404. ctx is the JSON object (borrowed). */
 int emu_flow_fetch(void *ctx, const struct emu_fetch_req *req, struct emu_fetch_res *res);
 
+/* Another way to run a flow's call and REFERs than in-process, e.g. over a real SIP front
+ * door (tests/sip/parity.c). Each may be NULL. */
+struct emu_flow_hooks {
+	void *ctx;
+	/* once the flow's engine exists */
+	void (*engine)(void *ctx, struct emu_engine *e);
+	/* instead of emu_call_create (same contract) */
+	int (*create)(void *ctx, struct emu_engine *e, const struct emu_call_spec *spec,
+	              char *sid_out);
+	/* instead of emu_refer for a step's REFER (same contract) */
+	int (*refer)(void *ctx, struct emu_engine *e, const char *leg_sid,
+	             const struct emu_refer_req *req, json_t **out);
+	/* before the engine is freed */
+	void (*done)(void *ctx, struct emu_engine *e);
+};
+
 /* How flows reach a live app (a flow with "app_url"): the token signs every webhook
  * (X-Twilio-Signature); NULL = unsigned. Borrowed, never printed. */
 struct emu_flow_opts {
@@ -34,6 +50,10 @@ struct emu_flow_opts {
  * EBADMSG when the flow itself is malformed (err says why; no result). */
 int emu_flow_run(json_t *flow, const struct emu_flow_opts *opts, json_t **result, char *err,
                  size_t errlen);
+/* emu_flow_run with the call and its REFERs run through hooks (NULL: in-process). */
+int emu_flow_run_hooked(json_t *flow, const struct emu_flow_opts *opts,
+                        const struct emu_flow_hooks *hooks, json_t **result, char *err,
+                        size_t errlen);
 
 /* Reads path (at most EMU_FLOW_MAX_BYTES) and runs it; ENOENT/EACCES when unreadable,
  * E2BIG when too big, EBADMSG when not a valid flow, with err filled. */

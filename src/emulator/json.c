@@ -111,6 +111,16 @@ int emu_events_json(struct emu_engine *e, const char *sid, json_t **out)
 			}
 			if (v->signature)
 				json_object_set_new(o, "signature", json_string(v->signature));
+			if (v->sip)
+				json_object_set_new(o, "sip", emu_ev_sip_json(v->sip));
+			/* the ladder's parties for the HTTP side: the emulator and the app */
+			bool hook = strcmp(v->kind, "webhook") == 0,
+			     ans = strcmp(v->kind, "answer") == 0;
+			if (hook || ans) {
+				json_object_set_new(o, "from",
+				                    json_string(hook ? "twilio" : "app"));
+				json_object_set_new(o, "to", json_string(hook ? "app" : "twilio"));
+			}
 			json_array_append_new(arr, o);
 		}
 		if (c->dropped)

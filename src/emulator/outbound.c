@@ -126,6 +126,7 @@ int emu_call_ring_end(struct emu_engine *e, const char *sid, enum emu_outcome o)
 		else
 			emu_outbound_resolve(c, o);
 		c->busy = false;
+		pthread_cond_broadcast(&e->idle); /* a REFER over SIP may wait for it */
 	}
 	pthread_mutex_unlock(&e->mu);
 	return rc;

@@ -201,10 +201,12 @@ void emu_sip_element_headers(struct call *c, const struct leg *l)
 		struct event *v = emu_ev(
 		    c, "sip", l, 0, "INVITE %.*s with <Headers> headers %s (values as written)",
 		    (int)ul, l->to, rc ? "(over 4 kB)" : buf_str(&b));
-		if (v)
+		if (v) {
+			emu_sip_invite(c, l, v, &hs); /* its "sip" object */
 			v->params = hs;
-		else
+		} else {
 			emu_params_free(&hs);
+		}
 	}
 	buf_free(&b);
 }

@@ -185,6 +185,7 @@ int emu_call_update(struct emu_engine *e, const char *sid, const struct emu_upda
 	if (rc == EINVAL)
 		emu_ev(c, "api", l, err->code, "update refused: %s", err->msg);
 	c->busy = false;
+	pthread_cond_broadcast(&e->idle); /* a REFER over SIP may wait for it */
 out:
 	pthread_mutex_unlock(&e->mu);
 	return rc;

@@ -42,6 +42,7 @@ lib_only "only src/store/sqlite.c includes SQLite" 'sqlite3\.h>' src/store/sqlit
 lib_only "only src/store/pg.c includes libpq" '(libpq-fe|libpq/|pg_config|postgres)' src/store/pg.c
 lib_only "only twiml/reader.c includes libxml2" 'libxml/' twiml/reader.c
 lib_only "only webhooks/crypto.c includes OpenSSL" 'openssl/' webhooks/crypto.c
+lib_only "only src/net/sip.c includes libre (the SIP stack)" 're(\.h|_[a-z]+\.h)>' src/net/sip.c
 
 # every source file has its one-line comment at the top and stays under 1000 lines
 for f in $(git ls-files 'src/*.[ch]' 'twiml/*.[ch]' 'webhooks/*.[ch]'); do

@@ -87,6 +87,7 @@ wd_shot() {
 	local h
 	h=$(wd_js 'return Math.min(4000, Math.max(document.documentElement.scrollHeight, 700));')
 	wd_call POST "/session/$WD_SID/window/rect" "{\"width\": 1280, \"height\": $h}" >/dev/null
+	wd_js 'window.scrollTo(0, 0); return 0;' >/dev/null # typing scrolled it: the page from its top
 	wd_call GET "/session/$WD_SID/screenshot" | jq -r .value | base64 -d >"$1"
 	wd_call POST "/session/$WD_SID/window/rect" '{"width": 1280, "height": 900}' >/dev/null
 }

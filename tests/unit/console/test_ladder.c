@@ -196,13 +196,150 @@ static void engine_run(void)
 	emu_engine_free(eng);
 }
 
+/* A failover destination run through the engine: the first <Uri> busy, the second
+ * answering. Each target leg has its lane (with the URI it dialled, headers cut), the order
+ * and the route passed over are notes on Twilio's lane. */
+static int failover_fetch(void *ctx, const struct emu_fetch_req *req, struct emu_fetch_res *res)
+{
+	(void)ctx;
+	const char *body =
+	    strstr(req->url, "/refer")
+	        ? "<Response><Dial><Sip><Uri "
+	          "priority=\"1\">sip:billing@pbx1.example.com?X-A=1</Uri>"
+	          "<Uri priority=\"2\">sip:billing@pbx2.example.com?X-A=1</Uri></Sip></Dial>"
+	          "</Response>"
+	        : "<Response><Dial answerOnBridge=\"true\" "
+	          "referUrl=\"https://app.example.com/refer\">"
+	          "<Sip>sip:agent@pbx.example.com</Sip></Dial></Response>";
+	res->status = 200;
+	res->content_type = strdup("text/xml");
+	res->body = strdup(body);
+	res->body_len = strlen(body);
+	return 0;
+}
+
+static void failover_lanes(void)
+{
+	struct emu_config cfg;
+	emu_config_init(&cfg);
+	cfg.fetcher = (struct emu_fetcher){NULL, failover_fetch};
+	struct emu_engine *eng = NULL;
+	CHECK_INT(emu_engine_new(&cfg, &eng), 0);
+	struct emu_call_spec sp = {0};
+	sp.profile = EMU_TWILIO_VOICE;
+	sp.from = "+14155550100";
+	sp.to = "+14155550199";
+	sp.voice_url = "https://app.example.com/voice";
+	char sid[EMU_SID_LEN + 1];
+	CHECK_INT(emu_call_create(eng, &sp, sid), 0);
+	json_t *call = NULL, *refer = NULL, *events = NULL;
+	emu_call_json(eng, sid, &call);
+	const char *agent = NULL;
+	size_t i;
+	json_t *leg;
+	json_array_foreach(json_object_get(call, "legs"), i, leg)
+	{
+		if (strcmp(json_string_value(json_object_get(leg, "label")), "A") == 0)
+			agent = json_string_value(json_object_get(leg, "sid"));
+	}
+	static const enum emu_outcome then[] = {EMU_ANSWER};
+	struct emu_refer_req rq = {.refer_to = "<sip:billing@pbx.example.com>",
+	                           .target = EMU_BUSY,
+	                           .then = then,
+	                           .nthen = 1};
+	CHECK(agent && emu_refer(eng, agent, &rq, &refer) == 0);
+	CHECK_INT(emu_events_json(eng, sid, &events), 0);
+	struct ladder *l = calloc(1, sizeof(*l));
+	ladder_from_events(events, l);
+	CHECK_INT(l->ntargets, 2);
+	CHECK_STR(l->targets[0].leg, "B");
+	CHECK_STR(l->targets[0].to, "sip:billing@pbx1.example.com");
+	CHECK_STR(l->targets[1].leg, "C");
+	CHECK_STR(l->targets[1].to, "sip:billing@pbx2.example.com");
+	char t[LADDER_LANE_TITLE_MAX];
+	CHECK_STR(ladder_lane_title(l, LANE_TARGET + 1, t), "target C");
+	CHECK_STR(ladder_lane_name(LANE_TARGET + 1), "target");
+	CHECK_STR(ladder_lane_title(l, LANE_AGENT, t), "agent");
+	size_t invites_b = 0, busy_b = 0, invites_c = 0, answered_c = 0, passed = 0, order = 0;
+	for (size_t k = 0; k < l->n; k++) {
+		const struct ladder_msg *m = &l->v[k];
+		invites_b += strcmp(m->method, "INVITE") == 0 && m->to == LANE_TARGET;
+		busy_b += m->from == LANE_TARGET && strcmp(m->label, "busy") == 0;
+		invites_c += strcmp(m->method, "INVITE") == 0 && m->to == LANE_TARGET + 1;
+		answered_c += m->from == LANE_TARGET + 1 && m->status == 200;
+		passed += m->from == LANE_TWILIO && m->to == LANE_TWILIO &&
+		          strstr(m->label, "<Uri> 1 of 2 busy") != NULL;
+		order += strstr(m->label, "dial: <Sip> with 2 <Uri>") == m->label;
+	}
+	CHECK_INT(invites_b, 1);
+	CHECK_INT(busy_b, 1);
+	CHECK_INT(invites_c, 1);
+	CHECK_INT(answered_c, 1);
+	CHECK_INT(passed, 1);
+	CHECK_INT(order, 1);
+	struct buf svg;
+	buf_init(&svg, 1 << 20);
+	ladder_svg(l, &svg);
+	const char *s = buf_str(&svg);
+	size_t lanes = 0;
+	for (const char *p = s; (p = strstr(p, "class=\"lane-name\"")); p++)
+		lanes++;
+	CHECK_INT(lanes, LANE__COUNT + 1);
+	CHECK(strstr(s, ">target C</text>") != NULL);
+	CHECK(strstr(s, "<title>sip:billing@pbx2.example.com</title>") != NULL);
+	CHECK(strstr(s, "data-to=\"target\" data-to-leg=\"C\"") != NULL);
+	buf_free(&svg);
+	json_t *j = ladder_json(l);
+	bool to_c = false;
+	json_t *o;
+	json_array_foreach(j, i, o)
+	{
+		to_c |= strcmp(json_string_value(json_object_get(o, "to_lane")), "target C") == 0;
+	}
+	CHECK(to_c);
+	json_decref(j);
+	free(l);
+	json_decref(call);
+	json_decref(refer);
+	json_decref(events);
+	emu_engine_free(eng);
+}
+
+/* Leg labels are kept as letters and digits: a structured event's party cannot break out of
+ * the attribute it is written into raw. */
+static void odd_leg(void)
+{
+	json_t *e = json_array();
+	json_t *o = ev("sip", "B", 0, "x");
+	json_object_set_new(o, "sip",
+	                    json_pack("{s:s, s:s, s:s}", "from", "twilio", "to",
+	                              "B\"><svg onload=1>", "method", "INVITE"));
+	json_array_append_new(e, o);
+	o = ev("sip", "C", 0, "x");
+	json_object_set_new(
+	    o, "sip",
+	    json_pack("{s:s, s:s, s:s}", "from", "twilio", "to", "C", "method", "INVITE"));
+	json_array_append_new(e, o);
+	struct ladder *l = calloc(1, sizeof(*l));
+	ladder_from_events(e, l);
+	CHECK_INT(l->ntargets, 2);
+	CHECK_STR(l->targets[0].leg, "Bsvgonl");
+	struct buf svg;
+	buf_init(&svg, 1 << 16);
+	ladder_svg(l, &svg);
+	CHECK(strstr(buf_str(&svg), "<svg onload") == NULL);
+	CHECK(strstr(buf_str(&svg), "data-to-leg=\"Bsvgonl\"") != NULL);
+	buf_free(&svg);
+	free(l);
+	json_decref(e);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
-	    {"from_text", from_text},
-	    {"structured", structured},
-	    {"engine_run", engine_run},
-	    {NULL, NULL},
+	    {"from_text", from_text},   {"structured", structured},
+	    {"engine_run", engine_run}, {"failover_lanes", failover_lanes},
+	    {"odd_leg", odd_leg},       {NULL, NULL},
 	};
 	return test_run(cases);
 }
