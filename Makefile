@@ -9,7 +9,7 @@
 #                   $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall removes them
 
 CC      ?= cc
-PKGS    := libxml-2.0 libcurl openssl sqlite3 jansson libmicrohttpd
+PKGS    := libxml-2.0 libcurl openssl sqlite3 libpq jansson libmicrohttpd
 WARN    := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wwrite-strings -Wvla -Wpointer-arith -Wno-format-nonliteral
 ifneq ($(filter true 1,$(CI) $(WERROR)),)
@@ -33,6 +33,7 @@ SAN     := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sani
 
 LIB_SRC := $(filter-out src/cli/main.c,$(wildcard src/*/*.c twiml/*.c webhooks/*.c))
 UNIT_SRC := $(wildcard tests/unit/*/test_*.c)
+UNIT_HDRS := $(wildcard tests/unit/*/*.h)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 HDRS    := $(wildcard src/*/*.h twiml/*.h webhooks/*.h tests/unit/*.h)
 
@@ -89,7 +90,7 @@ build/check/handoff: build/check/src/cli/main.o build/check/libhandoff.a
 build/check/sip-parity: tests/sip/parity.c build/check/libhandoff.a
 	$(CC) $(CPPFLAGS) $(WARN) $(SAN) $(CFLAGS) -o $@ $< build/check/libhandoff.a $(LIBS)
 
-build/check/tests/%: tests/unit/%.c tests/unit/test.h build/check/libhandoff.a
+build/check/tests/%: tests/unit/%.c tests/unit/test.h $(UNIT_HDRS) build/check/libhandoff.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(WARN) $(SAN) $(CFLAGS) -o $@ $< build/check/libhandoff.a $(LIBS)
 
@@ -128,12 +129,12 @@ check: build/check/handoff $(UNIT_BIN) bin/handoff build/handoff.1 build/check/s
 	  bash tests/run.sh
 
 lint:
-	clang-format --dry-run --Werror $(LIB_SRC) src/cli/main.c $(HDRS) $(UNIT_SRC) $(FUZZ_SRC)
+	clang-format --dry-run --Werror $(LIB_SRC) src/cli/main.c $(HDRS) $(UNIT_SRC) $(UNIT_HDRS) $(FUZZ_SRC)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 	  --inline-suppr --std=c11 -I. -Isrc -D__GNUC__ $(LIB_SRC) src/cli/main.c
 
 format:
-	clang-format -i $(LIB_SRC) src/cli/main.c $(HDRS) $(UNIT_SRC) $(FUZZ_SRC)
+	clang-format -i $(LIB_SRC) src/cli/main.c $(HDRS) $(UNIT_SRC) $(UNIT_HDRS) $(FUZZ_SRC)
 
 # The library is compiled once with coverage instrumentation; each target links it.
 FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer

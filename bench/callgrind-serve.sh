@@ -4,7 +4,8 @@
 # request and the ceiling (bench/ceiling.c) on the same request. Counters are
 # zeroed after a warm-up, the server gets N requests over 4 keep-alive
 # connections, then the counts are dumped. Slow (valgrind) but stable. handoff_console
-# is the same server with the web console on its own listener (--console).
+# is the same server with the web console on its own listener (--console); handoff_pg
+# the same server with its store copied into a throwaway PostgreSQL cluster.
 # Env: HANDOFF (binary), N (requests, default 4000).
 set -u
 cd "$(dirname "$0")/.."
@@ -13,7 +14,8 @@ HANDOFF=${HANDOFF:-$ROOT/bin/handoff}
 N=${N:-4000}
 T=$(mktemp -d)
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+PGC=""
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; [ -n "$PGC" ] && pg_cluster_stop "$PGC"; rm -rf "$T"' EXIT
 mkdir -p build/bench
 cc -O2 -o build/bench/ceiling bench/ceiling.c $(pkg-config --cflags --libs libmicrohttpd) || exit 1
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
@@ -82,5 +84,18 @@ export HANDOFF_CONSOLE_TOKEN="bench-console-$RANDOM$RANDOM"
 measure handoff_console "$port" "$HANDOFF" serve --threads 8 --listen "127.0.0.1:$port" \
 	--public-url "http://127.0.0.1:$port" --console 127.0.0.1:0
 unset HANDOFF_CONSOLE_TOKEN
+. tests/e2e/pg.bash
+PGC=$(mktemp -d /tmp/handoff-bench-pg-XXXXXX)
+if pg_cluster_start "$PGC" 2>"$T/pg.err"; then
+	pg_load_env "$PGC"
+	unset PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD PGSERVICE PGOPTIONS
+	pgdb=$(pg_new_db bench)
+	"$HANDOFF" store copy "$HANDOFF_DB" "$pgdb" >/dev/null || exit 1
+	port=$(free_port)
+	HANDOFF_DB=$pgdb measure handoff_pg "$port" "$HANDOFF" serve --threads 8 --listen "127.0.0.1:$port" \
+		--public-url "http://127.0.0.1:$port"
+else
+	echo "handoff_pg: SKIP: $(tail -1 "$T/pg.err")"
+fi
 port=$(free_port)
 measure ceiling "$port" build/bench/ceiling "$port" 8

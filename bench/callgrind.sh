@@ -6,7 +6,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 mkdir -p build/bench
-LIBS="$(pkg-config --libs libxml-2.0 libcurl openssl sqlite3 jansson libmicrohttpd) -lpthread -lm"
+LIBS="$(pkg-config --libs libxml-2.0 libcurl openssl sqlite3 libpq jansson libmicrohttpd) $(pkg-config --libs libre 2>/dev/null) -lpthread -lm"
 cc -O2 -g -D_GNU_SOURCE -I. -Isrc $(pkg-config --cflags libxml-2.0) -o build/bench/handler_loop \
 	bench/handler_loop.c build/rel/libhandoff.a $LIBS
 build/bench/handler_loop 200000 | head -1

@@ -10,11 +10,11 @@ ROOT=$PWD
 SECS=${BENCH_SECONDS:-2}
 HANDOFF=${HANDOFF:-$ROOT/bin/handoff}
 make -s build/rel/libhandoff.a bin/handoff
-PKGS="libxml-2.0 libcurl openssl sqlite3 jansson libmicrohttpd"
+PKGS="libxml-2.0 libcurl openssl sqlite3 libpq jansson libmicrohttpd"
 mkdir -p build/bench
 for b in engine_bench app_bench; do
 	cc -std=c11 -D_GNU_SOURCE -O2 -I. -Isrc $(pkg-config --cflags $PKGS) -o "build/bench/$b" \
-		"bench/$b.c" build/rel/libhandoff.a $(pkg-config --libs $PKGS) -lpthread -lm
+		"bench/$b.c" build/rel/libhandoff.a $(pkg-config --libs $PKGS) $(pkg-config --libs libre 2>/dev/null) -lpthread -lm
 done
 build/bench/engine_bench "${FLOW:-fixtures/flows/twilio-voice_aob-true_target-answers.json}" "$SECS"
 

@@ -4,8 +4,9 @@
 # configured as handoff's adapter, answering a fixed body (the ceiling), and against express + the official twilio
 # package doing the same job. Servers on CPU 0, wrk on CPU 1. Prints req/s,
 # p50, p99, errors and peak RSS for each, the ratios and the targets; then the
-# emulator engine's transfer flows/s (bench/engine.sh) and the SIP front door's
-# REFER-to-202 latency and transfers/s over real SIP (bench/sip.sh).
+# same server with its store in PostgreSQL (a throwaway cluster, tests/e2e/pg.bash)
+# against SQLite's; then the emulator engine's transfer flows/s (bench/engine.sh) and the
+# SIP front door's REFER-to-202 latency and transfers/s over real SIP (bench/sip.sh).
 # Env: BENCH_SECONDS (per wrk run, default 6), BENCH_THREADS (server threads, default 2),
 #      ENGINE_SECONDS (per engine figure, default 2).
 set -u
@@ -16,7 +17,8 @@ THREADS=${BENCH_THREADS:-2} # event-loop threads, as serve's default
 HANDOFF=${HANDOFF:-$ROOT/bin/handoff}
 T=$(mktemp -d)
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+PGC="" # the PostgreSQL cluster's directory, when one runs
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; [ -n "$PGC" ] && pg_cluster_stop "$PGC"; rm -rf "$T"' EXIT
 
 command -v wrk >/dev/null || { echo "bench: wrk is not installed"; exit 1; }
 ncpu=$(nproc)
@@ -110,7 +112,7 @@ wait_up "http://127.0.0.1:$hport/healthz" || { echo "bench: handoff serve did no
 lua_for "$hport" "$T/req.lua"
 check=$(curl -s -w ' %{http_code}' -X POST -H "X-Twilio-Signature: $(awk -F'"' '/X-Twilio-Signature/ {print $4}' "$T/req.lua")" \
 	-H 'Content-Type: application/x-www-form-urlencoded' --data-binary "$(awk -F'"' '/wrk.body/ {print $2}' "$T/req.lua")" "http://127.0.0.1:$hport/refer")
-case "$check" in *"<Sip>sip:billing@pbx.example.com?X-Caller=+14155550100"*200) ;; *) echo "bench: handoff does not answer the bench request: $check"; exit 1 ;; esac
+case "$check" in *"<Sip>sip:billing@pbx.example.com?X-Caller=%2B14155550100"*200) ;; *) echo "bench: handoff does not answer the bench request: $check"; exit 1 ;; esac
 cport=$(free_port)
 $SRV build/bench/ceiling "$cport" "$THREADS" &
 cpid=$!
@@ -121,22 +123,46 @@ wait_up "http://127.0.0.1:$cport/" || { echo "bench: ceiling did not start"; exi
 kport=$(free_port)
 kcport=$(free_port)
 HANDOFF_CONSOLE_TOKEN="bench-console-$RANDOM$RANDOM" $SRV "$HANDOFF" serve --listen "127.0.0.1:$kport" \
-	--public-url "http://127.0.0.1:$kport" --threads "$THREADS" --console "127.0.0.1:$kcport" 2>"$T/serve-console.log" &
+	--public-url "http://127.0.0.1:$kport" --max-per-client 0 --threads "$THREADS" --console "127.0.0.1:$kcport" \
+	2>"$T/serve-console.log" &
 kpid=$!
 PIDS+=("$kpid")
 wait_up "http://127.0.0.1:$kport/healthz" && wait_up "http://127.0.0.1:$kcport/console/login" ||
 	{ echo "bench: handoff serve --console did not start"; tail -3 "$T/serve-console.log"; exit 1; }
+# the same server with the same destinations in PostgreSQL (store copy): the request
+# path is the same immutable snapshot, so /refer must not move
+. tests/e2e/pg.bash
+gport=""
+PGC=$(mktemp -d /tmp/handoff-bench-pg-XXXXXX)
+if pg_cluster_start "$PGC" 2>"$T/pg.err"; then
+	pg_load_env "$PGC"
+	unset PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD PGSERVICE PGOPTIONS
+	pgdb=$(pg_new_db bench)
+	if "$HANDOFF" store copy "$HANDOFF_DB" "$pgdb" >/dev/null; then
+		gport=$(free_port)
+		HANDOFF_DB=$pgdb $SRV "$HANDOFF" serve --listen "127.0.0.1:$gport" --public-url "http://127.0.0.1:$gport" \
+			--max-per-client 0 --threads "$THREADS" 2>"$T/serve-pg.log" &
+		gpid=$!
+		PIDS+=("$gpid")
+		wait_up "http://127.0.0.1:$gport/healthz" || { echo "bench: handoff serve on PostgreSQL did not start"; tail -3 "$T/serve-pg.log"; gport=""; }
+	fi
+else
+	echo "bench: SKIP the PostgreSQL store: $(tail -1 "$T/pg.err")"
+fi
 for round in $(seq 1 "$ROUNDS"); do
 	for conns in 32 256; do
 		run handoff "$hport" "$hpid" "$conns"
 		run ceiling "$cport" "$cpid" "$conns"
 		run handoff_console "$kport" "$kpid" "$conns"
+		[ -n "$gport" ] && run handoff_pg "$gport" "$gpid" "$conns"
 	done
 done
 rss_handoff=$(rss_kb "$hpid")
 rss_ceiling=$(rss_kb "$cpid")
 rss_handoff_console=$(rss_kb "$kpid")
-kill "$hpid" "$cpid" "$kpid"; wait "$hpid" "$cpid" "$kpid" 2>/dev/null
+rss_handoff_pg=0
+[ -n "$gport" ] && rss_handoff_pg=$(rss_kb "$gpid")
+kill "$hpid" "$cpid" "$kpid" ${gport:+"$gpid"}; wait "$hpid" "$cpid" "$kpid" ${gport:+"$gpid"} 2>/dev/null
 
 # --- express + twilio ---
 rss_express=0
@@ -178,6 +204,12 @@ echo
 echo "ratios at 32 connections: handoff/ceiling throughput $r_ceiling (by CPU per request: $r_cpu), handoff/express $r_express, handoff/ceiling p99 $r_p99"
 k32=$(get handoff_console 32 3)
 echo "with the console on (--console, its ring fed by every request): throughput $(ratio "$k32" "$h32") x handoff's at 32 connections, $(ratio "$(get handoff_console 256 3)" "$(get handoff 256 3)") at 256; CPU per request $(get handoff_console 32 7) vs $(get handoff 32 7) us; p99 $(get handoff_console 32 5) vs $hp99 ms"
+if [ -n "$gport" ]; then
+	g32=$(get handoff_pg 32 3)
+	r_pg=$(ratio "$g32" "$h32")
+	r_pg256=$(ratio "$(get handoff_pg 256 3)" "$(get handoff 256 3)")
+	echo "with the store in PostgreSQL (the same snapshot on the request path): throughput $r_pg x SQLite's at 32 connections, $r_pg256 at 256; CPU per request $(get handoff_pg 32 7) vs $(get handoff 32 7) us; p99 $(get handoff_pg 32 5) vs $hp99 ms"
+fi
 echo "targets:"
 target "throughput >= 0.8 x ceiling ($r_ceiling)" "$(awk -v r="$r_ceiling" 'BEGIN{print (r >= 0.8)}')"
 target "throughput >= 8 x express ($r_express)" "$(awk -v r="$r_express" 'BEGIN{print (r != "n/a" && r >= 8)}')"
@@ -185,6 +217,7 @@ target "p99 <= 1.5 x ceiling's ($r_p99)" "$(awk -v r="$r_p99" 'BEGIN{print (r <=
 target "256 connections: zero errors ($(get handoff 256 6))" "$([ "$(get handoff 256 6)" = 0 ] && echo 1 || echo 0)"
 target "256 connections: p99 < 50 ms ($(get handoff 256 5) ms)" "$(awk -v p="$(get handoff 256 5)" 'BEGIN{print (p >= 0 && p < 50)}')"
 target "256 connections with the console on: zero errors ($(get handoff_console 256 6))" "$([ "$(get handoff_console 256 6)" = 0 ] && echo 1 || echo 0)"
+[ -n "$gport" ] && target "PostgreSQL store: throughput within noise of SQLite's (>= 0.85 x: $r_pg)" "$(awk -v r="$r_pg" 'BEGIN{print (r >= 0.85)}')"
 target "peak RSS < 32 MB ($(awk -v k="$rss_handoff" 'BEGIN{printf "%.1f", k/1024}') MB)" "$(awk -v k="$rss_handoff" 'BEGIN{print (k < 32768)}')"
 
 # --- the emulator's engine: complete transfer flows/s on the virtual clock, the app

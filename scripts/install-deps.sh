@@ -9,7 +9,9 @@ pkgs=(
   libxml2-dev              # TwiML reader
   libcurl4-openssl-dev     # HTTP client (emulator webhooks, admin CLI)
   libssl-dev               # HMAC-SHA1, SHA-256
-  libsqlite3-dev sqlite3   # destinations store
+  libsqlite3-dev sqlite3   # destinations store (SQLite, the embedded default)
+  libpq-dev                # destinations store (PostgreSQL, shared by replicas): libpq
+  postgresql               # the tests' throwaway clusters (initdb, pg_ctl, psql)
   libjansson-dev           # JSON
   tzdata                   # the IANA zones destinations' opening hours are read in
   libre-dev                # SIP stack of 'emulator --sip' (optional at build time)

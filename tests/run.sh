@@ -2,7 +2,8 @@
 # Runs every unit test binary and every end-to-end script, each bounded in
 # time, and ends with one line: "N passed, N failed" (checks, summed).
 # Env: HANDOFF (the binary under test), UNIT_DIR (unit test binaries),
-#      TESTS (optional: a substring; only suites whose name holds it run).
+#      TESTS (optional: a substring; only suites whose name holds it run: "@pg" picks
+#      the PostgreSQL runs).
 set -u
 cd "$(dirname "$0")/.."
 : "${HANDOFF:?set HANDOFF to the binary under test}"
@@ -57,9 +58,14 @@ for t in $(find "$UNIT_DIR" -type f -name 'test_*' | sort); do
 	[ -x "$t" ] || continue
 	run_suite "unit/${t#"$UNIT_DIR"/}" 300 "$t"
 done
+# A script marked "# backends: sqlite postgresql" runs once per store: the second time
+# against a throwaway PostgreSQL cluster it starts (tests/e2e/pg.bash), as "NAME@pg".
 for s in tests/e2e/*.sh; do
 	case "$s" in */lib.sh) continue ;; esac
 	run_suite "e2e/$(basename "$s" .sh)" 600 bash "$s"
+	if grep -q '^# backends:.*postgresql' "$s"; then
+		run_suite "e2e/$(basename "$s" .sh)@pg" 600 env HANDOFF_TEST_BACKEND=postgresql bash "$s"
+	fi
 done
 
 echo "$total_pass passed, $total_fail failed"

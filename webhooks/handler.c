@@ -385,7 +385,10 @@ int handler_handle(const struct handler_settings *s, const struct handler_snap *
 		resp->allow = route->post ? "GET, HEAD, POST" : "GET, HEAD";
 		rc = why(log, EOPNOTSUPP, "method %.16s", req->method);
 	} else if (route->kind == ROUTE_HEALTHZ) {
-		buf_adds(resp->body, "ok\n");
+		if (s->health)
+			s->health(s->metrics_ctx, resp->body);
+		else
+			buf_adds(resp->body, "ok\n");
 	} else if (route->kind == ROUTE_METRICS) {
 		if (s->metrics)
 			s->metrics(s->metrics_ctx, resp->body);

@@ -41,6 +41,9 @@ struct handler_settings {
 	/* fills the /metrics answer (Prometheus text); NULL: 404 */
 	void (*metrics)(void *ctx, struct buf *out);
 	void *metrics_ctx;
+	/* fills the /healthz answer (always 200: "ok", or "degraded: ..." while the last
+	 * snapshot is served without its store); NULL: "ok". Called with metrics_ctx. */
+	void (*health)(void *ctx, struct buf *out);
 };
 
 /* One request. body is the handler's to decode in place: body[body_len] must be writable. */

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/store.h"
+#include "util/mem.h"
+
 static char leaf_name[256];
 
 const char *cli_name(void)
@@ -123,10 +126,49 @@ void cli_getopt_reset(void)
 	opterr = 0; /* leaves report unknown options through cli_usage */
 }
 
+/* The arguments whose password was hidden: where each is in argv, and what it said. */
+#define CLI_HIDDEN_MAX 8
+static struct {
+	char *at;
+	size_t len;
+	char *was;
+} hidden[CLI_HIDDEN_MAX];
+
+void cli_hide_secrets(int argc, char **argv)
+{
+	size_t n = 0;
+	for (int i = 1; i < argc && n < CLI_HIDDEN_MAX; i++) {
+		char *u = argv[i];
+		while (*u && !store_is_url(u)) /* --db=URL, or URL */
+			u++;
+		if (!*u || !store_has_password(u))
+			continue;
+		size_t len = strlen(argv[i]);
+		char shown[1024];
+		store_redact(u, shown, sizeof(shown));
+		hidden[n].at = argv[i];
+		hidden[n].len = len;
+		hidden[n].was = xstrdup(argv[i]);
+		/* in place: /proc/PID/cmdline (ps) reads this memory; never longer than it was */
+		size_t keep = (size_t)(u - argv[i]), room = len - keep, m = strlen(shown);
+		memset(u, 0, room);
+		memcpy(u, shown, m < room ? m : room);
+		n++;
+	}
+}
+
+const char *cli_unhidden(const char *arg)
+{
+	for (size_t k = 0; arg && k < CLI_HIDDEN_MAX && hidden[k].at; k++)
+		if (arg >= hidden[k].at && arg < hidden[k].at + hidden[k].len)
+			return hidden[k].was + (arg - hidden[k].at);
+	return arg;
+}
+
 const char *cli_db_path(const char *flag)
 {
 	if (flag && *flag)
-		return flag;
+		return cli_unhidden(flag);
 	const char *env = getenv("HANDOFF_DB");
 	if (env && *env)
 		return env;

@@ -25,6 +25,7 @@ extern const struct cmd cmd_twiml[];
 extern const struct cmd cmd_sig[];
 extern const struct cmd cmd_dest[];
 extern const struct cmd cmd_twilio[];
+extern const struct cmd cmd_store[];
 int cmd_promote(int argc, char **argv);
 int cmd_versions(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
@@ -59,7 +60,16 @@ void cli_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Resets getopt for a leaf's own parsing (leaves use getopt_long). */
 void cli_getopt_reset(void);
 
-/* The destinations database path: --db, else $HANDOFF_DB, else ./handoff.db. */
+/* The destinations database: --db, else $HANDOFF_DB, else ./handoff.db (a path, or a
+ * postgresql:// URL; a password hidden from argv is given back). */
 const char *cli_db_path(const char *flag);
+
+/* Hides every password of a database URL in argv (postgresql://user:PASSWORD@...,
+ * password=...) where ps and /proc/PID/cmdline show it, keeping the original for
+ * cli_unhidden; called first thing in main. */
+void cli_hide_secrets(int argc, char **argv);
+/* An argument (or a pointer into one, as getopt's optarg) as it was before
+ * cli_hide_secrets; any other pointer as it is. */
+const char *cli_unhidden(const char *arg);
 
 #endif

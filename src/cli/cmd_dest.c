@@ -768,7 +768,7 @@ const struct cmd cmd_dest[] = {
     {"add",
      "NAME --route ROUTE [--description TEXT] [--header 'X-Name: VALUE']... [--caller-id ID] "
      "[--timeout SECONDS] [--failover SIP-ROUTE]... [--tz ZONE --open 'DAYS HH:MM-HH:MM'... "
-     "[--closed YYYY-MM-DD]... --otherwise NAME] [--db PATH]",
+     "[--closed YYYY-MM-DD]... --otherwise NAME] [--db PATH|URL]",
      "add a destination to the sandbox",
      "ROUTE: +E164 (e.g. +14155550100), tel:+E164, or sip:/sips: URI (user part, port,\n"
      ";transport=udp|tcp|tls, ;region=... and ;user=phone|ip allowed). Headers only on\n"
@@ -793,7 +793,7 @@ const struct cmd cmd_dest[] = {
      "NAME [--route ROUTE] [--description TEXT] [--header 'X-Name: VALUE']... "
      "[--caller-id ID] [--timeout SECONDS] [--clear-headers] [--failover SIP-ROUTE]... "
      "[--clear-failover] [--tz ZONE] [--open 'DAYS HH:MM-HH:MM']... "
-     "[--closed YYYY-MM-DD|none]... [--otherwise NAME] [--clear-hours] [--db PATH]",
+     "[--closed YYYY-MM-DD|none]... [--otherwise NAME] [--clear-hours] [--db PATH|URL]",
      "change a destination in the sandbox",
      "--header replaces a header of the same name or adds one; --clear-headers drops\n"
      "them all first. --failover adds a failover route after the ones there;\n"
@@ -802,14 +802,14 @@ const struct cmd cmd_dest[] = {
      "ranges or dates when given (--closed none: no dates); --tz and --otherwise change\n"
      "theirs; --clear-hours drops the hours (the destination then always answers).\n",
      dest_set, NULL},
-    {"rm", "NAME [--db PATH]", "remove a destination from the sandbox", NULL, dest_rm, NULL},
-    {"list", "[--env sandbox|live] [--json] [--db PATH]", "list destinations",
+    {"rm", "NAME [--db PATH|URL]", "remove a destination from the sandbox", NULL, dest_rm, NULL},
+    {"list", "[--env sandbox|live] [--json] [--db PATH|URL]", "list destinations",
      "When some destinations have opening hours, NOW says for each whether it is open\n"
      "at this moment, or which destination answers for it (closed -> NAME).\n",
      dest_list, NULL},
-    {"show", "NAME [--env sandbox|live] [--json] [--db PATH]", "show one destination", NULL,
+    {"show", "NAME [--env sandbox|live] [--json] [--db PATH|URL]", "show one destination", NULL,
      dest_show, NULL},
-    {"preview", "NAME [--env sandbox|live] [--at TIME] [--db PATH] [PARAM=VALUE ...]",
+    {"preview", "NAME [--env sandbox|live] [--at TIME] [--db PATH|URL] [PARAM=VALUE ...]",
      "print the TwiML the server answers for a sample webhook",
      "PARAM: From, To, CallSid, AccountSid, ReferTransferTarget (its URI headers after\n"
      "'?' feed $refer.<Header-Name>). The default target is <sip:NAME@agent.example.com>.\n"
@@ -821,7 +821,7 @@ const struct cmd cmd_dest[] = {
     {"test",
      "NAME [--server URL] [--token-env NAME] [--env sandbox|live] "
      "[--target OUTCOME[,OUTCOME...]] [--from NUMBER] [--refer-header 'X-Name: VALUE']... "
-     "[--at TIME] [--json] [--db PATH]",
+     "[--at TIME] [--json] [--db PATH|URL]",
      "call the sandbox number, REFER to NAME and show what happens", cmd_dest_test_help,
      cmd_dest_test, NULL},
     {NULL, NULL, NULL, NULL, NULL, NULL},

@@ -9,22 +9,24 @@ const struct cmd cli_commands[] = {
     {"dest", NULL,
      "edit handoff destinations in the sandbox (add, set, rm, list, show, preview, test)", NULL,
      NULL, cmd_dest},
-    {"promote", "[-m|--message TEXT] [--json] [--db PATH]",
+    {"promote", "[-m|--message TEXT] [--json] [--db PATH|URL]",
      "snapshot the sandbox as a new live version", NULL, cmd_promote, NULL},
-    {"versions", "[--json] [--db PATH]", "list promoted versions", NULL, cmd_versions, NULL},
-    {"rollback", "[VERSION] [--json] [--db PATH]",
+    {"versions", "[--json] [--db PATH|URL]", "list promoted versions", NULL, cmd_versions, NULL},
+    {"rollback", "[VERSION] [--json] [--db PATH|URL]",
      "make an older version live (default: the previous one)", NULL, cmd_rollback, NULL},
-    {"audit", "[COUNT] [--json] [--db PATH]",
+    {"audit", "[COUNT] [--json] [--db PATH|URL]",
      "who changed what and when (the newest COUNT changes, default 50)",
      "Every change to the database (dest add/set/rm, import, promote, rollback, from the\n"
      "CLI or the console) records its author, the time and the fields that changed.\n",
      cmd_audit, NULL},
-    {"export", "[--env sandbox|live] [-o FILE] [--db PATH]",
+    {"export", "[--env sandbox|live] [-o FILE] [--db PATH|URL]",
      "print the whole destination set as one file", NULL, cmd_export, NULL},
-    {"import", "FILE|- [--db PATH]", "replace the sandbox with a file from export (all or nothing)",
-     NULL, cmd_import, NULL},
+    {"import", "FILE|- [--db PATH|URL]",
+     "replace the sandbox with a file from export (all or nothing)", NULL, cmd_import, NULL},
+    {"store", NULL, "copy a whole store between SQLite and PostgreSQL (copy)", NULL, NULL,
+     cmd_store},
     {"serve",
-     "[--listen ADDR:PORT] [--db PATH] [--public-url URL] [--agent SIP-URI] [--trust-proxy] "
+     "[--listen ADDR:PORT] [--db PATH|URL] [--public-url URL] [--agent SIP-URI] [--trust-proxy] "
      "[--allow-direct PATTERN] [--threads N] [--max-connections N] [--max-per-client N] "
      "[--head-timeout S] [--body-timeout S] [--keepalive-timeout S] [--insecure-no-signature] "
      "[--console ADDR:PORT [--console-token-file FILE] [--console-public-url URL]]",
@@ -58,13 +60,20 @@ const struct cmd cli_commands[] = {
      "the path 400; the connection is closed after each refusal.\n\n"
      "Environment: HANDOFF_LISTEN, HANDOFF_PUBLIC_URL, HANDOFF_AGENT and HANDOFF_DB give\n"
      "the defaults of --listen, --public-url, --agent and --db (a flag wins).\n"
+     "--db postgresql://[USER@]HOST[:PORT]/DB (or postgres://) shares one PostgreSQL\n"
+     "database between replicas: each loads a promote at once (LISTEN/NOTIFY, checked\n"
+     "every 0.5 s besides); while the database is unreachable each keeps serving its last\n"
+     "snapshot, /healthz answers 200 'degraded: serving version N, store unreachable' and\n"
+     "it reconnects with a backoff. Give the password through ~/.pgpass, PGPASSFILE or\n"
+     "HANDOFF_DB rather than on the command line (it is hidden from ps, but only once the\n"
+     "server has started).\n"
      "SIGHUP reloads the database now (changes are picked up within a second anyway);\n"
      "SIGTERM/SIGINT finish in-flight requests and exit 0.\n\n"
      "--console ADDR:PORT also serves the web console on its own listener (its own 4\n"
      "threads; the public port is untouched), with the recent transfers this server\n"
      "answered. See 'handoff console --help' for its token and addresses.\n",
      cmd_serve, NULL},
-    {"console", "[--listen ADDR:PORT] [--db PATH] [--token-file FILE] [--public-url URL]",
+    {"console", "[--listen ADDR:PORT] [--db PATH|URL] [--token-file FILE] [--public-url URL]",
      "serve the web console alone (destinations, test, promote, versions, audit)", cmd_console_help,
      cmd_console, NULL},
     {"emulator",

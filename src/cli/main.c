@@ -7,6 +7,7 @@
 
 int main(int argc, char **argv)
 {
+	cli_hide_secrets(argc, argv); /* a database URL's password stays out of ps */
 	if (argc >= 2 && (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0)) {
 		printf("handoff %s\n", HANDOFF_VERSION);
 		return EXIT_OK;

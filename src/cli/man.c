@@ -13,7 +13,9 @@
 static const struct {
 	const char *name, *means;
 } env_table[] = {
-    {"HANDOFF_DB", "the destinations database when --db is not given (default ./handoff.db)"},
+    {"HANDOFF_DB", "the destinations database when --db is not given (default ./handoff.db): "
+                   "a file path (SQLite), or a postgresql:// URL (PostgreSQL, shared by "
+                   "several servers; libpq's PGPASSWORD, PGPASSFILE and ~/.pgpass apply)"},
     {"HANDOFF_LISTEN", "serve: the default of --listen"},
     {"HANDOFF_PUBLIC_URL", "serve: the default of --public-url"},
     {"HANDOFF_AGENT", "serve: the default of --agent"},
@@ -129,7 +131,10 @@ int cmd_man(int argc, char **argv)
 	}
 	printf(".SH FILES\n.TP\n.B ./handoff.db\n");
 	put_line("the default destinations database (SQLite, WAL mode: the CLI and a running "
-	         "server share it)");
+	         "server share it); 'handoff store copy' moves it to PostgreSQL and back");
+	printf(".TP\n.B ~/.pgpass\n");
+	put_line("libpq's password file, read for a postgresql:// database URL without a "
+	         "password (mode 0600)");
 	printf(".TP\n.B $XDG_CONFIG_HOME/handoff/credentials\n");
 	put_line("Twilio credential profiles (mode 0600 in a 0700 directory)");
 	printf(".TP\n.B /etc/handoff/handoff.env\n");

@@ -81,10 +81,11 @@ static int read_token_file(struct console *c, const char *path, char *err, size_
 	return 0;
 }
 
-/* The generated token's file: beside the database. */
+/* The generated token's file: beside the database (a PostgreSQL one: in the current
+ * directory). */
 static void generated_path(const char *db, char *out, size_t cap)
 {
-	const char *slash = strrchr(db, '/');
+	const char *slash = store_is_url(db) ? NULL : strrchr(db, '/');
 	if (slash)
 		snprintf(out, cap, "%.*s/%s", (int)(slash - db), db, TOKEN_FILE_NAME);
 	else

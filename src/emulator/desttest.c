@@ -13,6 +13,7 @@
 #include "emulator/live.h"
 #include "emulator/rest.h"
 #include "net/httpc.h"
+#include "store/store.h"
 #include "util/buf.h"
 #include "util/mem.h"
 #include "webhooks/hours.h"
@@ -461,7 +462,9 @@ int desttest_run(const struct desttest_req *rq, struct desttest_result *r, char 
 			return rc;
 		}
 		snprintf(base, sizeof(base), "%s", EMU_APP_BASE);
-		snprintf(r->where, sizeof(r->where), "in-process server over %s", rq->db);
+		char db[512];
+		snprintf(r->where, sizeof(r->where), "in-process server over %s",
+		         store_redact(rq->db, db, sizeof(db)));
 		if (rq->at) {
 			int64_t t;
 			bool twice;

@@ -253,15 +253,43 @@ static void metrics_text(void *ctx, struct buf *out)
 	           "handoff_destinations{env=\"live\"} %zu\nhandoff_destinations{env=\"sandbox\"} "
 	           "%zu\n",
 	           live->version, (long long)sand->changed, live->n, sand->n);
+	struct store_watch_status st;
+	store_watch_status(sv->watch, &st, NULL, 0);
 	buf_printf(out,
 	           "# HELP handoff_reload_failures_total Reloads of the database that failed "
 	           "(the previous destinations stay served).\n"
 	           "# TYPE handoff_reload_failures_total counter\nhandoff_reload_failures_total "
+	           "%lu\n"
+	           "# HELP handoff_store_up Whether the last read of the store succeeded (0: it is "
+	           "unreachable or unreadable, and the last good snapshot is served).\n"
+	           "# TYPE handoff_store_up gauge\nhandoff_store_up{backend=\"%s\"} %d\n"
+	           "# HELP handoff_store_notices_total Change notices received from the store "
+	           "(PostgreSQL's LISTEN/NOTIFY; SQLite is polled).\n"
+	           "# TYPE handoff_store_notices_total counter\nhandoff_store_notices_total %lu\n"
+	           "# HELP handoff_store_reconnects_total Times the store was opened afresh after "
+	           "it was lost.\n"
+	           "# TYPE handoff_store_reconnects_total counter\nhandoff_store_reconnects_total "
 	           "%lu\n",
-	           store_watch_failures(sv->watch, NULL, 0));
+	           st.failures, st.backend, st.up ? 1 : 0, st.notices, st.reconnects);
 	dest_set_release(live);
 	dest_set_release(sand);
 	metrics_http(sv, out);
+}
+
+/* /healthz: 200 either way, so a load balancer keeps a replica that serves its last good
+ * snapshot while the store is away; the text says which. */
+static void health_text(void *ctx, struct buf *out)
+{
+	struct server *sv = ctx;
+	struct store_watch_status st;
+	store_watch_status(sv->watch, &st, NULL, 0);
+	if (st.up) {
+		buf_adds(out, "ok\n");
+		return;
+	}
+	struct dest_set *live = store_watch_get(sv->watch, DEST_LIVE);
+	buf_printf(out, "degraded: serving version %d, store unreachable\n", live->version);
+	dest_set_release(live);
 }
 
 /* ---- the request path ---- */
@@ -521,6 +549,7 @@ int server_run(const struct server_config *cfg)
 	    .insecure = cfg->insecure,
 	    .metrics = metrics_text,
 	    .metrics_ctx = sv,
+	    .health = health_text,
 	};
 	/* every thread started from here on inherits the mask: signals arrive
 	 * only at the sigwait below */
@@ -533,11 +562,16 @@ int server_run(const struct server_config *cfg)
 	signal(SIGPIPE, SIG_IGN);
 	srv_log_start();
 
-	char err[512];
+	char err[512], db[512];
+	store_redact(cfg->db, db, sizeof(db)); /* what the log shows: no password */
 	int rc = store_watch_start(&sv->watch, cfg->db, err, sizeof(err));
 	if (rc) {
 		srv_log_stop();
-		fprintf(stderr, "handoff: serve: %s: %s\n", cfg->db, err);
+		fprintf(stderr, "handoff: serve: %s\n", err); /* err names the database */
+		if (store_is_url(cfg->db))
+			fprintf(stderr,
+			        "hint: a server starts only with its database reachable (it has "
+			        "nothing to serve before); is PostgreSQL up, the URL right?\n");
 		pthread_mutex_destroy(&sv->m.tmu);
 		free(sv);
 		return 1;
@@ -584,7 +618,7 @@ int server_run(const struct server_config *cfg)
 	httpd_stats(h, &st);
 	note("serve: listening on %s (port %d, %d threads); db %s: live version %d (%zu "
 	     "destinations), sandbox %zu destinations; public URL %s; signatures %s",
-	     cfg->listen, httpd_port(h), cfg->threads, cfg->db, live, nlive, nsand,
+	     cfg->listen, httpd_port(h), cfg->threads, db, live, nlive, nsand,
 	     cfg->public_url
 	         ? cfg->public_url
 	         : (cfg->trust_proxy ? "rebuilt from X-Forwarded-*/Host" : "rebuilt from Host"),
@@ -604,19 +638,20 @@ int server_run(const struct server_config *cfg)
 	if (!store_watch_has_db(sv->watch))
 		note("serve: no database at %s yet: no destinations are served until one is "
 		     "created there (handoff import FILE, or handoff dest add)",
-		     cfg->db);
+		     db);
 	if (cfg->insecure)
 		note("serve: WARNING: signature checks are off: anyone who can reach this port "
 		     "can ask for any destination's TwiML");
 	int sig = 0;
 	unsigned long failures = 0;
+	bool up = true;
 	for (;;) {
 		struct timespec tick = {1, 0};
 		sig = sigtimedwait(&set, NULL, &tick);
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
 		if (sig == SIGHUP) {
-			note("serve: SIGHUP: reloading %s", cfg->db);
+			note("serve: SIGHUP: reloading %s", db);
 			store_watch_poke(sv->watch);
 		}
 		int l2;
@@ -624,15 +659,20 @@ int server_run(const struct server_config *cfg)
 		size_t nl2, ns2;
 		versions(sv->watch, &l2, &s2, &nl2, &ns2);
 		char why[256];
-		unsigned long f2 = store_watch_failures(sv->watch, why, sizeof(why));
-		if (f2 != failures) {
+		struct store_watch_status ws;
+		store_watch_status(sv->watch, &ws, why, sizeof(why));
+		if (ws.failures != failures) {
 			/* one line per second at most, however often the watcher retried */
 			note("serve: cannot reload the database (%lu failure%s so far): %s; still "
 			     "serving "
 			     "live version %d",
-			     f2, f2 == 1 ? "" : "s", why, live);
-			failures = f2;
+			     ws.failures, ws.failures == 1 ? "" : "s", why, live);
+			failures = ws.failures;
 		}
+		if (ws.up && !up)
+			note("serve: the database %s can be read again (%lu reconnection%s so far)",
+			     db, ws.reconnects, ws.reconnects == 1 ? "" : "s");
+		up = ws.up;
 		if (l2 != live || s2 != sand) {
 			note("serve: loaded live version %d (%zu destinations), sandbox revision "
 			     "%lld "

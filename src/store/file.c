@@ -1,43 +1,27 @@
-/* file: the database as a file on disk: whether it is still the one opened (replaced,
- * touched), letting go of it, and removing one a failed command made. */
+/* file: whether the store a handle opened is still the one there (an SQLite file replaced
+ * or touched, a PostgreSQL connection gone), letting go of it, and removing one a failed
+ * command made; each adapter does its own part. */
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "store/store_int.h"
-#include "util/mem.h"
 
 void store_discard(struct store *s)
 {
 	if (!s)
 		return;
-	bool created = s->created;
-	char *path = s->path;
-	s->path = NULL;
-	store_db_close(s);
-	free(s);
-	if (created) { /* the database and the files SQLite keeps beside it */
-		static const char *const ext[] = {"", "-wal", "-shm", "-journal"};
-		for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
-			char *f = xasprintf("%s%s", path, ext[i]);
-			unlink(f);
-			free(f);
-		}
-	}
-	free(path);
+	if (s->created)
+		s->be->discard(s);
+	store_close(s);
 }
 
 void store_let_go(struct store *s)
 {
 	if (!s)
 		return;
-	/* The -wal and -shm beside the path are still this handle's file's: SQLite does not
-	 * checkpoint or remove them on close once that file was unlinked or renamed over, and
-	 * the next opener of the path would read their pages as its own. Fold them into the
-	 * old file and empty the WAL first (no waiting: a busy WAL is someone else's). */
-	store_db_checkpoint(s);
+	if (s->db)
+		s->be->let_go(s);
 	store_close(s);
 }
 
@@ -48,6 +32,8 @@ bool store_created(const struct store *s)
 
 enum store_file store_file_state(struct store *s)
 {
+	if (!s->be->file)
+		return s->be->broken(s) ? STORE_FILE_REPLACED : STORE_FILE_SAME;
 	struct stat now;
 	if (stat(s->path, &now) != 0 || now.st_dev != s->file.st_dev ||
 	    now.st_ino != s->file.st_ino)

@@ -1,31 +1,38 @@
-/* watch: keeps the latest snapshot of both environments of a database, noticing any change
- * (from any process) within STORE_POLL_MS, through the store's own interface: a commit
- * (data_version), and a file deleted, replaced, moved or written behind SQLite's back
- * (store_file_state), which closes the handle and opens the path afresh. */
+/* watch: keeps the latest snapshot of both environments of a store, noticing any change
+ * (from any process) within a second, through the store's own interface: a change notice
+ * (PostgreSQL's NOTIFY) or the periodic check (data_version), and a store lost (an SQLite
+ * file deleted, replaced, moved or written behind SQLite's back; a PostgreSQL connection
+ * gone), which closes the handle and opens the store afresh, with a backoff. */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <unistd.h>
 
-#include "store/store.h"
+#include "store/store_int.h"
 #include "util/mem.h"
 
 struct store_watch {
-	struct store *s; /* NULL while the path names no readable database */
+	struct store *s; /* NULL while the store cannot be opened (the thread's alone) */
 	char *path;
+	bool notified;       /* the store sends change notices (PostgreSQL) */
+	const char *backend; /* "sqlite", "postgresql" */
 	pthread_t thread;
-	pthread_mutex_t mu; /* guards sets, stop, poke */
-	pthread_cond_t cv;
+	int wake[2];        /* a byte wakes the thread: stop, poke */
+	int stop, poke;     /* set atomically (poke from a signal handler too) */
+	pthread_mutex_t mu; /* guards what follows */
 	struct dest_set *sets[2];
-	bool stop;
-	int poke; /* set without the lock (atomically), so a signal handler may poke */
-	int64_t data_version;
-	bool has_db;            /* s is open (under mu; s itself is the thread's) */
-	unsigned long failures; /* reloads that failed (under mu) */
-	char last_error[256];   /* why the last one failed (under mu) */
+	int64_t data_version; /* the thread's */
+	bool has_db;          /* s is open */
+	bool up;              /* the last poll read the store */
+	bool opened;          /* the store was open once (the thread's) */
+	bool reopened;        /* the last poll opened it again after that (the thread's) */
+	unsigned long failures, notices, reconnects;
+	char last_error[256]; /* why the last poll failed */
 };
 
 static void swap_in(struct store_watch *w, struct dest_set *sets[2])
@@ -55,15 +62,20 @@ static int poll_once(struct store_watch *w, bool forced, char *err, size_t errle
 	}
 	bool fresh = false;
 	if (!w->s) {
-		char why[200];
-		int rc = store_open(&w->s, w->path, 0, why, sizeof(why));
+		char why[200], name[STORE_NAME_MAX];
+		int rc = store_open(&w->s, w->path, STORE_WATCH, why, sizeof(why));
 		if (rc) {
 			w->s = NULL;
-			snprintf(err, errlen, "%s (deleted, replaced or unreadable): %s", w->path,
-			         why);
+			if (w->notified) /* why names it: "cannot connect to URL: ..." */
+				snprintf(err, errlen, "%s", why);
+			else
+				snprintf(err, errlen, "%s (deleted, replaced or unreadable): %s",
+				         store_redact(w->path, name, sizeof(name)), why);
 			return rc;
 		}
 		fresh = true;
+		w->reopened = w->opened;
+		w->opened = true;
 	}
 	int64_t dv = 0;
 	int rc = store_data_version(w->s, &dv, err, errlen);
@@ -74,45 +86,63 @@ static int poll_once(struct store_watch *w, bool forced, char *err, size_t errle
 			swap_in(w, sets);
 		}
 	}
-	if (rc && fresh) { /* a file it cannot read: opened afresh on the next poll */
+	if (rc && (fresh || store_file_state(w->s) != STORE_FILE_SAME)) {
+		/* a store it cannot read, or lost meanwhile: opened afresh on the next poll */
 		store_close(w->s);
 		w->s = NULL;
 	}
 	return rc;
 }
 
+static void drain(int fd)
+{
+	char b[64];
+	while (read(fd, b, sizeof(b)) > 0)
+		;
+}
+
 static void *watch_main(void *arg)
 {
 	struct store_watch *w = arg;
-	pthread_mutex_lock(&w->mu);
-	while (!w->stop) {
-		{
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += STORE_POLL_MS * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
-			pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+	int check_ms = w->notified ? STORE_CHECK_MS : STORE_POLL_MS;
+	int retry_max = w->notified ? STORE_RETRY_MAX_MS : STORE_POLL_MS;
+	int delay = check_ms, retry = STORE_POLL_MS;
+	for (;;) {
+		int notice = 0;
+		if (w->s) {
+			notice = w->s->be->wait(w->s, w->wake[0], delay);
+		} else {
+			struct pollfd p = {w->wake[0], POLLIN, 0};
+			poll(&p, 1, delay);
 		}
-		if (w->stop)
+		drain(w->wake[0]);
+		if (__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE))
 			break;
-		pthread_mutex_unlock(&w->mu);
 		bool forced = __atomic_exchange_n(&w->poke, 0, __ATOMIC_ACQ_REL) != 0;
 		char err[256] = "";
+		w->reopened = false;
 		int rc = poll_once(w, forced, err, sizeof(err));
 		pthread_mutex_lock(&w->mu);
 		w->has_db = w->s != NULL;
-		/* on failure the old snapshots stay and the next tick retries; the
-		 * failure is counted so the server can say so */
+		w->up = rc == 0;
+		w->notices += notice > 0;
+		w->reconnects += rc == 0 && w->reopened;
+		/* on failure the old snapshots stay and the next poll retries; the failure is
+		 * counted so the server can say so */
 		if (rc) {
 			w->failures++;
 			snprintf(w->last_error, sizeof(w->last_error), "%s",
 			         err[0] ? err : strerror(rc));
 		}
+		pthread_mutex_unlock(&w->mu);
+		if (w->s || rc == ENOENT) { /* read, or reachable with no store yet */
+			delay = check_ms;
+			retry = STORE_POLL_MS;
+		} else { /* unreachable: again soon, then less and less often */
+			delay = retry;
+			retry = retry * 2 > retry_max ? retry_max : retry * 2;
+		}
 	}
-	pthread_mutex_unlock(&w->mu);
 	return NULL;
 }
 
@@ -126,41 +156,65 @@ unsigned long store_watch_failures(struct store_watch *w, char *why, size_t whyl
 	return n;
 }
 
+void store_watch_status(struct store_watch *w, struct store_watch_status *st, char *why,
+                        size_t whylen)
+{
+	pthread_mutex_lock(&w->mu);
+	*st = (struct store_watch_status){.up = w->up,
+	                                  .failures = w->failures,
+	                                  .notices = w->notices,
+	                                  .reconnects = w->reconnects,
+	                                  .backend = w->backend};
+	if (why && whylen)
+		snprintf(why, whylen, "%s", w->last_error);
+	pthread_mutex_unlock(&w->mu);
+}
+
+static void watch_free(struct store_watch *w)
+{
+	dest_set_release(w->sets[0]);
+	dest_set_release(w->sets[1]);
+	store_close(w->s);
+	close(w->wake[0]);
+	close(w->wake[1]);
+	pthread_mutex_destroy(&w->mu);
+	xwipe(w->path, strlen(w->path)); /* it may hold a password */
+	free(w->path);
+	free(w);
+}
+
 int store_watch_start(struct store_watch **wp, const char *path, char *err, size_t errlen)
 {
 	struct store *s = NULL;
-	/* no file yet: nothing is created; the sets are empty until one appears */
-	int rc = store_open(&s, path, 0, err, errlen);
+	/* no store yet: nothing is created; the sets are empty until one appears */
+	int rc = store_open(&s, path, STORE_WATCH, err, errlen);
 	if (rc && rc != ENOENT)
 		return rc;
 	struct store_watch *w = xcalloc(1, sizeof(*w));
 	w->s = s;
-	w->has_db = s != NULL;
+	w->has_db = w->up = w->opened = s != NULL;
 	w->path = xstrdup(path);
+	w->notified = store_is_url(path);
+	w->backend = w->notified ? "postgresql" : "sqlite";
+	pthread_mutex_init(&w->mu, NULL);
+	if (pipe2(w->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+		rc = errno;
+		snprintf(err, errlen, "cannot start the store watcher: %s", strerror(rc));
+		w->wake[0] = w->wake[1] = -1;
+		watch_free(w);
+		return rc;
+	}
 	if (!s) {
 		w->sets[0] = dest_set_new(NULL, 0);
 		w->sets[1] = dest_set_new(NULL, 0);
 	} else if ((rc = store_data_version(s, &w->data_version, err, errlen)) ||
 	           (rc = store_load_both(s, w->sets, err, errlen))) {
-		store_close(s);
-		free(w->path);
-		free(w);
+		watch_free(w);
 		return rc;
 	}
-	pthread_mutex_init(&w->mu, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_cond_init(&w->cv, &ca);
-	pthread_condattr_destroy(&ca);
 	if ((rc = pthread_create(&w->thread, NULL, watch_main, w)) != 0) {
 		snprintf(err, errlen, "cannot start the store watcher: %s", strerror(rc));
-		dest_set_release(w->sets[0]);
-		dest_set_release(w->sets[1]);
-		pthread_mutex_destroy(&w->mu);
-		pthread_cond_destroy(&w->cv);
-		store_close(s);
-		free(w->path);
-		free(w);
+		watch_free(w);
 		return rc;
 	}
 	*wp = w;
@@ -187,22 +241,18 @@ struct dest_set *store_watch_get(struct store_watch *w, enum dest_env env)
 void store_watch_poke(struct store_watch *w)
 {
 	__atomic_store_n(&w->poke, 1, __ATOMIC_RELEASE);
+	/* async-signal-safe; a full pipe already wakes the thread */
+	ssize_t n = write(w->wake[1], "p", 1);
+	(void)n;
 }
 
 void store_watch_stop(struct store_watch *w)
 {
 	if (!w)
 		return;
-	pthread_mutex_lock(&w->mu);
-	w->stop = true;
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
+	__atomic_store_n(&w->stop, 1, __ATOMIC_RELEASE);
+	ssize_t n = write(w->wake[1], "s", 1);
+	(void)n;
 	pthread_join(w->thread, NULL);
-	dest_set_release(w->sets[0]);
-	dest_set_release(w->sets[1]);
-	pthread_mutex_destroy(&w->mu);
-	pthread_cond_destroy(&w->cv);
-	store_close(w->s);
-	free(w->path);
-	free(w);
+	watch_free(w);
 }

@@ -9,6 +9,7 @@
 # each page goes to $CONSOLE_SHOTS (default: a temporary folder;
 # scripts/console-screenshots.sh keeps them in docs/console/).
 . "$(dirname "$0")/lib.sh"
+# backends: sqlite postgresql (the console cannot tell which holds the store)
 . "$(dirname "$0")/serve_lib.bash"
 . "$(dirname "$0")/webdriver.bash"
 

@@ -1,5 +1,6 @@
 # dest_test.sh: `handoff dest test NAME`: in-process over the database, and against a running
 # `handoff serve` on loopback (signed webhooks), the transfer's legs, TwiML and SIP headers.
+# backends: sqlite postgresql
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/serve_lib.bash"
 

@@ -38,7 +38,8 @@ lib_only() { # DESC HEADER-REGEX ALLOWED-FILE
 }
 lib_only "only src/net/httpd.c includes libmicrohttpd" 'microhttpd\.h>' src/net/httpd.c
 lib_only "only src/net/httpc.c includes libcurl" 'curl/' src/net/httpc.c
-lib_only "only src/store/store.c includes SQLite" 'sqlite3\.h>' src/store/store.c
+lib_only "only src/store/sqlite.c includes SQLite" 'sqlite3\.h>' src/store/sqlite.c
+lib_only "only src/store/pg.c includes libpq" '(libpq-fe|libpq/|pg_config|postgres)' src/store/pg.c
 lib_only "only twiml/reader.c includes libxml2" 'libxml/' twiml/reader.c
 lib_only "only webhooks/crypto.c includes OpenSSL" 'openssl/' webhooks/crypto.c
 lib_only "only src/net/sip.c includes libre (the SIP stack)" 're(\.h|_[a-z]+\.h)>' src/net/sip.c

@@ -83,7 +83,60 @@ need_interop() {
 	exit 1
 }
 
+# --- the store under test: tests/run.sh runs the scripts marked "# backends: sqlite
+# postgresql" a second time with HANDOFF_TEST_BACKEND=postgresql ---
+BACKEND=${HANDOFF_TEST_BACKEND:-sqlite}
+# need_pg: a throwaway PostgreSQL cluster for this script (tests/e2e/pg.bash), once
+need_pg() {
+	[ -n "${PG_DIR:-}" ] && return 0
+	# shellcheck source=tests/e2e/pg.bash
+	. "$ROOT/tests/e2e/pg.bash"
+	pg_start 2>"$T/pg-start.err" || {
+		not_ok "a PostgreSQL cluster for the test" "$(cat "$T/pg-start.err")"
+		finish
+		exit 1
+	}
+}
+# new_db NAME: a fresh store: a file in $T, or a new database of the cluster (its URL;
+# need_pg first)
+new_db() {
+	if [ "$BACKEND" = postgresql ]; then
+		pg_db "$(printf '%s' "$1" | tr -c 'a-zA-Z0-9' _)"
+	else
+		echo "$T/$1"
+	fi
+}
+# shown DB: the store as handoff names it in messages (a URL's password hidden)
+shown() { sed -E 's#^(postgres(ql)?://[^:/@]*:)[^@/]*@#\1***@#' <<<"$1"; }
+# re TEXT: TEXT as a literal in an expect_match regex
+re() { sed 's/[][\.*^$?+(){}|]/\\&/g' <<<"$1"; }
+# has_store DB: whether a store is there (the file; handoff's tables)
+has_store() {
+	case "$1" in
+	postgres*) [ "$(db_sql "$1" "SELECT count(*) FROM pg_tables WHERE tablename = 'state'")" != 0 ] ;;
+	*) [ -e "$1" ] ;;
+	esac
+}
+# db_schema DB: the schema version the store records
+db_schema() {
+	case "$1" in
+	postgres*) db_sql "$1" "SELECT value FROM state WHERE key = 'schema'" ;;
+	*) sqlite3 "$1" 'PRAGMA user_version' ;;
+	esac
+}
+# db_sql DB SQL: SQL run on the store behind handoff's back (sqlite3, or psql as the
+# cluster's superuser); rows on stdout, one value per line
+db_sql() {
+	case "$1" in
+	postgres*) local d=${1##*/}; pg_sql "${d%%\?*}" "$2" ;;
+	*) sqlite3 "$1" "$2" ;;
+	esac
+}
+
 finish() {
 	echo "$PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ]
 }
+
+# the PostgreSQL run starts its cluster here, in this shell (new_db runs in $(...))
+if [ "$BACKEND" = postgresql ]; then need_pg; fi

@@ -1,7 +1,8 @@
 # serve_lib.sh: starting `handoff serve` on a free loopback port and talking to
 # it as Twilio does (signed with `handoff sig sign`). Source after lib.sh.
 export TWILIO_AUTH_TOKEN="e2e-token-$$-$RANDOM"
-export HANDOFF_DB="$T/handoff.db"
+HANDOFF_DB=$(new_db handoff.db) # a file in $T, or a database of the PostgreSQL run's cluster
+export HANDOFF_DB
 unset TWILIO_AUTH_TOKEN_SECONDARY
 SERVER_PID=""
 # only the server still running (never a PID that has already been reaped)

@@ -1,5 +1,6 @@
 # serve_reload: live/sandbox changes picked up within a second without a
 # restart, SIGHUP, SIGTERM, the token rules, --public-url and --trust-proxy.
+# backends: sqlite postgresql
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/serve_lib.bash"
 

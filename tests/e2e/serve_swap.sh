@@ -2,6 +2,7 @@
 # server: zero failed requests, and no answer from a half-applied set. Each
 # version stamps its letter in three fields of every destination (the route,
 # a header, the timeout), so an answer mixing two versions is detectable.
+# backends: sqlite postgresql
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/serve_lib.bash"
 

@@ -1,7 +1,9 @@
-# store_cli.sh: the dest commands, promote/versions/rollback, export/import on real SQLite files; every --json parsed back.
+# store_cli.sh: the dest commands, promote/versions/rollback, export/import on real SQLite files and a real PostgreSQL database; every --json parsed back.
+# backends: sqlite postgresql
 . "$(dirname "$0")/lib.sh"
 
-export HANDOFF_DB="$T/h.db"
+HANDOFF_DB=$(new_db h.db) || { not_ok "a new database"; finish; exit 1; }
+export HANDOFF_DB
 EX="$ROOT/fixtures/destinations/example.json"
 
 # jget JSON-FILE PYTHON-EXPR: evaluates EXPR with j = the parsed document
@@ -9,16 +11,17 @@ jget() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval
 
 # a missing database is an error for readers, not silently created
 expect_exit "list without a database fails" 1 "$HANDOFF" dest list
-expect_match "it says there is no database" "$(cat "$T/err")" "^handoff: dest list: no database at $T/h.db"
-expect_eq "and creates nothing" "$(ls "$T" | grep -c h.db)" "0"
+expect_match "it says there is no database" "$(cat "$T/err")" "^handoff: dest list: no database at $(re "$(shown "$HANDOFF_DB")")"
+expect_no_match "without the password" "$(cat "$T/err")" "${PG_PASS:-no password here}"
+if has_store "$HANDOFF_DB"; then not_ok "and creates nothing"; else ok; fi
 
 # the README's session: import, promote
 expect_exit "import the example" 0 "$HANDOFF" import "$EX"
 expect_match "import says how many" "$(cat "$T/out")" "^imported 4 destinations into the sandbox"
 expect_exit "promote it" 0 "$HANDOFF" promote -m "example set"
 expect_match "promote names the version" "$(cat "$T/out")" "version 1"
-expect_eq "the database is in WAL mode" "$(sqlite3 "$HANDOFF_DB" 'PRAGMA journal_mode')" "wal"
-expect_eq "the schema version is recorded" "$(sqlite3 "$HANDOFF_DB" 'PRAGMA user_version')" "4"
+[ "$BACKEND" = sqlite ] && expect_eq "the database is in WAL mode" "$(sqlite3 "$HANDOFF_DB" 'PRAGMA journal_mode')" "wal"
+expect_eq "the schema version is recorded" "$(db_schema "$HANDOFF_DB")" "4"
 
 # list --json (both environments)
 expect_exit "list --json" 0 "$HANDOFF" dest list --json
@@ -76,7 +79,7 @@ expect_exit "set an absent name" 1 "$HANDOFF" dest set nobody --timeout 10
 # one read before the first wrote; its conditional write fails and it retries)
 HANDOFF_TEST_STALL_MS=1500 "$HANDOFF" dest set sales --header 'X-One: 1' >"$T/s1.out" 2>"$T/s1.err" &
 pid=$!
-for ((i = 0; i < 100; i++)); do grep -q "test stall" "$T/s1.err" && break; sleep 0.1; done
+for ((i = 0; i < 100; i++)); do grep -qs "test stall" "$T/s1.err" && break; sleep 0.1; done
 expect_exit "a second dest set while the first is writing" 0 "$HANDOFF" dest set sales --header 'X-Two: 2'
 wait "$pid"
 expect_eq "the first dest set succeeded" "$?" "0"
@@ -135,10 +138,11 @@ expect_eq "export file: format" "$(jget "$T/live-export.json" '(j["format"], j["
 expect_exit "export sandbox to stdout" 0 "$HANDOFF" export
 cp "$T/out" "$T/sb.json"
 expect_eq "sandbox export has 5" "$(jget "$T/sb.json" 'len(j["destinations"])')" "5"
-HANDOFF_DB="$T/other.db" expect_exit "import an export into a new database" 0 "$HANDOFF" import "$T/sb.json"
-HANDOFF_DB="$T/other.db" expect_exit "and export it again" 0 "$HANDOFF" export
+OTHER=$(new_db other.db)
+HANDOFF_DB=$OTHER expect_exit "import an export into a new database" 0 "$HANDOFF" import "$T/sb.json"
+HANDOFF_DB=$OTHER expect_exit "and export it again" 0 "$HANDOFF" export
 expect_eq "the round trip is exact" "$(cat "$T/out")" "$(cat "$T/sb.json")"
-HANDOFF_DB="$T/stdin.db" expect_exit "import from stdin" 0 sh -c '"$0" import - <"$1"' "$HANDOFF" "$EX"
+HANDOFF_DB=$(new_db stdin.db) expect_exit "import from stdin" 0 sh -c '"$0" import - <"$1"' "$HANDOFF" "$EX"
 
 # import is all or nothing and names the first bad destination
 python3 - "$EX" "$T/bad.json" <<'EOF'
@@ -168,12 +172,41 @@ expect_exit "rm it again" 1 "$HANDOFF" dest rm sales
 expect_match "rm names the miss" "$(cat "$T/err")" "^handoff: dest rm sales: no destination sales in the sandbox"
 
 # --db wins over the environment
-expect_exit "--db PATH" 0 "$HANDOFF" dest list --db "$T/other.db" --json
+expect_exit "--db PATH|URL" 0 "$HANDOFF" dest list --db "$OTHER" --json
 expect_eq "--db reads the other database" "$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)["destinations"]))' <"$T/out")" "5"
 
-# a foreign file is refused clearly
-echo "not a database at all, just some text that fills a page header.............." >"$T/foreign.db"
-expect_exit "a foreign file is refused" 1 "$HANDOFF" dest list --db "$T/foreign.db"
+# a foreign file (a database whose table "state" is another program's) is refused clearly
+FOREIGN=$(new_db foreign.db)
+if [ "$BACKEND" = sqlite ]; then
+	echo "not a database at all, just some text that fills a page header.............." >"$FOREIGN"
+else
+	db_sql "$FOREIGN" "CREATE TABLE state (name TEXT, size INTEGER)"
+fi
+expect_exit "a foreign file is refused" 1 "$HANDOFF" dest list --db "$FOREIGN"
 expect_match "with one line" "$(cat "$T/err")" "is not a handoff database"
+
+# --- two CLIs promoting at once: two versions, in order, neither lost ---
+# the first holds its write transaction open (a stall inside it) while the second starts
+check "an edit to promote" "$HANDOFF" dest add conc-a --route +14155550101
+nsb=$("$HANDOFF" dest list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["destinations"]))')
+nv0=$("$HANDOFF" versions --json | python3 -c 'import json,sys; print(max(v["version"] for v in json.load(sys.stdin)))')
+rm -f "$T/p1.err"
+USER=first HANDOFF_TEST_STALL_MS=1500 "$HANDOFF" promote -m first >"$T/p1.out" 2>"$T/p1.err" &
+p1=$!
+for ((i = 0; i < 100; i++)); do grep -qs "test stall" "$T/p1.err" && break; sleep 0.1; done
+expect_exit "a second promote while the first is inside its transaction" 0 env USER=second "$HANDOFF" promote -m second
+wait "$p1"
+expect_eq "the first promote succeeded" "$?" "0"
+expect_match "the first got the next version" "$(cat "$T/p1.out")" "version $((nv0 + 1));"
+expect_match "the second the one after it" "$(cat "$T/out")" "version $((nv0 + 2));"
+expect_exit "versions after both" 0 "$HANDOFF" versions --json
+cp "$T/out" "$T/v2.json"
+expect_eq "both recorded, in order, the second live" \
+	"$(jget "$T/v2.json" '[(v["version"], v["message"], v["author"], v["live"]) for v in j[-2:]]')" \
+	"[($((nv0 + 1)), 'first', 'first', False), ($((nv0 + 2)), 'second', 'second', True)]"
+expect_eq "each holds the whole sandbox, the edit with it" "$(jget "$T/v2.json" '[v["destinations"] for v in j[-2:]]')" "[$nsb, $nsb]"
+expect_exit "audit after both" 0 "$HANDOFF" audit 2 --json
+expect_eq "the audit log has both, in order" "$(jget "$T/out" '[(a["author"], a["action"]) for a in j]')" \
+	"[('second', 'promote'), ('first', 'promote')]"
 
 finish

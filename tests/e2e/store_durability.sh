@@ -1,7 +1,9 @@
-# store_durability.sh: SIGKILL inside an import or a promote, a full disk, read-only files: the state is whole, old or new, never a mix.
+# store_durability.sh: SIGKILL inside an import or a promote, a full disk, read-only files (PostgreSQL: a read-only database): the state is whole, old or new, never a mix.
+# backends: sqlite postgresql
 . "$(dirname "$0")/lib.sh"
 
-export HANDOFF_DB="$T/d.db"
+HANDOFF_DB=$(new_db d.db) || { not_ok "a new database"; finish; exit 1; }
+export HANDOFF_DB
 LOOPS=4 # kills per scenario (bounded)
 
 # mkset FILE GEN COUNT: a set whose every destination carries the marker gen-GEN
@@ -32,19 +34,26 @@ print((gens.pop() if len(gens) == 1 else "MIXED %s" % sorted(gens)) + " %d" % le
 # run_and_kill: starts the command with a stall, waits for the stall marker
 # (bounded: 30 s, for a loaded machine), kills it with SIGKILL, and reaps it.
 run_and_kill() {
+	# the last run's marker must not count: the new one's redirection may come later
+	rm -f "$T/k.out" "$T/k.err"
 	HANDOFF_TEST_STALL_MS=5000 "$@" >"$T/k.out" 2>"$T/k.err" &
 	local pid=$! i
 	for ((i = 0; i < 300; i++)); do
-		grep -q "test stall" "$T/k.err" && break
+		grep -qs "test stall" "$T/k.err" && break
 		sleep 0.1
 	done
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
-	grep -q "test stall" "$T/k.err"
+	grep -qs "test stall" "$T/k.err"
 }
 
 integrity() {
-	expect_eq "$1: integrity_check" "$(sqlite3 "$HANDOFF_DB" 'PRAGMA integrity_check')" "ok"
+	if [ "$BACKEND" = sqlite ]; then
+		expect_eq "$1: integrity_check" "$(sqlite3 "$HANDOFF_DB" 'PRAGMA integrity_check')" "ok"
+	else # nothing of the killed client's transaction is left holding a lock
+		expect_eq "$1: no transaction left open" \
+			"$(db_sql "$HANDOFF_DB" "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'handoff' AND state LIKE 'idle in transaction%'")" "0"
+	fi
 }
 
 mkset "$T/a.json" A 40
@@ -76,11 +85,42 @@ for ((k = 1; k <= LOOPS; k++)); do
 	expect_eq "promote $k killed: no new version" \
 		"$("$HANDOFF" versions --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" "$nv"
 	expect_eq "promote $k killed: no orphan rows" \
-		"$(sqlite3 "$HANDOFF_DB" "SELECT count(*) FROM dests WHERE version > (SELECT max(number) FROM versions)")" "0"
+		"$(db_sql "$HANDOFF_DB" "SELECT count(*) FROM dests WHERE version > (SELECT max(number) FROM versions)")" "0"
+	expect_eq "promote $k killed: no audit row for it" \
+		"$(db_sql "$HANDOFF_DB" "SELECT count(*) FROM audit WHERE action = 'promote' AND version > (SELECT max(number) FROM versions)")" "0"
 	integrity "promote $k"
 	check "promote $k again" "$HANDOFF" promote -m "C$k"
 	expect_eq "promote $k: live is the new set" "$(state live)" "C$k $((10 + k))"
 done
+
+# --- SIGKILL inside a rollback: live stays where it was ---
+before=$(state live)
+if run_and_kill "$HANDOFF" rollback; then ok; else not_ok "rollback: the kill landed inside the write" "stderr: $(cat "$T/k.err")"; fi
+expect_eq "rollback killed: live unchanged" "$(state live)" "$before"
+integrity "rollback"
+
+if [ "$BACKEND" = postgresql ]; then
+	# a database that takes no writes (default_transaction_read_only): one line, nothing changed
+	RO="$HANDOFF_DB?options=-c%20default_transaction_read_only%3Don"
+	"$HANDOFF" export >"$T/sb-before.json"
+	expect_exit "add to a read-only database fails" 1 "$HANDOFF" dest add new --route +14155550100 --db "$RO"
+	expect_eq "read-only database: one line" "$(wc -l <"$T/err")" "1"
+	expect_match "read-only database: says so" "$(cat "$T/err")" "^handoff: dest add new: $(re "$(shown "$HANDOFF_DB")").* is read-only: .*nothing was changed"
+	expect_no_match "read-only database: no password" "$(cat "$T/err")" "$PG_PASS"
+	expect_exit "promote in a read-only database fails" 1 "$HANDOFF" promote --db "$RO"
+	expect_match "promote: read-only" "$(cat "$T/err")" "is read-only"
+	expect_eq "read-only database: unchanged" "$("$HANDOFF" export)" "$(cat "$T/sb-before.json")"
+	# a role that may only read: refused with a line that says so
+	db_sql "$HANDOFF_DB" "CREATE ROLE reader LOGIN PASSWORD 'reader-pw'; GRANT SELECT ON ALL TABLES IN SCHEMA public TO reader" >/dev/null
+	READER="postgresql://reader:reader-pw@127.0.0.1:$PG_PORT/${HANDOFF_DB##*/}"
+	expect_exit "a read-only role lists" 0 "$HANDOFF" dest list --db "$READER"
+	expect_exit "a read-only role cannot add" 1 "$HANDOFF" dest add new --route +14155550100 --db "$READER"
+	expect_match "permission denied, in one line" "$(cat "$T/err")" "permission denied.*nothing was changed"
+	expect_eq "the refusal: one line" "$(wc -l <"$T/err")" "1"
+	expect_no_match "and no password" "$(cat "$T/err")" "reader-pw"
+	finish
+	exit
+fi
 
 # --- a full disk (a file size limit): one line, nothing changed ---
 "$HANDOFF" export >"$T/sb-before.json"

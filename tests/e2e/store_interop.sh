@@ -1,9 +1,11 @@
 # store_interop.sh: 'dest preview' answers the same TwiML as the official twilio package builds for each example destination, with ordinary and hostile webhook values.
+# backends: sqlite postgresql
 . "$(dirname "$0")/lib.sh"
 
 need_interop "dest interop"
 
-export HANDOFF_DB="$T/i.db"
+HANDOFF_DB=$(new_db i.db) || { not_ok "a new database"; finish; exit 1; }
+export HANDOFF_DB
 check "import the example" "$HANDOFF" import "$ROOT/fixtures/destinations/example.json"
 check "add one with literal text and every variable" "$HANDOFF" dest add ctx \
 	--route 'sip:ctx@pbx.example.com:5070' --header 'X-Ctx: to=$to; acct=$account_sid; 100% $$' \

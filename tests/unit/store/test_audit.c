@@ -1,16 +1,14 @@
-/* test_audit: the audit log on a real SQLite file: one row per change with its author and the
- * fields that changed, none for a refused change, and a schema-1 database migrated. */
+/* test_audit: the audit log on a real SQLite file and a real PostgreSQL database (the same
+ * cases on both): one row per change with its author and the fields that changed, none for
+ * a refused change, and a schema-1 database migrated. */
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
+#include "backends.h"
 #include "store/store.h"
 #include "test.h"
 #include "util/mem.h"
-
-static char dir[64];
 
 static struct dest mk(const char *name, const char *route)
 {
@@ -22,7 +20,7 @@ static struct dest mk(const char *name, const char *route)
 
 static void rows(void)
 {
-	char *path = xasprintf("%s/a.db", dir);
+	char *path = tb_db("a.db");
 	char err[512];
 	struct store *s = NULL;
 	CHECK_INT(store_open(&s, path, STORE_CREATE, err, sizeof(err)), 0);
@@ -106,26 +104,23 @@ static void rows(void)
 /* A database made by a build before the audit log (schema 1) opens, migrates and logs. */
 static void migrates_schema_1(void)
 {
-	char *path = xasprintf("%s/old.db", dir);
-	sqlite3 *db;
-	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
-	CHECK_INT(sqlite3_exec(db,
-	                       "CREATE TABLE dests (version INTEGER NOT NULL, name TEXT NOT NULL,"
-	                       " description TEXT, route TEXT NOT NULL, caller_id TEXT,"
-	                       " timeout INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (version, name));"
-	                       "CREATE TABLE headers (version INTEGER NOT NULL, dest TEXT NOT NULL,"
-	                       " pos INTEGER NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,"
-	                       " PRIMARY KEY (version, dest, pos));"
-	                       "CREATE TABLE versions (number INTEGER PRIMARY KEY, created INTEGER "
-	                       "NOT NULL, message TEXT NOT NULL, author TEXT NOT NULL);"
-	                       "CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
-	                       "INSERT INTO state VALUES ('live', 0), ('gen', 0), "
-	                       "('sandbox_changed', 0), ('live_changed', 0);"
-	                       "INSERT INTO dests VALUES (0, 'old', NULL, '+14155550100', NULL, 0);"
-	                       "PRAGMA user_version = 1;",
-	                       NULL, NULL, NULL),
-	          SQLITE_OK);
-	sqlite3_close(db);
+	char *path = tb_db("old.db");
+	char *sql = xasprintf("%s%s",
+	                      "CREATE TABLE dests (version INTEGER NOT NULL, name TEXT NOT NULL,"
+	                      " description TEXT, route TEXT NOT NULL, caller_id TEXT,"
+	                      " timeout INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (version, name));"
+	                      "CREATE TABLE headers (version INTEGER NOT NULL, dest TEXT NOT NULL,"
+	                      " pos INTEGER NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,"
+	                      " PRIMARY KEY (version, dest, pos));"
+	                      "CREATE TABLE versions (number INTEGER PRIMARY KEY, created INTEGER "
+	                      "NOT NULL, message TEXT NOT NULL, author TEXT NOT NULL);"
+	                      "CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+	                      "INSERT INTO state VALUES ('live', 0), ('gen', 0), "
+	                      "('sandbox_changed', 0), ('live_changed', 0);"
+	                      "INSERT INTO dests VALUES (0, 'old', NULL, '+14155550100', NULL, 0);",
+	                      tb_schema_sql(1));
+	CHECK_INT(tb_sql(path, sql), 0);
+	free(sql);
 	char err[512];
 	struct store *s = NULL;
 	CHECK_INT(store_open(&s, path, 0, err, sizeof(err)), 0);
@@ -142,18 +137,10 @@ static void migrates_schema_1(void)
 
 int main(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/handoff-audit-XXXXXX");
-	if (!mkdtemp(dir))
-		return 1;
-	static const struct test_case cases[] = {
-	    {"rows", rows},
-	    {"migrates_schema_1", migrates_schema_1},
-	    {NULL, NULL},
+	static const struct tb_case cases[] = {
+	    {"rows", rows, true},
+	    {"migrates_schema_1", migrates_schema_1, true},
+	    {NULL, NULL, false},
 	};
-	int rc = test_run(cases);
-	char *rm = xasprintf("rm -rf '%s'", dir);
-	if (system(rm) != 0)
-		rc = 1;
-	free(rm);
-	return rc;
+	return tb_run(cases);
 }
