@@ -130,7 +130,8 @@ static bool from_structured(struct ladder *l, json_t *ev)
 	m->status = (int)json_integer_value(json_object_get(s, "status"));
 	snprintf(m->method, sizeof(m->method), "%s", method ? method : "");
 	const char *frag = json_string_value(json_object_get(s, "body"));
-	if (!merged && method && frag && strcmp(method, "NOTIFY") == 0) /* the sipfrag's status line */
+	if (!merged && method && frag &&
+	    strcmp(method, "NOTIFY") == 0) /* the sipfrag's status line */
 		snprintf(m->label, sizeof(m->label), "NOTIFY %.*s", (int)strcspn(frag, "\r\n"),
 		         frag);
 	else if (!merged && method)
