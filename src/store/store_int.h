@@ -102,7 +102,8 @@ extern const char *const store_migrations[STORE_SCHEMA][2];
 extern const char *const store_tables[];
 
 /* The spans [from, to) of a URL that are passwords (its user part's, every password=
- * parameter's), in order: how many (url.c). */
+ * parameter's), in order: how many (url.c). Past STORE_SECRETS_MAX of them the last span
+ * runs to the URL's end, so every one is still covered. */
 #define STORE_SECRETS_MAX 8
 size_t store_secret_spans(const char *db, size_t from[STORE_SECRETS_MAX],
                           size_t to[STORE_SECRETS_MAX]);

@@ -63,9 +63,13 @@ size_t store_secret_spans(const char *db, size_t from[STORE_SECRETS_MAX],
 		}
 	}
 	const char *q = strchr(db + (db[end] == '@' ? end + 1 : start), '?');
-	while (q && n < SPANS_MAX) {
+	while (q) {
 		const char *k = q + 1, *amp = k + strcspn(k, "&"), *eq = memchr(k, '=', amp - k);
 		if (eq && is_password_key(k, eq)) {
+			if (n == SPANS_MAX) { /* past the limit: the last span runs to the end */
+				to[n - 1] = strlen(db);
+				break;
+			}
 			from[n] = (size_t)(eq + 1 - db);
 			to[n++] = (size_t)(amp - db);
 		}

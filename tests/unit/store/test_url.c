@@ -58,6 +58,13 @@ static void redact(void)
 	    /* ports and IPv6 hosts are not passwords */
 	    {"postgresql://[::1]:5432/h", "postgresql://[::1]:5432/h", false},
 	    {"postgresql://db:5432,db2:5433/h", "postgresql://db:5432,db2:5433/h", false},
+	    /* more password= parameters than the limit: from the last one counted to the
+	     * end is hidden, the ninth with it */
+	    {"postgresql://db/h?password=1&password=2&password=3&password=4&password=5&"
+	     "password=6&password=7&password=8&password=9&sslmode=require",
+	     "postgresql://db/h?password=***&password=***&password=***&password=***&password="
+	     "***&password=***&password=***&password=***",
+	     true},
 	    /* a file path is shown as it is */
 	    {"/tmp/a:b@c.db", "/tmp/a:b@c.db", false},
 	};
