@@ -105,12 +105,15 @@ static void invite_headers(struct call *c, const struct leg *l)
 	struct buf b;
 	buf_init(&b, 4096);
 	int rc = 0;
+	bool value = false; /* past the name: a later '=' is the value's own */
 	for (const char *p = q + 1; *p && !rc; p++) {
-		if (*p == '&')
+		if (*p == '&') {
 			rc = buf_adds(&b, "; ");
-		else if (*p == '=')
+			value = false;
+		} else if (*p == '=' && !value) {
 			rc = buf_adds(&b, ": ");
-		else if (*p == '+' && plus)
+			value = true;
+		} else if (*p == '+' && plus)
 			rc = buf_addc(&b, ' ');
 		else if (*p == '%' && isxdigit((unsigned char)p[1]) &&
 		         isxdigit((unsigned char)p[2])) {
