@@ -538,8 +538,11 @@ const char *emu_method_of(const struct twiml_node *n, const char *attr)
 void emu_status_callback(struct call *c, struct leg *l, const char *ev_name)
 {
 	const char *url = NULL, *evs = NULL, *method = "POST";
+	char *resolved = NULL; /* a noun's relative URL, against its document's */
 	if (l->noun) {
 		url = twiml_get(l->noun, "statusCallback");
+		if (url && *url)
+			url = resolved = emu_resolve(l->dial_url, url);
 		evs = twiml_get(l->noun, "statusCallbackEvent");
 		method = emu_method_of(l->noun, "statusCallbackMethod");
 	} else if (l == &c->legs[0] && c->sc_url) {
@@ -547,13 +550,12 @@ void emu_status_callback(struct call *c, struct leg *l, const char *ev_name)
 		evs = c->sc_events;
 		method = c->sc_method && strcasecmp(c->sc_method, "GET") == 0 ? "GET" : "POST";
 	}
-	if (!url)
-		return;
 	if (!evs)
 		evs = "completed";
-	const char *hit = strstr(evs, ev_name);
-	if (!hit)
+	if (!url || !*url || !strstr(evs, ev_name)) {
+		free(resolved);
 		return;
+	}
 	struct emu_params p = {0};
 	emu_std_params(c, l, &p);
 	/* a <Dial> child skips "queued": its initiated event says CallStatus=initiated */
@@ -579,6 +581,7 @@ void emu_status_callback(struct call *c, struct leg *l, const char *ev_name)
 	}
 	(void)emu_webhook(c, l, "statusCallback", method, url, &p, NULL, NULL);
 	emu_params_free(&p);
+	free(resolved);
 }
 
 void emu_set_status(struct call *c, struct leg *l, enum st s)
