@@ -21,6 +21,7 @@
 #include "util/buf.h"
 #include "util/mem.h"
 #include "webhooks/hours.h"
+#include "webhooks/target.h"
 
 #define PREVIEW_MAX_PARAMS 64
 #define EDIT_RETRIES       3 /* dest set: tries again when the sandbox changed under it */
@@ -617,59 +618,6 @@ static int dest_show(int argc, char **argv)
 
 /* --- preview --- */
 
-static int unhex(int c)
-{
-	return c >= '0' && c <= '9'   ? c - '0'
-	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
-	                              : -1;
-}
-
-static char *pct_decode(const char *p, size_t n)
-{
-	char *o = xmalloc(n + 1);
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		int h, l;
-		if (p[i] == '%' && i + 2 < n && (h = unhex((unsigned char)p[i + 1])) >= 0 &&
-		    (l = unhex((unsigned char)p[i + 2])) >= 0) {
-			o[k++] = (char)(h * 16 + l);
-			i += 2;
-		} else {
-			o[k++] = p[i];
-		}
-	}
-	o[k] = '\0';
-	return o;
-}
-
-/* A simple reading of the URI headers of a Refer-To value
- * ("<sip:x@y?A=1&B=2>"): the names and their percent-decoded values. The
- * caller frees each name and value. Returns how many were found. */
-static size_t refer_headers(const char *target, struct dest_kv *kv, size_t max)
-{
-	const char *q = strchr(target, '?');
-	if (!q)
-		return 0;
-	const char *end = strchr(q, '>');
-	if (!end)
-		end = q + strlen(q);
-	size_t n = 0;
-	const char *p = q + 1;
-	while (p < end && n < max) {
-		const char *amp = memchr(p, '&', (size_t)(end - p));
-		const char *stop = amp ? amp : end;
-		const char *eq = memchr(p, '=', (size_t)(stop - p));
-		if (eq && eq > p) {
-			kv[n].name = pct_decode(p, (size_t)(eq - p));
-			kv[n].value = pct_decode(eq + 1, (size_t)(stop - eq - 1));
-			n++;
-		}
-		p = stop + 1;
-	}
-	return n;
-}
-
 static int dest_preview(int argc, char **argv)
 {
 	static const int allowed[] = {OPT_DB, OPT_ENV, OPT_AT, 0};
@@ -739,9 +687,17 @@ static int dest_preview(int argc, char **argv)
 			        o.at);
 		d = ans;
 	}
-	struct dest_kv kv[DEST_REFER_MAX];
-	size_t nkv = refer_headers(target ? target : "", kv, DEST_REFER_MAX);
-	struct dest_vars v = {from, to, call_sid, account_sid, kv, nkv};
+	/* read as the server reads it: a target it refuses is refused here, in its words */
+	struct target t;
+	char why[256] = "";
+	if (target_parse(target, strlen(target), &t, why, sizeof(why))) {
+		rc = cli_fail("%s: ReferTransferTarget %s: the server answers 400 for this call",
+		              what, why[0] ? why : "cannot be read");
+		free(target);
+		dest_set_release(set);
+		return rc;
+	}
+	struct dest_vars v = {from, to, call_sid, account_sid, t.headers, t.nheaders};
 	struct buf out;
 	buf_init(&out, TWIML_MAX_BYTES);
 	int e = dest_render(d, &v, &out);
@@ -755,10 +711,6 @@ static int dest_preview(int argc, char **argv)
 	else
 		fputs(buf_str(&out), stdout);
 	buf_free(&out);
-	for (size_t i = 0; i < nkv; i++) {
-		free((char *)kv[i].name);
-		free((char *)kv[i].value);
-	}
 	free(target);
 	dest_set_release(set);
 	return rc;

@@ -97,11 +97,16 @@ expect_match "preview substitutes and encodes" "$(cat "$T/out")" '<Sip>sip:billi
 expect_exit "preview a number" 0 "$HANDOFF" dest preview front-desk --env live
 expect_match "number preview" "$(cat "$T/out")" '<Number>\+14155550123</Number>'
 expect_exit "preview injection stays inside the URI" 0 "$HANDOFF" dest preview billing 'From="><Hangup/>' \
-	'ReferTransferTarget=<sip:b@x?User-to-User=%0D%0AX-Evil:%201>'
+	'ReferTransferTarget=<sip:b@x?User-to-User=%22%3E%3CHangup%2F%3E%20X-Evil:%201>'
 expect_no_match "no injected element" "$(cat "$T/out")" '<Hangup'
-expect_match "CR LF encoded" "$(cat "$T/out")" 'User-to-User=%0D%0AX-Evil:%201</Sip>'
+expect_match "markup encoded" "$(cat "$T/out")" 'User-to-User=%22%3E%3CHangup/%3E%20X-Evil:%201</Sip>'
+# the target read as the server reads it: one the server answers 400 is refused here
+expect_exit "preview a target with CR LF in a header" 1 "$HANDOFF" dest preview billing \
+	'ReferTransferTarget=<sip:b@x?User-to-User=%0D%0AX-Evil:%201>'
+expect_match "preview says what the server does" "$(cat "$T/err")" 'User-to-User: a control character .* the server answers 400 for this call'
+expect_exit "preview a target that is not SIP" 1 "$HANDOFF" dest preview billing 'ReferTransferTarget=<http://x>'
 for n in after-hours billing front-desk vip-desk sales; do
-	"$HANDOFF" dest preview "$n" 'From="><x' 'ReferTransferTarget=<sip:a@b?X-Reason=%0D%0A&X-Account=a%26b>' >"$T/p.xml"
+	"$HANDOFF" dest preview "$n" 'From="><x' 'ReferTransferTarget=<sip:a@b?X-Reason=%22%3E%3Cx&X-Account=a%26b>' >"$T/p.xml"
 	expect_exit "preview $n lints clean (twiml lint --strict)" 0 "$HANDOFF" twiml lint --strict "$T/p.xml"
 done
 expect_exit "preview a bad parameter" 2 "$HANDOFF" dest preview billing From
