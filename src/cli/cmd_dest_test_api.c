@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/dest_test_api.h"
 #include "emulator/app.h"
+#include "emulator/desttest.h"
 #include "emulator/engine.h"
 #include "emulator/live.h"
 #include "emulator/rest.h"
@@ -86,8 +87,8 @@ static json_t *leg(json_t *call, const char *label)
 	return NULL;
 }
 
-/* The target's INVITE from the timeline ("INVITE URI with headers A: x; B: y"), and its
- * headers as an object (caller frees). */
+/* The target's INVITE from the timeline, and its headers (the event's structured ones) as
+ * an object (caller frees). */
 static json_t *invite_of(json_t *events, const char **invite)
 {
 	json_t *h = json_object();
@@ -101,21 +102,7 @@ static json_t *invite_of(json_t *events, const char **invite)
 		    strncmp(t, "INVITE ", 7))
 			continue;
 		*invite = t;
-		const char *w = strstr(t, " with headers ");
-		if (!w)
-			break;
-		char *list = xstrdup(w + 14);
-		for (char *save = NULL, *p = strtok_r(list, ";", &save); p;
-		     p = strtok_r(NULL, ";", &save)) {
-			while (*p == ' ')
-				p++;
-			char *colon = strstr(p, ": ");
-			if (!colon)
-				continue;
-			*colon = 0;
-			json_object_set_new(h, p, json_string(colon + 2));
-		}
-		free(list);
+		desttest_invite_headers(ev, h);
 		break;
 	}
 	return h;

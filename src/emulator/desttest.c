@@ -105,34 +105,15 @@ const char *desttest_target_name(const struct desttest_req *rq)
 	return rq->target_arg ? rq->target_arg : emu_outcome_name(outcome_of(rq, 0));
 }
 
-/* Adds the headers of an INVITE event to h: "INVITE URI with headers A: x; B: y" (the
- * URI's own), or the event's params ("INVITE URI with <Headers> headers ...", as written). */
-static void invite_headers_of(json_t *ev, const char *text, json_t *h)
+/* The headers an INVITE event carried, as the target receives them (its "sip" object's:
+ * the URI headers decoded, or the <Headers> as written), into h. Not the text: a value
+ * may hold "; " itself (User-to-User: 1234;encoding=hex). */
+void desttest_invite_headers(json_t *ev, json_t *h)
 {
-	const char *k;
-	json_t *v;
-	if (strstr(text, " with <Headers> headers ")) {
-		json_object_foreach(json_object_get(ev, "params"), k, v)
-		{
-			json_object_set(h, k, v);
-		}
-		return;
-	}
-	const char *w = strstr(text, " with headers ");
-	if (!w)
-		return;
-	char *list = xstrdup(w + 14);
-	for (char *save = NULL, *e = strtok_r(list, ";", &save); e;
-	     e = strtok_r(NULL, ";", &save)) {
-		while (*e == ' ')
-			e++;
-		char *colon = strstr(e, ": ");
-		if (!colon)
-			continue;
-		*colon = 0;
-		json_object_set_new(h, e, json_string(colon + 2));
-	}
-	free(list);
+	json_t *s = json_object_get(ev, "sip");
+	const char *m = json_string_value(json_object_get(s, "method"));
+	if (m && strcmp(m, "INVITE") == 0)
+		json_object_update(h, json_object_get(s, "headers"));
 }
 
 /* Reads the parties the answer dialled (every leg but the caller's and the agent's) and what
@@ -159,7 +140,7 @@ static void read_targets(json_t *call, json_t *events, struct desttest_result *r
 				continue;
 			if (!t->invite)
 				t->invite = text;
-			invite_headers_of(ev, text, t->headers);
+			desttest_invite_headers(ev, t->headers);
 		}
 	}
 }

@@ -95,6 +95,10 @@ void desttest_free(struct desttest_result *res);
 /* The report as one JSON document ('handoff dest test --json'); the caller frees it. */
 json_t *desttest_json(const struct desttest_req *rq, const struct desttest_result *res);
 
+/* The headers a timeline event's INVITE carried (its "sip" object's) into the object h;
+ * nothing for any other event. */
+void desttest_invite_headers(json_t *ev, json_t *h);
+
 /* The webhook whose URL path ends with suffix, or NULL. */
 const struct desttest_hook *desttest_hook_for(const struct desttest_result *res,
                                               const char *suffix);

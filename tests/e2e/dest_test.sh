@@ -36,6 +36,8 @@ expect_eq "json: ok, sandbox, 202" "$(jq -r '[.ok, .env, .refer.sip_response] | 
 expect_eq "json: notify" "$(jq -c .refer.notify <<<"$J")" '["SIP/2.0 100 Trying","SIP/2.0 200 OK"]'
 expect_eq "json: headers" "$(jq -c .target_invite.headers <<<"$J")" '{"X-Caller":"+14155550100","X-Reason":"upsell"}'
 expect_eq "json: legs" "$(jq -r '[.legs[] | "\(.label)=\(.status)"] | join(",")' <<<"$J")" "P=in-progress,A=completed,B=in-progress"
+dt "a header value holding '; '" 0 billing --json --refer-header 'X-Reason: 1234;encoding=hex; more'
+expect_eq "json: the value whole" "$(jq -c .target_invite.headers "$T/out")" '{"X-Caller":"+14155550100","X-Reason":"1234;encoding=hex; more"}'
 expect_eq "json: connected" "$(jq -c .connected <<<"$J")" '["B<->caller"]'
 expect_eq "json: every value arrives as meant" "$(jq -c .warnings <<<"$J")" '[]'
 expect_no_match "no warning line" "$out" 'warning:'

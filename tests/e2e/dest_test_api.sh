@@ -41,6 +41,9 @@ expect_eq "busy: B busy, the call ended (no way back to the stream)" \
 	"$(jq -r '[(.legs[] | "\(.label)=\(.status)"), (.connected | length)] | join(",")' "$T/out")" "P=completed,B=busy,0"
 dt "via api: a number route" 0 front-desk --via api --json
 expect_eq "number: no SIP headers" "$(jq -r '[(.legs[] | select(.label == "B") | .to), (.target_invite.headers | length)] | join(" ")' "$T/out")" "+14155550123 0"
+"$HANDOFF" dest add uui --route 'sip:uui@pbx.example.com' --header 'User-to-User: 1234;encoding=hex' >/dev/null 2>&1
+dt "via api: a header value holding ';'" 0 uui --via api --json
+expect_eq "the value whole" "$(jq -c .target_invite.headers "$T/out")" '{"User-to-User":"1234;encoding=hex"}'
 dt "via api: unknown name" 1 nobody --via api
 expect_match "404 reason" "$(cat "$T/err")" '^handoff: dest test nobody: no destination named nobody in the sandbox: the server answered 404$'
 expect_match "names hint" "$(cat "$T/err")" 'hint: the names: handoff dest list --env sandbox'
