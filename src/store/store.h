@@ -49,6 +49,12 @@ const char *store_backend_name(const struct store *s);
 bool store_is_url(const char *db);
 /* Whether db holds a password (a URL's user part, or a password= parameter). */
 bool store_has_password(const char *db);
+/* The spans [from, to) of a URL that are passwords (its user part's, every password=
+ * parameter's), in order: how many (url.c). Past STORE_SECRETS_MAX of them the last span
+ * runs to the URL's end, so every one is still covered. */
+#define STORE_SECRETS_MAX 8
+size_t store_secret_spans(const char *db, size_t from[STORE_SECRETS_MAX],
+                          size_t to[STORE_SECRETS_MAX]);
 /* db as it may be shown: every password in it replaced by "***"; written into out (cap
  * bytes, cut to fit), which is returned. */
 char *store_redact(const char *db, char *out, size_t cap);

@@ -101,13 +101,6 @@ extern const char *const store_migrations[STORE_SCHEMA][2];
 /* The tables, in the order a store copy writes them (schema.c). */
 extern const char *const store_tables[];
 
-/* The spans [from, to) of a URL that are passwords (its user part's, every password=
- * parameter's), in order: how many (url.c). Past STORE_SECRETS_MAX of them the last span
- * runs to the URL's end, so every one is still covered. */
-#define STORE_SECRETS_MAX 8
-size_t store_secret_spans(const char *db, size_t from[STORE_SECRETS_MAX],
-                          size_t to[STORE_SECRETS_MAX]);
-
 /* --- the helpers every file of the store uses (store.c) --- */
 
 /* Runs one statement; types ('i' int64_t, 't' text or NULL, 'T' text, NULL as "")

@@ -36,9 +36,11 @@ PY
 )
 		expect_eq "preview $n (set $i) equals the twilio package's TwiML" "$cmpout" "same"
 	done
+# (a target whose header holds CR or LF is answered 400 by the server, and preview says so:
+# tests/e2e/store_cli.sh; the hostile target here is one the server accepts)
 done <<'SETS'
 {"From": "+14155550111", "To": "+14155550199", "CallSid": "CA0123456789abcdef0123456789abcdef", "AccountSid": "AC0123456789abcdef0123456789abcdef", "ReferTransferTarget": "<sip:billing@agent.example.com?X-Account=42%2C7&User-to-User=123%3Bencoding%3Dhex&X-Reason=upsell&P-Called-Party-ID=%3Csip%3Ab%40c%3E>"}
-{"From": "\"><Hangup/>&amp;", "To": "a\r\nX-Evil: 1", "CallSid": "CAxyz", "AccountSid": "AC'\"", "ReferTransferTarget": "<sip:x@y?X-Account=%26X-Evil%3D1&User-to-User=%0D%0AContact%3A%20evil&X-Reason=%3C%2FSip%3E%3CNumber%3E%2B1900%3C%2FNumber%3E>"}
+{"From": "\"><Hangup/>&amp;", "To": "a\r\nX-Evil: 1", "CallSid": "CAxyz", "AccountSid": "AC'\"", "ReferTransferTarget": "<sip:x@y?X-Account=%26X-Evil%3D1&User-to-User=%22%3E%3CHangup%2F%3E%20Contact%3A%20evil&X-Reason=%3C%2FSip%3E%3CNumber%3E%2B1900%3C%2FNumber%3E>"}
 {"From": "sip:alice@example.com", "To": "client:bob", "CallSid": "CA00000000000000000000000000000000", "AccountSid": "AC00000000000000000000000000000000", "ReferTransferTarget": "sip:nothing@here"}
 SETS
 

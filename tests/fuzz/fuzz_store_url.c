@@ -9,7 +9,6 @@
 #include <libpq-fe.h>
 
 #include "store/store.h"
-#include "store/store_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
