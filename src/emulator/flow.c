@@ -341,6 +341,29 @@ static int bad(char *err, size_t errlen, const char *fmt, ...)
 	return EBADMSG;
 }
 
+/* The timeline matchers of expect ("events", "absent"): arrays of objects whose "text" is a
+ * string and whose "params" is an object, so that matching never meets another type. */
+static int matchers_ok(json_t *expect, char *err, size_t errlen)
+{
+	static const char *const lists[] = {"events", "absent"};
+	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+		json_t *w = json_object_get(expect, lists[l]);
+		if (w && !json_is_array(w))
+			return bad(err, errlen, "expect.%s must be an array of matchers", lists[l]);
+		for (size_t i = 0; i < json_array_size(w); i++) {
+			json_t *m = json_array_get(w, i), *t = json_object_get(m, "text"),
+			       *p = json_object_get(m, "params");
+			if (!json_is_object(m) || (t && !json_is_string(t)) ||
+			    (p && !json_is_object(p)))
+				return bad(err, errlen,
+				           "expect.%s[%zu]: a matcher is an object; its \"text\" a "
+				           "string, its \"params\" an object",
+				           lists[l], i);
+		}
+	}
+	return 0;
+}
+
 static const char *str_of(json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k));
@@ -634,6 +657,11 @@ int emu_flow_run_hooked(json_t *flow, const struct emu_flow_opts *opts,
 	if (steps && (!json_is_array(steps) || json_array_size(steps) > EMU_FLOW_MAX_STEPS))
 		return bad(err, errlen, "\"steps\" must be an array of at most %d steps",
 		           EMU_FLOW_MAX_STEPS);
+	json_t *expect = json_object_get(flow, "expect");
+	if (expect && !json_is_object(expect))
+		return bad(err, errlen, "\"expect\" must be an object");
+	if (matchers_ok(expect, err, errlen))
+		return EBADMSG;
 	struct loaded L;
 	memset(&L, 0, sizeof(L));
 	int rc = load_spec(flow, &L, err, errlen);

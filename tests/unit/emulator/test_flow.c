@@ -101,6 +101,19 @@ static void malformed_flows(void)
 	    {"{\"profile\": \"twilio-voice\", \"call\": {\"from\": \"+1\", \"to\": \"+2\","
 	     " \"twiml\": \"<Response/>\", \"outbound\": true, \"answer_after_ms\": 0}}",
 	     "answer_after_ms"},
+	    /* timeline matchers of another type (found by fuzz_flow: a number as "text") */
+	    {"{\"profile\": \"twilio-voice\", \"call\": {\"from\": \"+1\", \"to\": \"+2\","
+	     " \"twiml\": \"<Response/>\"}, \"expect\": {\"events\": [{\"text\": 7}]}}",
+	     "expect.events[0]"},
+	    {"{\"profile\": \"twilio-voice\", \"call\": {\"from\": \"+1\", \"to\": \"+2\","
+	     " \"twiml\": \"<Response/>\"}, \"expect\": {\"absent\": [{\"params\": []}]}}",
+	     "expect.absent[0]"},
+	    {"{\"profile\": \"twilio-voice\", \"call\": {\"from\": \"+1\", \"to\": \"+2\","
+	     " \"twiml\": \"<Response/>\"}, \"expect\": {\"events\": {}}}",
+	     "expect.events must be an array"},
+	    {"{\"profile\": \"twilio-voice\", \"call\": {\"from\": \"+1\", \"to\": \"+2\","
+	     " \"twiml\": \"<Response/>\"}, \"expect\": []}",
+	     "\"expect\" must be an object"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		json_t *f = json_loads(cases[i].flow, 0, NULL);
