@@ -75,7 +75,18 @@ static char *generate_token(char *path, size_t pathlen)
 /* The front door's inbound INVITEs and REFERs, through the control endpoints' call engine. */
 static int sip_create(void *ctx, const struct emu_sipfront_invite *inv)
 {
-	return emu_control_dial_in(ctx, inv->from, inv->to, inv->profile, inv->sid);
+	if (!inv->domain)
+		return emu_control_dial_in(ctx, inv->from, inv->to, inv->profile, inv->sid);
+	/* a SIP domain user: the domain's Voice URL; an unknown domain answers the modelled
+	 * rule's code (sip.unknown-domain-response) */
+	struct emu_control_sip_in in = {inv->sid,     inv->from_uri,  inv->to, inv->domain,
+	                                inv->call_id, inv->source_ip, inv->xh};
+	int rc = emu_control_dial_domain(ctx, &in, NULL);
+	if (rc == ENOENT || rc == EINVAL) {
+		int code = emu_engine_rule(emu_control_engine(ctx), EMU_R_SIP_DOMAIN_UNKNOWN);
+		return code >= 300 && code <= 699 ? code : ENOENT;
+	}
+	return rc;
 }
 
 static void sip_refer_done(void *ctx, const char *leg_sid, json_t *out)
