@@ -96,10 +96,11 @@ static void sip_refer_done(void *ctx, const char *leg_sid, json_t *out)
 }
 
 const char cmd_emulator_help[] =
-    "A local Twilio: the REST API (IncomingPhoneNumbers, Calls, Accounts, v1 Trunks)\n"
-    "with Basic auth, Twilio's JSON and error bodies, and POST /emulator/faults; and the\n"
-    "call engine's control endpoints: POST /emulator/calls (From, To: a caller dials a\n"
-    "number, its Voice URL runs), POST /emulator/calls/CA.../refer (ReferTo, Target),\n"
+    "A local Twilio: the REST API (IncomingPhoneNumbers, Calls, Accounts, SIP/Domains,\n"
+    "v1 Trunks) with Basic auth, Twilio's JSON and error bodies, and POST /emulator/faults;\n"
+    "and the call engine's control endpoints: POST /emulator/calls (From, To: a caller dials\n"
+    "a number, or a SIP domain user sip:USER@NAME.sip.twilio.com, and its Voice URL runs),\n"
+    "POST /emulator/calls/CA.../refer (ReferTo, Target),\n"
     "POST .../hangup, GET /emulator/calls/CA... and .../events (the timeline), and\n"
     "POST /emulator/parties (Address, Answer=answer|busy|no-answer|fail, AfterMs: what a\n"
     "called party does). A Calls.json call rings its To and runs its TwiML once answered;\n"
@@ -119,7 +120,9 @@ const char cmd_emulator_help[] =
     "                            in-dialog REFER from that user agent runs the transfer model\n"
     "                            (202, NOTIFYs, BYE), a loopback target gets a real INVITE,\n"
     "                            and an INVITE to sip:NUMBER@ADDR starts a call to that number\n"
-    "                            (;profile=plivo for Plivo's rules). X-Emulator-Target on a\n"
+    "                            (;profile=plivo for Plivo's rules); one whose Request-URI is\n"
+    "                            sip:USER@NAME.sip.twilio.com (or sip:USER@ADDR;domain=NAME...)\n"
+    "                            runs that SIP domain's Voice URL. X-Emulator-Target on a\n"
     "                            REFER scripts a target that is not rung for real\n"
     "  --rule NAME=VALUE         change a modelled rule (docs/flows.md), e.g.\n"
     "                            trunk.transferor-bye-wait-s=2; repeatable\n"
