@@ -138,7 +138,7 @@ int rest_domains_create(struct ctx *c)
 	struct emu_rest *r = c->r;
 	const char *name = rest_form_get(&c->body, "DomainName");
 	if (!name || !*name)
-		return rest_send_error(c->resp, 400, 21201,
+		return rest_send_error(c->resp, 400, 20001,
 		                       "Missing required parameter DomainName in the post body");
 	pthread_mutex_lock(&r->lock);
 	if (check_name(c, name, NULL) ||

@@ -323,8 +323,8 @@ static void sip_domains(void)
 		const char *body;
 		int status, code;
 	} bad[] = {
-	    {"", 400, 21201},
-	    {"DomainName=", 400, 21201},
+	    {"", 400, 20001},
+	    {"DomainName=", 400, 20001},
 	    {"DomainName=example.pstn.twilio.com", 400, 21231},
 	    {"DomainName=sip.twilio.com", 400, 21231},
 	    {"DomainName=.sip.twilio.com", 400, 21231},
