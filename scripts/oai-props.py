@@ -48,6 +48,7 @@ RESOURCES = [
     ("call", "api", "api.v2010.account.call"),
     ("account", "api", "api.v2010.account"),
     ("trunk", "trunking", "trunking.v1.trunk"),
+    ("sip_domain", "api", "api.v2010.account.sip.sip_domain"),
 ]
 
 LISTS = [
@@ -58,6 +59,8 @@ LISTS = [
     ("calls", "api", "/2010-04-01/Accounts/{AccountSid}/Calls.json", "calls", "v2010"),
     ("accounts", "api", "/2010-04-01/Accounts.json", "accounts", "v2010"),
     ("trunks", "trunking", "/v1/Trunks", "trunks", "v1"),
+    ("sip_domains", "api", "/2010-04-01/Accounts/{AccountSid}/SIP/Domains.json", "domains",
+     "v2010"),
 ]
 
 
@@ -246,6 +249,8 @@ def sanity(doc):
         "account": {"sid": "string", "status": "string", "subresource_uris": "object"},
         "trunk": {"transfer_mode": "string", "transfer_caller_id": "string",
                   "links": "object", "recording": "object", "auth_type_set": "array"},
+        "sip_domain": {"sid": "string", "domain_name": "string", "voice_url": "string",
+                       "subresource_uris": "object", "sip_registration": "boolean"},
     }
     bad = []
     for r, props in want.items():
@@ -259,7 +264,7 @@ def sanity(doc):
         bad.append("call.status enum lacks in-progress")
     if R["call"]["properties"].get("date_created", {}).get("format") != "date-time-rfc-2822":
         bad.append("call.date_created format is not date-time-rfc-2822")
-    for name in ("incoming_phone_numbers", "calls", "accounts"):
+    for name in ("incoming_phone_numbers", "calls", "accounts", "sip_domains"):
         ps = L[name]["properties"]
         for k in ("end", "first_page_uri", "next_page_uri", "page", "page_size",
                   "previous_page_uri", "start", "uri"):

@@ -75,7 +75,18 @@ static char *generate_token(char *path, size_t pathlen)
 /* The front door's inbound INVITEs and REFERs, through the control endpoints' call engine. */
 static int sip_create(void *ctx, const struct emu_sipfront_invite *inv)
 {
-	return emu_control_dial_in(ctx, inv->from, inv->to, inv->profile, inv->sid);
+	if (!inv->domain)
+		return emu_control_dial_in(ctx, inv->from, inv->to, inv->profile, inv->sid);
+	/* a SIP domain user: the domain's Voice URL; an unknown domain answers the modelled
+	 * rule's code (sip.unknown-domain-response) */
+	struct emu_control_sip_in in = {inv->sid,     inv->from_uri,  inv->to, inv->domain,
+	                                inv->call_id, inv->source_ip, inv->xh};
+	int rc = emu_control_dial_domain(ctx, &in, NULL);
+	if (rc == ENOENT || rc == EINVAL) {
+		int code = emu_engine_rule(emu_control_engine(ctx), EMU_R_SIP_DOMAIN_UNKNOWN);
+		return code >= 300 && code <= 699 ? code : ENOENT;
+	}
+	return rc;
 }
 
 static void sip_refer_done(void *ctx, const char *leg_sid, json_t *out)
@@ -85,10 +96,11 @@ static void sip_refer_done(void *ctx, const char *leg_sid, json_t *out)
 }
 
 const char cmd_emulator_help[] =
-    "A local Twilio: the REST API (IncomingPhoneNumbers, Calls, Accounts, v1 Trunks)\n"
-    "with Basic auth, Twilio's JSON and error bodies, and POST /emulator/faults; and the\n"
-    "call engine's control endpoints: POST /emulator/calls (From, To: a caller dials a\n"
-    "number, its Voice URL runs), POST /emulator/calls/CA.../refer (ReferTo, Target),\n"
+    "A local Twilio: the REST API (IncomingPhoneNumbers, Calls, Accounts, SIP/Domains,\n"
+    "v1 Trunks) with Basic auth, Twilio's JSON and error bodies, and POST /emulator/faults;\n"
+    "and the call engine's control endpoints: POST /emulator/calls (From, To: a caller dials\n"
+    "a number, or a SIP domain user sip:USER@NAME.sip.twilio.com, and its Voice URL runs),\n"
+    "POST /emulator/calls/CA.../refer (ReferTo, Target),\n"
     "POST .../hangup, GET /emulator/calls/CA... and .../events (the timeline), and\n"
     "POST /emulator/parties (Address, Answer=answer|busy|no-answer|fail, AfterMs: what a\n"
     "called party does). A Calls.json call rings its To and runs its TwiML once answered;\n"
@@ -108,7 +120,9 @@ const char cmd_emulator_help[] =
     "                            in-dialog REFER from that user agent runs the transfer model\n"
     "                            (202, NOTIFYs, BYE), a loopback target gets a real INVITE,\n"
     "                            and an INVITE to sip:NUMBER@ADDR starts a call to that number\n"
-    "                            (;profile=plivo for Plivo's rules). X-Emulator-Target on a\n"
+    "                            (;profile=plivo for Plivo's rules); one whose Request-URI is\n"
+    "                            sip:USER@NAME.sip.twilio.com (or sip:USER@ADDR;domain=NAME...)\n"
+    "                            runs that SIP domain's Voice URL. X-Emulator-Target on a\n"
     "                            REFER scripts a target that is not rung for real\n"
     "  --rule NAME=VALUE         change a modelled rule (docs/flows.md), e.g.\n"
     "                            trunk.transferor-bye-wait-s=2; repeatable\n"

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "emulator/live.h"
@@ -218,6 +219,41 @@ static int number_spec(struct emu_control *c, const char *to, bool profile_named
 	return 0;
 }
 
+/* POST /emulator/calls with To sip:USER@NAME.sip.twilio.com: what an INVITE to that SIP
+ * domain user starts (SipCallId and SipHeader_X-... from the form). */
+static int domain_post(struct emu_control *c, const struct form *f, const char *from,
+                       const char *to, struct http_resp *resp)
+{
+	const char *at = strchr(to, '@');
+	char user[EMU_CONTROL_MAX_SIP_USER + 1], host[EMU_CONTROL_MAX_PATH];
+	if (!at || at - (to + 4) < 1 || (size_t)(at - (to + 4)) > EMU_CONTROL_MAX_SIP_USER ||
+	    strlen(at + 1) >= sizeof(host))
+		return fail(resp, 400, 21211, "To must be sip:USER@NAME.sip.twilio.com");
+	snprintf(user, sizeof(user), "%.*s", (int)(at - (to + 4)), to + 4);
+	snprintf(host, sizeof(host), "%s", at + 1);
+	host[strcspn(host, ";?:>")] = '\0';
+	struct emu_params h = {0};
+	for (size_t i = 0; i < f->n; i++)
+		if (strncmp(f->p[i].name, "SipHeader_", 10) == 0)
+			(void)emu_params_add(&h, f->p[i].name + 10, f->p[i].value);
+	struct emu_control_sip_in in = {NULL,        from, user, host, form_get(f, "SipCallId"),
+	                                "127.0.0.1", &h};
+	char sid[EMU_SID_LEN + 1];
+	int e = emu_control_dial_domain(c, &in, sid);
+	emu_params_free(&h);
+	if (e == ENOENT)
+		return fail(resp, 404, 21211,
+		            "To is not a SIP domain (with a VoiceUrl) of this emulator");
+	if (e)
+		return fail(resp, e == E2BIG ? 429 : 400, e == E2BIG ? 20429 : 21211,
+		            e == E2BIG ? "too many calls"
+		                       : "To must be sip:USER@NAME.sip.twilio.com");
+	json_t *cj = NULL;
+	emu_call_json(c->eng, sid, &cj);
+	send_json(resp, 201, cj);
+	return 0;
+}
+
 static int calls_post(struct emu_control *c, const struct http_req *req, struct http_resp *resp)
 {
 	struct form f;
@@ -237,6 +273,10 @@ static int calls_post(struct emu_control *c, const struct http_req *req, struct 
 	}
 	if (prof && emu_profile_parse(prof, &sp.profile)) {
 		rc = fail(resp, 400, 20001, "Profile must be twilio-voice, twilio-trunk or plivo");
+		goto out;
+	}
+	if (strncasecmp(to, "sip:", 4) == 0) {
+		rc = domain_post(c, &f, from, to, resp);
 		goto out;
 	}
 	sp.from = from;
@@ -662,6 +702,62 @@ int emu_control_dial_in(struct emu_control *c, const char *from, const char *to,
 	json_decref(num);
 	json_decref(trunk);
 	return rc == ENODATA ? ENOENT : rc;
+}
+
+int emu_control_dial_domain(struct emu_control *c, const struct emu_control_sip_in *in,
+                            char *sid_out)
+{
+	if (!in->user || !in->domain || !in->from || strlen(in->user) > EMU_CONTROL_MAX_SIP_USER ||
+	    strpbrk(in->user, "@;?<> "))
+		return EINVAL;
+	json_t *dom = emu_rest_domain_by_name(c->rest, in->domain);
+	const char *url = json_string_value(json_object_get(dom, "voice_url"));
+	if (!url || !*url) {
+		json_decref(dom);
+		return ENOENT;
+	}
+	const char *name = json_string_value(json_object_get(dom, "domain_name"));
+	char to[EMU_CONTROL_MAX_SIP_USER + 300], cid[64];
+	snprintf(to, sizeof(to), "sip:%s@%s", in->user, name);
+	if (!in->call_id || !*in->call_id) { /* a JSON-started call gets a Call-ID of its own */
+		char hex[35];
+		emu_rest_sid(hex, "XX");
+		snprintf(cid, sizeof(cid), "%s@127.0.0.1", hex + 2);
+	}
+	struct emu_params sip = {0};
+	(void)emu_params_add(&sip, "SipCallId", in->call_id && *in->call_id ? in->call_id : cid);
+	(void)emu_params_add(&sip, "SipDomain", name);
+	(void)emu_params_add(&sip, "SipDomainSid", json_string_value(json_object_get(dom, "sid")));
+	for (size_t i = 0; in->headers && i < in->headers->n; i++) {
+		char pname[EMU_CONTROL_MAX_PATH];
+		snprintf(pname, sizeof(pname), "SipHeader_%s", in->headers->v[i].name);
+		(void)emu_params_add(&sip, pname, in->headers->v[i].value);
+	}
+	(void)emu_params_add(&sip, "SipSourceIp",
+	                     in->source_ip && *in->source_ip ? in->source_ip : "127.0.0.1");
+	struct emu_call_spec sp = {0};
+	sp.profile = EMU_TWILIO_VOICE;
+	sp.from = in->from;
+	sp.to = to;
+	sp.sid = in->sid;
+	sp.voice_url = url;
+	sp.voice_method = json_string_value(json_object_get(dom, "voice_method"));
+	sp.sip_params = &sip;
+	struct emu_dial_outcome oc[EMU_PARTIES_MAX];
+	char ocs[EMU_PARTIES_MAX][EMU_PARTY_MAX_ADDR + 1];
+	sp.outcomes = oc;
+	sp.noutcomes = emu_parties_outcomes(c->parties, oc, ocs, EMU_PARTIES_MAX);
+	char out[EMU_SID_LEN + 1];
+	int rc = emu_call_create(c->eng, &sp, out);
+	json_t *cj = NULL;
+	if (!rc && emu_call_json(c->eng, out, &cj) == 0)
+		publish(c, cj);
+	json_decref(cj);
+	if (!rc && sid_out)
+		memcpy(sid_out, out, sizeof(out));
+	emu_params_free(&sip);
+	json_decref(dom);
+	return rc;
 }
 
 void emu_control_publish_leg(struct emu_control *c, const char *leg_sid)

@@ -9,6 +9,7 @@
 #include "emulator/rest.h"
 
 #define EMU_CONTROL_MAX_PATH      256 /* longest control path handled */
+#define EMU_CONTROL_MAX_SIP_USER  128 /* a SIP domain user (sip:USER@...) */
 #define EMU_CONTROL_MAX_RUNNING   64  /* Calls.json calls running on their own threads at once */
 #define EMU_CONTROL_BUSY_TRIES    250 /* an update waits for a webhook in flight: tries, */
 #define EMU_CONTROL_BUSY_SLEEP_MS 20  /* this far apart (5 s in all) */
@@ -31,6 +32,9 @@ struct emu_engine *emu_control_engine(struct emu_control *c);
  *   POST /emulator/calls                 From, To [, Profile]: a caller dials a provisioned
  *                                         number; its Voice URL runs (or its trunk's
  *                                         transfer settings apply). 201, the call's JSON.
+ *                                         To sip:USER@NAME.sip.twilio.com calls a SIP
+ *                                         domain user (emu_control_dial_domain), with
+ *                                         SipCallId and SipHeader_X-... optional
  *   GET  /emulator/calls/{CA}            the call's JSON (legs, connected)
  *   POST /emulator/calls/{CA}/refer      ReferTo, Target (answer|busy|no-answer|fail),
  *                                         SipHeader_X-...: 200 {"sip_response", "notify",
@@ -58,6 +62,22 @@ void emu_control_set_listener(struct emu_control *c, const char *host, int port)
  * or no VoiceUrl), EINVAL (bad profile), E2BIG (too many calls). */
 int emu_control_dial_in(struct emu_control *c, const char *from, const char *to,
                         const char *profile, const char *sid);
+/* A call to a SIP domain user (an INVITE to sip:USER@NAME.sip.twilio.com). */
+struct emu_control_sip_in {
+	const char *sid;                  /* the CallSid it must get, or NULL: a new one */
+	const char *from;                 /* the From header's URI (From, Caller) */
+	const char *user;                 /* the Request-URI's user */
+	const char *domain;               /* the domain's DomainName */
+	const char *call_id;              /* SipCallId, or NULL: a new one */
+	const char *source_ip;            /* SipSourceIp, or NULL: 127.0.0.1 */
+	const struct emu_params *headers; /* the INVITE's X- headers (SipHeader_<name>), or NULL */
+};
+/* Starts that call: the domain's Voice URL runs with To and Called sip:USER@DOMAIN, and
+ * SipDomain, SipDomainSid, SipCallId, SipSourceIp, SipHeader_X-... on the parent leg's
+ * webhooks (twilio-facts 4.2); its legs are published; its CallSid in sid_out (may be NULL).
+ * 0, ENOENT (no such domain, or no VoiceUrl), EINVAL, E2BIG (too many calls). */
+int emu_control_dial_domain(struct emu_control *c, const struct emu_control_sip_in *in,
+                            char *sid_out);
 /* Publishes the call holding leg_sid to the REST twin (after a REFER over SIP). */
 void emu_control_publish_leg(struct emu_control *c, const char *leg_sid);
 

@@ -97,6 +97,9 @@ const struct emu_rule emu_rules[EMU_R__COUNT] = {
     [EMU_R_TRUNK_PSTN_NOT_TEL] = {"trunk.pstn-not-tel-response", 403,
                                   "SIP answer to a trunk REFER whose PSTN target is not "
                                   "tel:+E164 (202: accepted, then NOTIFY 403)"},
+    [EMU_R_SIP_DOMAIN_UNKNOWN] = {"sip.unknown-domain-response", 404,
+                                  "SIP answer to an INVITE for a SIP domain the account does "
+                                  "not have (or one without a VoiceUrl)"},
 };
 
 int emu_rule_find(const char *name)
@@ -310,6 +313,7 @@ static void call_free(struct call *c)
 	for (size_t i = 0; i < c->ndigits; i++)
 		free(c->digits[i]);
 	free(c->plivo_suffix);
+	emu_params_free(&c->sip);
 	free(c->sc_url);
 	free(c->sc_method);
 	free(c->sc_events);
@@ -518,6 +522,8 @@ void emu_std_params(struct call *c, const struct leg *l, struct emu_params *p)
 	if (l->parent >= 0)
 		emu_params_add(p, "ParentCallSid", c->legs[l->parent].sid);
 	emu_params_add(p, "To", l->to);
+	for (size_t i = 0; l->parent < 0 && i < c->sip.n; i++) /* a SIP-originated call's own */
+		emu_params_add(p, c->sip.v[i].name, c->sip.v[i].value);
 }
 
 /* The trimmed text of n (a noun's address), as a copy the caller frees. */
@@ -765,6 +771,9 @@ int emu_call_create(struct emu_engine *e, const struct emu_call_spec *spec, char
 	c->cid = spec->transfer_caller_id;
 	c->plivo_out = spec->plivo_outbound;
 	c->plivo_suffix = spec->plivo_domain_suffix ? xstrdup(spec->plivo_domain_suffix) : NULL;
+	for (size_t i = 0; spec->sip_params && i < spec->sip_params->n; i++)
+		(void)emu_params_add(&c->sip, spec->sip_params->v[i].name,
+		                     spec->sip_params->v[i].value);
 	c->countries = strv_dup(spec->plivo_countries);
 	c->dns = strv_dup(spec->plivo_dns);
 	for (size_t i = 0; i < spec->noutcomes; i++) {
@@ -895,6 +904,14 @@ int emu_engine_set_rule(struct emu_engine *e, const char *name, int value)
 	e->cfg.rules[r] = value;
 	pthread_mutex_unlock(&e->mu);
 	return 0;
+}
+
+int emu_engine_rule(struct emu_engine *e, int id)
+{
+	pthread_mutex_lock(&e->mu);
+	int v = id >= 0 && id < EMU_R__COUNT ? e->cfg.rules[id] : 0;
+	pthread_mutex_unlock(&e->mu);
+	return v;
 }
 
 int emu_leg_status(struct emu_engine *e, const char *sid, char out[16])

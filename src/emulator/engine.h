@@ -136,6 +136,7 @@ enum emu_rule_id {
 	                            BYE */
 	EMU_R_REFER_REPLACES, /* SIP answer to a REFER whose Refer-To carries Replaces (0: blind) */
 	EMU_R_TRUNK_PSTN_NOT_TEL, /* SIP answer when a trunk's PSTN target is not tel:+E164 */
+	EMU_R_SIP_DOMAIN_UNKNOWN, /* SIP answer to an INVITE for a domain the account lacks */
 	EMU_R__COUNT
 };
 struct emu_rule {
@@ -213,6 +214,10 @@ struct emu_call_spec {
 	unsigned answer_after_ms; /* how long it rings first; 0: the clock.ring-ms rule */
 	unsigned timeout_s;       /* Timeout; 0: EMU_ENG_DEF_TIMEOUT_S */
 	bool hold_ringing;        /* leave it ringing: emu_call_ring_end decides (real clock) */
+	/* A SIP-originated call (an INVITE to a SIP domain): parameters every webhook of the
+	 * parent leg carries after the standard ones (SipDomain, SipDomainSid, SipCallId,
+	 * SipSourceIp, SipHeader_X-...), or NULL */
+	const struct emu_params *sip_params;
 };
 
 /* Replaces the fetcher (e.g. an inline one in tests); takes the lock. */
@@ -332,6 +337,8 @@ int emu_call_release(struct emu_engine *e, const char *sid);
 
 /* Sets a modelled rule's value for calls created from now on; 0, ENOENT (no such rule). */
 int emu_engine_set_rule(struct emu_engine *e, const char *name, int value);
+/* The value a modelled rule (EMU_R_...) has for calls created now. */
+int emu_engine_rule(struct emu_engine *e, int id);
 
 /* ---- a real SIP front door (src/net/sip.c through src/emulator/sip_front.c) ----
  * The engine stays SIP-free: it reports the SIP-level events it models through a sink, and

@@ -111,8 +111,9 @@ struct call {
 	enum emu_trunk_mode mode;
 	enum emu_trunk_cid cid;
 	char *plivo_suffix;
-	char **countries; /* NULL-terminated or NULL */
-	char **dns;       /* pairs, NULL-terminated or NULL */
+	struct emu_params sip; /* a SIP-originated call's own webhook parameters */
+	char **countries;      /* NULL-terminated or NULL */
+	char **dns;            /* pairs, NULL-terminated or NULL */
 	struct {
 		char *addr;
 		enum emu_outcome o;

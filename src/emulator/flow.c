@@ -388,6 +388,7 @@ struct loaded {
 	int rules[EMU_R__COUNT];
 	const char **countries, **dns, **digits;
 	char *voice_url;
+	struct emu_params sip; /* call.sip: a SIP-originated call's webhook parameters */
 };
 
 /* An outbound-api call (call.outbound): what its called party does, and its own status
@@ -456,6 +457,17 @@ static int load_spec(json_t *flow, struct loaded *L, char *err, size_t errlen)
 		L->outcomes[s->noutcomes++].address = k;
 	}
 	s->outcomes = L->outcomes;
+	json_t *sip = json_object_get(call, "sip"); /* {"SipDomain": "...", ...} */
+	json_object_foreach(sip, k, v)
+	{
+		if (!json_is_string(v) || strncmp(k, "Sip", 3) != 0 ||
+		    emu_params_add(&L->sip, k, json_string_value(v)))
+			return bad(err, errlen,
+			           "call.sip[%s]: a Sip... name with a string (at most %d)", k,
+			           EMU_ENG_MAX_PARAMS);
+	}
+	if (L->sip.n)
+		s->sip_params = &L->sip;
 	json_t *tr = json_object_get(flow, "trunk");
 	const char *m = str_of(tr, "transfer_mode");
 	if (!m || strcmp(m, "disable-all") == 0)
@@ -511,6 +523,7 @@ static void loaded_free(struct loaded *L)
 	free(L->dns);
 	free(L->digits);
 	free(L->voice_url);
+	emu_params_free(&L->sip);
 }
 
 static const char *sid_of(struct emu_engine *e, const char *psid, const char *label, char *buf)

@@ -1,7 +1,7 @@
 /* rest: the REST twin's core: Twilio's request and answer shapes (forms, error bodies,
  * field checks, paging), authentication, injected faults, routing, and the accessors the
- * engine uses; the resources are rest_numbers.c, rest_accounts.c, rest_calls.c and
- * rest_trunks.c. */
+ * engine uses; the resources are rest_numbers.c, rest_accounts.c, rest_calls.c,
+ * rest_domains.c and rest_trunks.c. */
 #include "emulator/rest_int.h"
 
 #include "emulator/engine.h"
@@ -506,6 +506,10 @@ static const struct route routes[] = {
     {"GET POST", "/2010-04-01/Accounts/*/Calls.json", rest_calls_list, rest_calls_create, NULL},
     {"GET POST DELETE", "/2010-04-01/Accounts/*/Calls/*.json", rest_call_one, rest_call_one,
      rest_call_one},
+    {"GET POST", "/2010-04-01/Accounts/*/SIP/Domains.json", rest_domains_list, rest_domains_create,
+     NULL},
+    {"GET POST DELETE", "/2010-04-01/Accounts/*/SIP/Domains/*.json", rest_domain_one,
+     rest_domain_one, rest_domain_one},
     {"GET POST", "/v1/Trunks", rest_trunks_list, rest_trunks_create, NULL},
     {"GET POST DELETE", "/v1/Trunks/*", rest_trunk_one, rest_trunk_one, rest_trunk_one},
 };
@@ -734,6 +738,7 @@ int emu_rest_new(struct emu_rest **out, const struct emu_rest_config *cfg, char 
 	r->numbers = json_array();
 	r->calls = json_array();
 	r->trunks = json_array();
+	r->domains = json_array();
 	r->account = rest_account_new(r);
 	for (unsigned i = 0; i < cfg->seed_numbers; i++) {
 		char phone[20];
@@ -764,6 +769,7 @@ void emu_rest_free(struct emu_rest *r)
 	json_decref(r->numbers);
 	json_decref(r->calls);
 	json_decref(r->trunks);
+	json_decref(r->domains);
 	json_decref(r->account);
 	pthread_mutex_destroy(&r->lock);
 	free(r->account_sid);

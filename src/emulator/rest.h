@@ -1,4 +1,5 @@
-/* emu_rest: the emulator's REST twin of Twilio (numbers, calls, trunks, faults) over httpd. */
+/* emu_rest: the emulator's REST twin of Twilio (numbers, calls, SIP domains, trunks, faults)
+ * over httpd. */
 #ifndef HANDOFF_EMU_REST_H
 #define HANDOFF_EMU_REST_H
 
@@ -12,6 +13,8 @@
 #define EMU_REST_MAX_SEED        2000
 #define EMU_REST_MAX_CALLS       10000
 #define EMU_REST_MAX_TRUNKS      1000
+#define EMU_REST_MAX_DOMAINS     1000 /* SIP Domains of the account */
+#define EMU_REST_MAX_DOMAIN_NAME 253  /* a DomainName (a DNS name) */
 #define EMU_REST_MAX_PARAMS      64
 #define EMU_REST_MAX_PAGE_SIZE   1000
 #define EMU_REST_DEF_PAGE_SIZE   50
@@ -83,6 +86,8 @@ void emu_rest_handle(void *ctx, const struct http_req *req, struct http_resp *re
 json_t *emu_rest_number_by_phone(struct emu_rest *r, const char *e164);
 json_t *emu_rest_call_get(struct emu_rest *r, const char *call_sid);
 json_t *emu_rest_trunk_get(struct emu_rest *r, const char *trunk_sid);
+/* The SIP Domain whose domain_name is name (compared without case), or NULL. */
+json_t *emu_rest_domain_by_name(struct emu_rest *r, const char *name);
 /* Removes a call record; 0 or ENOENT. */
 int emu_rest_call_del(struct emu_rest *r, const char *call_sid);
 /* Inserts or replaces a call by its "sid" (copied; date_updated set when a field

@@ -28,6 +28,7 @@ struct emu_rest {
 	json_t *numbers;      /* arrays of objects, in creation order */
 	json_t *calls;
 	json_t *trunks;
+	json_t *domains; /* SIP Domains */
 	json_t *account; /* the one account, made once (its dates do not move) */
 	struct fault fault;
 };
@@ -122,6 +123,11 @@ int rest_accounts_list(struct ctx *c);
 int rest_calls_list(struct ctx *c);
 int rest_calls_create(struct ctx *c);
 int rest_call_one(struct ctx *c);
+/* Whether name is NAME.sip.twilio.com (letters, digits, '-', dots between labels). */
+bool rest_domain_name_ok(const char *name);
+int rest_domains_list(struct ctx *c);
+int rest_domains_create(struct ctx *c);
+int rest_domain_one(struct ctx *c);
 int rest_trunks_list(struct ctx *c);
 int rest_trunks_create(struct ctx *c);
 int rest_trunk_one(struct ctx *c);

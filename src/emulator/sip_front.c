@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "net/sip.h"
@@ -207,8 +208,21 @@ static int on_refer(void *ctx, const struct sipd_refer *r)
 static int on_invite(void *ctx, const struct sipd_invite *inv)
 {
 	struct emu_sipfront *f = ctx;
-	struct emu_sipfront_invite fi = {inv->call_sid, inv->from, inv->to, inv->profile};
-	return f->cfg.create ? f->cfg.create(f->cfg.ctx, &fi) : ENOENT;
+	struct emu_params xh = {0};
+	for (size_t i = 0; i < inv->nx; i++)
+		(void)emu_params_add(&xh, inv->xheaders[i].name, inv->xheaders[i].value);
+	const char *dom = NULL;
+	size_t hl = inv->host ? strlen(inv->host) : 0, sl = strlen(EMU_SIPFRONT_DOMAIN_SUFFIX);
+	if (hl > sl && strcasecmp(inv->host + hl - sl, EMU_SIPFRONT_DOMAIN_SUFFIX) == 0)
+		dom = inv->host;
+	else if (inv->domain && *inv->domain)
+		dom = inv->domain;
+	struct emu_sipfront_invite fi = {
+	    inv->call_sid, inv->from,         inv->to,        inv->profile, dom,
+	    inv->from_uri, inv->msg->call_id, inv->source_ip, &xh};
+	int rc = f->cfg.create ? f->cfg.create(f->cfg.ctx, &fi) : ENOENT;
+	emu_params_free(&xh);
+	return rc;
 }
 
 static void on_hangup(void *ctx, const char *leg_sid)

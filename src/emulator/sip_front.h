@@ -12,6 +12,7 @@
 #define EMU_SIPFRONT_HANGUP_WAIT_MS 660000 /* a hang-up waits for the call's transfer (ring) */
 #define EMU_SIPFRONT_MAX_RECORDS    65536  /* wire messages waiting for the timeline */
 #define EMU_SIPFRONT_RECORD_WAIT_MS 5000   /* one whose call is not made yet is kept so long */
+#define EMU_SIPFRONT_DOMAIN_SUFFIX  ".sip.twilio.com" /* a Request-URI host naming a SIP domain */
 
 /* A new INVITE to the front door. */
 struct emu_sipfront_invite {
@@ -19,6 +20,13 @@ struct emu_sipfront_invite {
 	const char *from;    /* the From user (e.g. "+14155550100") */
 	const char *to;      /* the Request-URI user: a number (or SIP domain user) */
 	const char *profile; /* the Request-URI's ;profile= (twilio-voice, twilio-trunk, plivo) */
+	/* the SIP domain the INVITE is for: the Request-URI's host when it ends in
+	 * .sip.twilio.com, else its ;domain= parameter (the loopback form), else NULL (a number) */
+	const char *domain;
+	const char *from_uri;        /* the From header's URI */
+	const char *call_id;         /* the INVITE's Call-ID */
+	const char *source_ip;       /* "127.0.0.1" */
+	const struct emu_params *xh; /* its X- headers */
 };
 
 struct emu_sipfront_config {
@@ -26,7 +34,8 @@ struct emu_sipfront_config {
 	struct emu_engine *eng;
 	void *ctx;
 	/* Makes the call an inbound INVITE starts (spec.sid = inv->sid): 0, ENOENT (no such
-	 * number: 404), E2BIG or EBUSY (503), another errno (500). Runs on a worker. */
+	 * number: 404), E2BIG or EBUSY (503), a SIP code 300..699 to answer it, another errno
+	 * (500). Runs on a worker. */
 	int (*create)(void *ctx, const struct emu_sipfront_invite *inv);
 	/* Optional: a REFER that came over SIP ran; out is emu_refer's answer (borrowed). */
 	void (*refer_done)(void *ctx, const char *leg_sid, json_t *out);

@@ -426,6 +426,8 @@ static void progr_h(const struct sip_msg *msg, void *arg)
 	nodelay(msg);
 }
 
+static void end_dialog(struct dlg *d, int code);
+
 static void estab_h(const struct sip_msg *msg, void *arg)
 {
 	struct dlg *d = arg;
@@ -435,6 +437,8 @@ static void estab_h(const struct sip_msg *msg, void *arg)
 		d->dlg = mem_ref(sipsess_dialog(d->sess));
 	if (d->st.uac)
 		dial_done(d, SIPD_ANSWERED, msg && msg->scode ? msg->scode : 200);
+	if (d->st.end_on_estab)
+		end_dialog(d, 0);
 }
 
 /* The session ended without us: a final answer to our INVITE, a transport error, the peer's
@@ -583,9 +587,23 @@ static void conn_h(const struct sip_msg *msg, void *arg)
 	j->from =
 	    pl_isset(&msg->from.uri.user) ? pl_copy(&msg->from.uri.user) : pl_copy(&msg->from.auri);
 	j->to = pl_isset(&msg->uri.user) ? pl_copy(&msg->uri.user) : xstrdup("");
-	struct pl prof;
+	struct pl prof, dom;
 	if (!msg_param_decode(&msg->uri.params, "profile", &prof))
 		j->profile = pl_copy(&prof);
+	j->host = pl_copy(&msg->uri.host);
+	if (!msg_param_decode(&msg->uri.params, "domain", &dom))
+		j->domain = pl_copy(&dom);
+	struct pl fu = msg->from.auri; /* sip:user@host[:port], its ;params and ?headers cut */
+	const char *at = pl_strchr(&fu, '@');
+	for (size_t k = at ? (size_t)(at - fu.p) : 0; k < fu.l; k++)
+		if (fu.p[k] == ';' || fu.p[k] == '?') {
+			fu.l = k;
+			break;
+		}
+	j->from_uri = pl_copy(&fu);
+	char ip[64];
+	j->source_ip = xstrdup(sa_ntop(&msg->src, ip, sizeof(ip)) ? "" : ip);
+	refer_headers(j, msg); /* the INVITE's X- headers */
 	j->r = rec_of(msg, true, msg->tp, &msg->dst, &msg->src);
 	int err = sipsess_accept(&d->sess, s->sock, msg, 180, "Ringing", contact_for(s, msg->tp),
 	                         "application/sdp", NULL, NULL, NULL, false, offer_h, answer_h,
@@ -718,6 +736,8 @@ static void end_dialog(struct dlg *d, int code)
 		dlg_closed(d);
 	} else if (d->st.estab && sipd_st_add(&d->st, true, 0, 0, NULL)) {
 		kick(d);
+	} else if (!d->st.uac && d->st.answered && !d->st.estab) {
+		d->st.end_on_estab = true; /* answered, not ACKed yet: the BYE follows the ACK */
 	}
 }
 

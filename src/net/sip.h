@@ -64,6 +64,12 @@ struct sipd_invite {
 	const char *to;       /* the Request-URI's user (the number or SIP domain user) */
 	const char *profile;  /* the Request-URI's ;profile= parameter, or NULL */
 	const struct sipd_msg *msg;
+	const char *host;   /* the Request-URI's host (e.g. "example.sip.twilio.com") */
+	const char *domain; /* the Request-URI's ;domain= parameter (the loopback form), or NULL */
+	const char *from_uri;               /* the From header's URI without its parameters */
+	const char *source_ip;              /* where the INVITE came from ("127.0.0.1") */
+	const struct sipd_header *xheaders; /* its X- headers, in order */
+	size_t nx;
 };
 
 /* A party to ring. */
@@ -90,7 +96,8 @@ struct sipd_hooks {
 	 * (no such leg: 481), EBUSY (491) or another errno (500) when it did not answer. */
 	int (*refer)(void *ctx, const struct sipd_refer *r);
 	/* A new call: 0 when it was made (its status then drives the answer through
-	 * sipd_answer / sipd_end); ENOENT (404), E2BIG or EBUSY (503), other errno (500). */
+	 * sipd_answer / sipd_end); ENOENT (404), E2BIG or EBUSY (503), a SIP code 300..699
+	 * (answered as it is), other errno (500). */
 	int (*invite)(void *ctx, const struct sipd_invite *inv);
 	/* The party on leg_sid hung up (BYE, or CANCEL before the answer). */
 	void (*hangup)(void *ctx, const char *leg_sid);

@@ -282,6 +282,10 @@ void sipd_job_free(void *arg)
 	free(j->from);
 	free(j->to);
 	free(j->profile);
+	free(j->host);
+	free(j->domain);
+	free(j->from_uri);
+	free(j->source_ip);
 	for (size_t i = 0; i < j->nx; i++) {
 		free((char *)j->x[i].name);
 		free((char *)j->x[i].value);
@@ -300,7 +304,9 @@ static void job_run(void *arg)
 		struct sipd_refer r = {j->leg, j->refer_to, j->target, j->x, j->nx, &j->r->m};
 		rc = h->refer ? h->refer(h->ctx, &r) : ENOENT;
 	} else if (j->kind == J_INVITE) {
-		struct sipd_invite inv = {j->leg, j->from, j->to, j->profile, &j->r->m};
+		struct sipd_invite inv = {j->leg,       j->from, j->to,     j->profile,
+		                          &j->r->m,     j->host, j->domain, j->from_uri,
+		                          j->source_ip, j->x,    j->nx};
 		rc = h->invite ? h->invite(h->ctx, &inv) : ENOENT;
 	} else if (h->hangup) {
 		h->hangup(h->ctx, j->leg);

@@ -109,6 +109,7 @@ struct job {
 	char leg[SIPD_SID_LEN + 1];
 	uint32_t cseq;
 	char *refer_to, *target, *from, *to, *profile;
+	char *host, *domain, *from_uri, *source_ip; /* an INVITE's */
 	struct sipd_header x[SIPD_MAX_HEADERS];
 	size_t nx;
 	struct rec *r;
@@ -132,6 +133,7 @@ struct dstate {
 	char leg[SIPD_SID_LEN + 1], call_id[SIPD_MAX_CALL_ID + 1];
 	bool uac, estab, answered, closed, peer_bye, refer_busy, invite_busy, bye_queued;
 	bool lingering;
+	bool end_on_estab; /* the call ended between our 200 and the caller's ACK */
 	uint32_t refer_cseq;
 	struct waiter *dial, *await;
 	struct op *ops, *ops_tail, *inflight;
@@ -183,7 +185,7 @@ struct rec *sipd_rec_build(const struct rec_src *src);
 /* The reason phrase of the codes the adapter sends. */
 const char *sipd_reason(int code);
 /* The SIP answer when a hook did not run: a REFER's (481, 491, 500), an INVITE's (404,
- * 503, 500). */
+ * 503, 500, or the SIP code 300..699 the hook returned). */
 int sipd_refer_refusal(int err);
 int sipd_invite_refusal(int err);
 

@@ -172,6 +172,7 @@ const char *sipd_reason(int code)
 	} t[] = {{200, "OK"},
 	         {202, "Accepted"},
 	         {400, "Bad Request"},
+	         {403, "Forbidden"},
 	         {404, "Not Found"},
 	         {413, "Request Entity Too Large"},
 	         {480, "Temporarily Unavailable"},
@@ -194,6 +195,8 @@ int sipd_refer_refusal(int err)
 
 int sipd_invite_refusal(int err)
 {
+	if (err >= 300 && err <= 699) /* the hook named the answer */
+		return err;
 	return err == ENOENT ? 404 : err == E2BIG || err == EBUSY ? 503 : 500;
 }
 

@@ -1,7 +1,8 @@
-# twilio_oai.sh: the REST twin's answers for numbers, calls, accounts and trunks against the
-# property lists derived from Twilio's OpenAPI description (fixtures/oai/, twilio/twilio-oai
-# at d50069b4): every property with its type, enum and format; date fields stable between
-# two fetches; GET .../Accounts.json; a list page's uri keeps the PageToken it was asked with.
+# twilio_oai.sh: the REST twin's answers for numbers, calls, accounts, SIP domains and trunks
+# against the property lists derived from Twilio's OpenAPI description (fixtures/oai/,
+# twilio/twilio-oai at d50069b4): every property with its type, enum and format; date fields
+# stable between two fetches; GET .../Accounts.json; a list page's uri keeps the PageToken it
+# was asked with.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/emulator.sh"
 
@@ -85,16 +86,34 @@ K1=$(curl -s --max-time 10 -u "$AC:$TOK" "$NEXT")
 answer trunks "$K1"
 expect_eq "a trunks page's meta.url keeps its PageToken" "$(jq -r .meta.url <<<"$K1")" "$NEXT"
 
+# --- SIP domains ---
+D1=$(api POST "$A/SIP/Domains.json" DomainName=office.sip.twilio.com VoiceUrl=https://app.example.com/sip)
+answer sip_domain "$D1"
+SD=$(jq -r .sid <<<"$D1")
+expect_match "a domain's sid is SD + 32 hex" "$SD" '^SD[0-9a-f]{32}$'
+api POST "$A/SIP/Domains.json" DomainName=branch.sip.twilio.com >/dev/null
+answer sip_domain "$(api POST "$A/SIP/Domains/$SD.json" VoiceMethod=GET Secure=true SipRegistration=true)"
+answer sip_domain "$(api GET "$A/SIP/Domains/$SD.json")"
+S0=$(api GET "$A/SIP/Domains.json" PageSize=1)
+answer sip_domains "$S0"
+S1=$(curl -s --max-time 10 -u "$AC:$TOK" "$BASE$(jq -r .next_page_uri <<<"$S0")")
+answer sip_domains "$S1"
+expect_eq "a domains page's uri keeps its PageToken" "$(jq -r .uri <<<"$S1")" "$(jq -r .next_page_uri <<<"$S0")"
+expect_eq "a DomainName not ending in .sip.twilio.com is refused" \
+	"$(api POST "$A/SIP/Domains.json" DomainName=office.example.com | jq -c '[.status, .code]')" "[400,21231]"
+
 # --- date fields do not move between two fetches ---
 dates() { jq -c '[.date_created, .date_updated, .start_time?, .end_time?]'; }
 a1=$(api GET "$A.json" | dates)
 n1=$(api GET "$A/IncomingPhoneNumbers/$PN.json" | dates)
 t1=$(api GET "/v1/Trunks/$TK" | dates)
+d1=$(api GET "$A/SIP/Domains/$SD.json" | dates)
 c1=$(api GET "$A/Calls/$CA.json" | dates)
 sleep 1.2 # RFC 2822 and ISO 8601 dates count seconds
 expect_eq "account dates are stable" "$(api GET "$A.json" | dates)" "$a1"
 expect_eq "number dates are stable" "$(api GET "$A/IncomingPhoneNumbers/$PN.json" | dates)" "$n1"
 expect_eq "trunk dates are stable" "$(api GET "/v1/Trunks/$TK" | dates)" "$t1"
+expect_eq "domain dates are stable" "$(api GET "$A/SIP/Domains/$SD.json" | dates)" "$d1"
 expect_eq "an ended call's dates are stable" "$(api GET "$A/Calls/$CA.json" | dates)" "$c1"
 
 # --- the check itself fails on what the spec does not allow ---

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # app.py DIR PORTFILE: a stand-in app for the SIP tests: answers GET or POST /NAME with the
 # file DIR/NAME.xml as text/xml (404 when there is none), and appends each request's path
-# and form to DIR/requests.log. Listens on 127.0.0.1, a free port written to PORTFILE.
-import http.server, os, sys, urllib.parse
+# and form to DIR/requests.log, and a JSON line (method, path, X-Twilio-Signature, the form's
+# pairs in order) to DIR/requests.jsonl. Listens on 127.0.0.1, a free port written to PORTFILE.
+import http.server, json, os, sys, urllib.parse
 
 root, portfile = sys.argv[1], sys.argv[2]
 
@@ -12,6 +13,11 @@ class App(http.server.BaseHTTPRequestHandler):
         path = urllib.parse.urlsplit(self.path).path.strip("/")
         with open(os.path.join(root, "requests.log"), "a") as log:
             log.write("%s %s %s\n" % (self.command, path, body))
+        with open(os.path.join(root, "requests.jsonl"), "a") as log:
+            log.write(json.dumps({"method": self.command, "path": path,
+                                  "signature": self.headers.get("X-Twilio-Signature"),
+                                  "form": urllib.parse.parse_qsl(body, keep_blank_values=True)})
+                      + "\n")
         f = os.path.join(root, os.path.basename(path) + ".xml")
         if not path or not os.path.isfile(f):
             self.send_response(404)

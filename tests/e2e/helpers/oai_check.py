@@ -13,7 +13,7 @@ import re
 import sys
 
 ITEM_OF = {"incoming_phone_numbers": "incoming_phone_number", "calls": "call",
-           "accounts": "account", "trunks": "trunk"}
+           "accounts": "account", "trunks": "trunk", "sip_domains": "sip_domain"}
 DAYS = "Mon|Tue|Wed|Thu|Fri|Sat|Sun"
 MONTHS = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
 FORMATS = {

@@ -341,6 +341,95 @@ static void parties_and_updates(void)
 	json_decref(j);
 }
 
+/* The value of parameter name on the Voice URL webhook of a timeline, or NULL. */
+static const char *voice_param(json_t *ev, const char *name)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(ev, i, v)
+	{
+		const char *t = json_string_value(json_object_get(v, "text"));
+		if (t && strncmp(t, "Voice URL", 9) == 0)
+			return json_string_value(
+			    json_object_get(json_object_get(v, "params"), name));
+	}
+	return NULL;
+}
+
+/* A SIP domain user: POST /emulator/calls with To=sip:USER@DOMAIN, and the SIP door's entry. */
+static void sip_domain_calls(void)
+{
+	json_t *d = NULL, *c = NULL, *ev = NULL;
+	CHECK_INT(
+	    call("POST", "/2010-04-01/Accounts/" ACCOUNT "/SIP/Domains.json",
+	         "DomainName=example.sip.twilio.com&VoiceUrl=https%3A%2F%2Fapp.example.com%2Fout",
+	         &d),
+	    201);
+	const char *sd = json_string_value(json_object_get(d, "sid"));
+	static const struct {
+		const char *form;
+		int status;
+	} bad[] = {
+	    {"From=sip%3Aa%40h&To=sip%3Aalice%40nosuch.sip.twilio.com", 404},
+	    {"From=sip%3Aa%40h&To=sip%3Aexample.sip.twilio.com", 400},
+	    {"From=sip%3Aa%40h&To=sip%3A%40example.sip.twilio.com", 400},
+	    {"From=sip%3Aa%40h&To=sip%3Aa%3Bb%40example.sip.twilio.com", 400},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		test_current = bad[i].form;
+		CHECK_INT(call("POST", "/emulator/calls", bad[i].form, &c), bad[i].status);
+		json_decref(c);
+	}
+	test_current = "sip_domain_calls";
+	CHECK_INT(call("POST", "/emulator/calls",
+	               "From=sip%3Aalice%40192.0.2.1%3A5060&To=sip%3Aalice%40EXAMPLE.sip.twilio.com"
+	               "%3Btransport%3Dudp&SipCallId=cid-1&SipHeader_X-Tenant=acme",
+	               &c),
+	          201);
+	char path[256];
+	snprintf(path, sizeof(path), "/emulator/calls/%s/events", sid(c, "P"));
+	CHECK_INT(call("GET", path, NULL, &ev), 200);
+	static const char *const want[][2] = {
+	    {"To", "sip:alice@example.sip.twilio.com"},
+	    {"Called", "sip:alice@example.sip.twilio.com"},
+	    {"From", "sip:alice@192.0.2.1:5060"},
+	    {"Direction", "inbound"},
+	    {"SipDomain", "example.sip.twilio.com"},
+	    {"SipCallId", "cid-1"},
+	    {"SipSourceIp", "127.0.0.1"},
+	    {"SipHeader_X-Tenant", "acme"},
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		test_current = want[i][0];
+		CHECK_STR(voice_param(ev, want[i][0]), want[i][1]);
+	}
+	test_current = "sip_domain_calls";
+	CHECK_STR(voice_param(ev, "SipDomainSid"), sd);
+	json_decref(ev);
+	json_decref(c);
+	/* the SIP door's entry: the CallSid it is given; a domain without a VoiceUrl is unknown */
+	struct emu_control_sip_in in = {"CA0123456789abcdef0123456789abcdef",
+	                                "sip:bob@127.0.0.1:5062",
+	                                "bob",
+	                                "example.sip.twilio.com",
+	                                "cid-2",
+	                                "127.0.0.1",
+	                                NULL};
+	char got[EMU_SID_LEN + 1] = "";
+	CHECK_INT(emu_control_dial_domain(ctl, &in, got), 0);
+	CHECK_STR(got, "CA0123456789abcdef0123456789abcdef");
+	CHECK_INT(call("POST", "/2010-04-01/Accounts/" ACCOUNT "/SIP/Domains.json",
+	               "DomainName=empty.sip.twilio.com", NULL),
+	          201);
+	in.sid = NULL;
+	in.domain = "empty.sip.twilio.com";
+	CHECK_INT(emu_control_dial_domain(ctl, &in, NULL), ENOENT);
+	in.domain = "example.sip.twilio.com";
+	in.user = "a@b";
+	CHECK_INT(emu_control_dial_domain(ctl, &in, NULL), EINVAL);
+	json_decref(d);
+}
+
 /* GET .../Accounts.json lists the one account; its dates do not move. */
 static void accounts(void)
 {
@@ -372,6 +461,7 @@ int main(void)
 	    {"signature_outlives_callers_token", signature_outlives_callers_token},
 	    {"parties_and_updates", parties_and_updates},
 	    {"accounts", accounts},
+	    {"sip_domain_calls", sip_domain_calls},
 	    {NULL, NULL},
 	};
 	int rc = test_run(cases);

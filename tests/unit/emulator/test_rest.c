@@ -314,6 +314,113 @@ static void update_number(void)
 	json_decref(j);
 }
 
+/* SIP Domains: create, the name and limit checks, fetch, update, list, delete, and the
+ * engine's lookup by name */
+static void sip_domains(void)
+{
+	json_t *j;
+	static const struct {
+		const char *body;
+		int status, code;
+	} bad[] = {
+	    {"", 400, 20001},
+	    {"DomainName=", 400, 20001},
+	    {"DomainName=example.pstn.twilio.com", 400, 21231},
+	    {"DomainName=sip.twilio.com", 400, 21231},
+	    {"DomainName=.sip.twilio.com", 400, 21231},
+	    {"DomainName=a..b.sip.twilio.com", 400, 21231},
+	    {"DomainName=-a.sip.twilio.com", 400, 21231},
+	    {"DomainName=a_b.sip.twilio.com", 400, 21231},
+	    {"DomainName=a%40b.sip.twilio.com", 400, 21231},
+	    {"DomainName=ok.sip.twilio.com&VoiceUrl=ftp://x", 400, 21402},
+	    {"DomainName=ok.sip.twilio.com&VoiceMethod=PUT", 400, 21403},
+	    {"DomainName=ok.sip.twilio.com&Secure=maybe", 400, 20001},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		test_current = bad[i].body;
+		CHECK_INT(call(AC, TOK, "POST", ROOT "/SIP/Domains.json", NULL, bad[i].body, &j),
+		          bad[i].status);
+		CHECK_INT(code_of(j), bad[i].code);
+	}
+	test_current = "sip_domains";
+	CHECK_INT(call(AC, TOK, "POST", ROOT "/SIP/Domains.json", NULL,
+	               "DomainName=Example-1.sip.twilio.com&VoiceUrl=https://app.example.com/v"
+	               "&VoiceMethod=get&FriendlyName=Office",
+	               &j),
+	          201);
+	char sid[40] = "", path[200];
+	snprintf(sid, sizeof(sid), "%s", json_string_value(json_object_get(j, "sid")));
+	CHECK(strncmp(sid, "SD", 2) == 0 && strlen(sid) == 34);
+	CHECK_STR(json_string_value(json_object_get(j, "domain_name")), "Example-1.sip.twilio.com");
+	CHECK_STR(json_string_value(json_object_get(j, "voice_method")), "GET");
+	CHECK_STR(json_string_value(json_object_get(j, "friendly_name")), "Office");
+	CHECK(json_is_null(json_object_get(j, "voice_fallback_url")));
+	snprintf(path, sizeof(path), ROOT "/SIP/Domains/%s.json", sid);
+	CHECK_STR(json_string_value(json_object_get(j, "uri")), path);
+	json_decref(j);
+	/* taken, whatever the case */
+	CHECK_INT(call(AC, TOK, "POST", ROOT "/SIP/Domains.json", NULL,
+	               "DomainName=example-1.SIP.twilio.com", &j),
+	          400);
+	CHECK_INT(code_of(j), 21231);
+	j = emu_rest_domain_by_name(twin, "EXAMPLE-1.sip.twilio.com");
+	CHECK_STR(json_string_value(json_object_get(j, "sid")), sid);
+	json_decref(j);
+	CHECK(emu_rest_domain_by_name(twin, "other.sip.twilio.com") == NULL);
+	/* update: a field, a bad value, the name (to a free one) */
+	CHECK_INT(call(AC, TOK, "POST", path, NULL, "VoiceUrl=", &j), 200);
+	CHECK(json_is_null(json_object_get(j, "voice_url")));
+	json_decref(j);
+	CHECK_INT(call(AC, TOK, "POST", path, NULL, "VoiceFallbackMethod=HEAD", &j), 400);
+	CHECK_INT(code_of(j), 21403);
+	CHECK_INT(call(AC, TOK, "POST", ROOT "/SIP/Domains.json", NULL,
+	               "DomainName=second.sip.twilio.com", &j),
+	          201);
+	json_decref(j);
+	CHECK_INT(call(AC, TOK, "POST", path, NULL, "DomainName=second.sip.twilio.com", &j), 400);
+	CHECK_INT(code_of(j), 21231);
+	CHECK_INT(call(AC, TOK, "POST", path, NULL, "DomainName=renamed.sip.twilio.com", &j), 200);
+	CHECK_STR(json_string_value(json_object_get(j, "domain_name")), "renamed.sip.twilio.com");
+	json_decref(j);
+	CHECK_INT(call(AC, TOK, "GET", path, NULL, NULL, &j), 200);
+	CHECK_STR(json_string_value(json_object_get(j, "domain_name")), "renamed.sip.twilio.com");
+	json_decref(j);
+	/* list, paged */
+	CHECK_INT(call(AC, TOK, "GET", ROOT "/SIP/Domains.json", "PageSize=1", NULL, &j), 200);
+	CHECK_INT(json_array_size(json_object_get(j, "domains")), 1);
+	CHECK(json_is_string(json_object_get(j, "next_page_uri")));
+	json_decref(j);
+	/* delete, then gone */
+	CHECK_INT(call(AC, TOK, "DELETE", path, NULL, NULL, &j), 204);
+	json_decref(j);
+	CHECK_INT(call(AC, TOK, "GET", path, NULL, NULL, &j), 404);
+	CHECK_INT(code_of(j), 20404);
+	CHECK_INT(call(AC, TOK, "PUT", ROOT "/SIP/Domains.json", NULL, NULL, &j), 405);
+	CHECK_INT(code_of(j), 20004);
+	/* the named limit */
+	struct emu_rest *keep = twin, *r = NULL;
+	struct emu_rest_config cfg = {.account_sid = AC, .auth_token = TOK};
+	char err[256];
+	CHECK_INT(emu_rest_new(&r, &cfg, err, sizeof(err)), 0);
+	twin = r;
+	int created = 0;
+	for (int i = 0; i <= EMU_REST_MAX_DOMAINS; i++) {
+		char body[80];
+		snprintf(body, sizeof(body), "DomainName=d%d.sip.twilio.com", i);
+		int st = call(AC, TOK, "POST", ROOT "/SIP/Domains.json", NULL, body, &j);
+		if (st == 201) {
+			created++;
+			json_decref(j);
+		} else {
+			CHECK_INT(st, 400);
+			CHECK_INT(code_of(j), 21231);
+		}
+	}
+	CHECK_INT(created, EMU_REST_MAX_DOMAINS);
+	twin = keep;
+	emu_rest_free(r);
+}
+
 static void config_checks(void)
 {
 	static const struct {
@@ -359,6 +466,7 @@ int main(void)
 	    {"hooks", hooks},
 	    {"calls_without_engine", calls_without_engine},
 	    {"update_number", update_number},
+	    {"sip_domains", sip_domains},
 	    {"config_checks", config_checks},
 	    {NULL, NULL},
 	};
