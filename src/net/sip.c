@@ -593,14 +593,15 @@ static void conn_h(const struct sip_msg *msg, void *arg)
 	j->host = pl_copy(&msg->uri.host);
 	if (!msg_param_decode(&msg->uri.params, "domain", &dom))
 		j->domain = pl_copy(&dom);
-	struct pl fu = msg->from.auri; /* sip:user@host[:port], its ;params and ?headers cut */
-	const char *at = pl_strchr(&fu, '@');
-	for (size_t k = at ? (size_t)(at - fu.p) : 0; k < fu.l; k++)
-		if (fu.p[k] == ';' || fu.p[k] == '?') {
-			fu.l = k;
-			break;
-		}
-	j->from_uri = pl_copy(&fu);
+	/* the From URI as libre decoded it: scheme:user@host[:port], no ;params or ?headers */
+	const struct uri *fu = &msg->from.uri;
+	bool v6 = fu->af == AF_INET6;
+	char port[8] = "";
+	if (fu->port)
+		snprintf(port, sizeof(port), ":%u", (unsigned)fu->port);
+	j->from_uri = xasprintf("%.*s:%.*s%s%s%.*s%s%s", (int)fu->scheme.l, fu->scheme.p,
+	                        (int)fu->user.l, fu->user.p, fu->user.l ? "@" : "", v6 ? "[" : "",
+	                        (int)fu->host.l, fu->host.p, v6 ? "]" : "", port);
 	char ip[64];
 	j->source_ip = xstrdup(sa_ntop(&msg->src, ip, sizeof(ip)) ? "" : ip);
 	refer_headers(j, msg); /* the INVITE's X- headers */
