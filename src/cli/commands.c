@@ -82,7 +82,7 @@ const struct cmd cli_commands[] = {
      "run a local Twilio for transfer flows", cmd_emulator_help, cmd_emulator, NULL},
     {"simulate", "[--json] [--verbose] [--token-env NAME] FILE...",
      "run flow files through the emulator engine", cmd_simulate_help, cmd_simulate, NULL},
-    {"twilio", NULL, "administer a Twilio account (login, numbers, trunks)", NULL, NULL,
+    {"twilio", NULL, "administer a Twilio account (login, numbers, trunks, calls)", NULL, NULL,
      cmd_twilio},
     {"man", "", "print the manual page handoff(1) (roff: man -l <(handoff man))", NULL, cmd_man,
      NULL},
