@@ -6,6 +6,7 @@
 # once it is back both serve a promote made meanwhile (also when they were cut off while
 # the promote was made). The password never shows in ps, the logs or /metrics.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/refer_load.bash"
 need_pg
 
 command -v wrk >/dev/null || { skip "serve_replicas: wrk is not installed"; finish; exit 0; }
@@ -97,45 +98,8 @@ n1=$(metric "${PORTS[0]}" handoff_store_notices_total)
 if [ "${n1:-0}" -ge 4 ]; then ok; else not_ok "replica 1 was told of each change (LISTEN/NOTIFY)" "notices: $n1"; fi
 
 # --- the load: five signed requests per replica, round-robin, checked answer by answer ---
-lua_for() { # PORT FILE
-	{
-		echo 'local reqs = {}'
-		local i body sig
-		for i in 1 2 3 4 5; do
-			body="CallSid=CA$i&ReferTransferTarget=%3Csip%3Ad$i%40agent.example.com%3E"
-			sig=$("$HANDOFF" sig sign --url "http://127.0.0.1:$1/refer" "CallSid=CA$i" "ReferTransferTarget=<sip:d$i@agent.example.com>")
-			printf 'reqs[%d] = wrk.format("POST", "/refer", {["Host"]="127.0.0.1:%s", ["Content-Type"]="application/x-www-form-urlencoded", ["X-Twilio-Signature"]="%s"}, "%s")\n' "$i" "$1" "$sig" "$body"
-		done
-		cat <<'LUA'
-local threads = {}
-function setup(thread) table.insert(threads, thread) end
-function init(args) n = 0; a = 0; b = 0; mixed = 0; non200 = 0 end
-function request() n = n + 1; return reqs[(n % 5) + 1] end
-function delay() return 1 end -- bounded: at most about 1000 requests/s per connection
-function response(status, headers, body)
-	if status ~= 200 then non200 = non200 + 1; return end
-	local r = body:match("<Sip>sip:d%d%-(%a)@")
-	local h = body:match("X%-Set=(%a)<")
-	local t = body:match('timeout="(%d+)"')
-	if r == "A" and h == "A" and t == "21" then a = a + 1
-	elseif r == "B" and h == "B" and t == "22" then b = b + 1
-	else mixed = mixed + 1 end
-end
-function done(summary, latency, requests)
-	local a_, b_, m_, n_ = 0, 0, 0, 0
-	for _, t in ipairs(threads) do
-		a_ = a_ + t:get("a"); b_ = b_ + t:get("b"); m_ = m_ + t:get("mixed"); n_ = n_ + t:get("non200")
-	end
-	local e = summary.errors
-	io.write(string.format("load: requests=%d A=%d B=%d mixed=%d non200=%d socket_errors=%d (connect %d read %d write %d timeout %d)\n",
-		summary.requests, a_, b_, m_, n_, e.connect + e.read + e.write + e.timeout,
-		e.connect, e.read, e.write, e.timeout))
-end
-LUA
-	} >"$2"
-}
-lua_for "${PORTS[0]}" "$T/load1.lua"
-lua_for "${PORTS[1]}" "$T/load2.lua"
+refer_load_lua "${PORTS[0]}" load 1 >"$T/load1.lua" # 1 ms: at most ~1000 requests/s per connection
+refer_load_lua "${PORTS[1]}" load 1 >"$T/load2.lua"
 WRK=()
 start_load() { # SECONDS TAG: wrk on both replicas (bounded: it stops by itself)
 	WRK=()

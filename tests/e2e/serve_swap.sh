@@ -5,6 +5,7 @@
 # backends: sqlite postgresql
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/serve_lib.bash"
+. "$(dirname "$0")/refer_load.bash"
 
 command -v wrk >/dev/null || { skip "serve_swap: wrk is not installed"; finish; exit 0; }
 
@@ -28,39 +29,7 @@ check "promote B (v2)" "$HANDOFF" promote --message B
 start_server --threads 32 || { finish; exit 1; }
 
 # the load: five signed requests (one per destination), round-robin
-{
-	echo 'local reqs = {}'
-	for i in 1 2 3 4 5; do
-		body="CallSid=CA$i&ReferTransferTarget=%3Csip%3Ad$i%40agent.example.com%3E"
-		sig=$("$HANDOFF" sig sign --url "$BASE/refer" "CallSid=CA$i" "ReferTransferTarget=<sip:d$i@agent.example.com>")
-		printf 'reqs[%d] = wrk.format("POST", "/refer", {["Host"]="127.0.0.1:%s", ["Content-Type"]="application/x-www-form-urlencoded", ["X-Twilio-Signature"]="%s"}, "%s")\n' "$i" "$PORT" "$sig" "$body"
-	done
-	cat <<'LUA'
-local threads = {}
-function setup(thread) table.insert(threads, thread) end
-function init(args) n = 0; a = 0; b = 0; mixed = 0; non200 = 0 end
-function request() n = n + 1; return reqs[(n % 5) + 1] end
-function response(status, headers, body)
-	if status ~= 200 then non200 = non200 + 1; return end
-	local r = body:match("<Sip>sip:d%d%-(%a)@")
-	local h = body:match("X%-Set=(%a)<")
-	local t = body:match('timeout="(%d+)"')
-	if r == "A" and h == "A" and t == "21" then a = a + 1
-	elseif r == "B" and h == "B" and t == "22" then b = b + 1
-	else mixed = mixed + 1 end
-end
-function done(summary, latency, requests)
-	local a_, b_, m_, n_ = 0, 0, 0, 0
-	for _, t in ipairs(threads) do
-		a_ = a_ + t:get("a"); b_ = b_ + t:get("b"); m_ = m_ + t:get("mixed"); n_ = n_ + t:get("non200")
-	end
-	local e = summary.errors
-	io.write(string.format("swap: requests=%d A=%d B=%d mixed=%d non200=%d socket_errors=%d (connect %d read %d write %d timeout %d)\n",
-		summary.requests, a_, b_, m_, n_, e.connect + e.read + e.write + e.timeout,
-		e.connect, e.read, e.write, e.timeout))
-end
-LUA
-} >"$T/load.lua"
+refer_load_lua "$PORT" swap >"$T/load.lua"
 
 timeout 90 wrk -t 1 -c 4 -d 80s -s "$T/load.lua" "$BASE/refer" >"$T/wrk.out" 2>&1 &
 wrk_pid=$!
