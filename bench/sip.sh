@@ -18,7 +18,7 @@ if ! "$HANDOFF" emulator --sip 127.0.0.1:0 --listen 127.0.0.1:1 --auth-token-fil
 	exit 0
 fi
 mkdir -p build/bench
-cc -std=c11 -D_GNU_SOURCE -O2 -pthread -o build/bench/sip_bench bench/sip_bench.c
+cc -std=c11 -D_GNU_SOURCE -I. -O2 -pthread -o build/bench/sip_bench bench/sip_bench.c
 T=$(mktemp -d)
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT

@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/sip/raw_peer.h"
+
 #define MAX_CALLS 1024
 
 static int http_port, sip_port, ua_port, total, conc, delay_ms;
@@ -50,54 +52,17 @@ static double now_us(void)
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
-static const char *hdr(const char *msg, const char *name, char *out, size_t n)
-{
-	char key[64];
-	snprintf(key, sizeof(key), "\r\n%s:", name);
-	const char *p = strcasestr(msg, key);
-	out[0] = 0;
-	if (!p)
-		return NULL;
-	p += strlen(key);
-	while (*p == ' ')
-		p++;
-	size_t l = strcspn(p, "\r\n");
-	snprintf(out, n, "%.*s", (int)(l < n ? l : n - 1), p);
-	return out;
-}
-
-/* Every Via of msg, each line with its CRLF. */
-static void vias(const char *msg, char *out, size_t n)
-{
-	out[0] = 0;
-	for (const char *p = strcasestr(msg, "\r\nVia:"); p; p = strcasestr(p + 2, "\r\nVia:")) {
-		size_t l = strcspn(p + 2, "\r\n");
-		size_t used = strlen(out);
-		snprintf(out + used, n - used, "%.*s\r\n", (int)l, p + 2);
-	}
-}
-
 static void send_to(const char *buf, size_t n, const struct sockaddr_in *to)
 {
 	(void)sendto(sock, buf, n, 0, (const struct sockaddr *)to, sizeof(*to));
 }
 
-/* A response to req: the Vias, From, To (tag added for INVITE), Call-ID, CSeq. */
+/* A response to req (the To tag added when it has none). */
 static void respond(const char *req, const struct sockaddr_in *to, const char *status,
                     const char *extra, const char *body)
 {
-	char v[1024], f[256], t[256], c[128], q[64], out[4096];
-	vias(req, v, sizeof(v));
-	hdr(req, "From", f, sizeof(f));
-	hdr(req, "To", t, sizeof(t));
-	hdr(req, "Call-ID", c, sizeof(c));
-	hdr(req, "CSeq", q, sizeof(q));
-	bool tag = !strstr(t, "tag=");
-	int n = snprintf(out, sizeof(out),
-	                 "SIP/2.0 %s\r\n%sFrom: %s\r\nTo: %s%s\r\nCall-ID: %s\r\nCSeq: %s\r\n%s"
-	                 "Content-Length: %zu\r\n\r\n%s",
-	                 status, v, f, t, tag ? ";tag=bench1" : "", c, q, extra ? extra : "",
-	                 body ? strlen(body) : 0, body ? body : "");
+	char out[4096];
+	int n = raw_response(out, sizeof(out), req, status, "bench1", extra, body);
 	send_to(out, (size_t)n, to);
 }
 
@@ -114,11 +79,11 @@ static void on_invite(const char *m, const struct sockaddr_in *from)
 	if (ncalls == MAX_CALLS)
 		return;
 	struct call *c = &calls[ncalls++];
-	hdr(m, "Call-ID", c->cid, sizeof(c->cid));
-	hdr(m, "From", c->from, sizeof(c->from));
-	hdr(m, "To", c->to, sizeof(c->to));
+	raw_header(m, "Call-ID", c->cid, sizeof(c->cid));
+	raw_header(m, "From", c->from, sizeof(c->from));
+	raw_header(m, "To", c->to, sizeof(c->to));
 	char ct[256];
-	hdr(m, "Contact", ct, sizeof(ct));
+	raw_header(m, "Contact", ct, sizeof(ct));
 	const char *lt = strchr(ct, '<');
 	snprintf(c->contact, sizeof(c->contact), "%.*s", (int)strcspn(lt ? lt + 1 : ct, ">"),
 	         lt ? lt + 1 : ct);
@@ -176,7 +141,7 @@ static void ua_loop(void)
 			continue;
 		m[r] = 0;
 		char cid[128];
-		hdr(m, "Call-ID", cid, sizeof(cid));
+		raw_header(m, "Call-ID", cid, sizeof(cid));
 		struct call *c = find(cid);
 		if (!strncmp(m, "INVITE ", 7)) {
 			if (!c)

@@ -14,6 +14,7 @@
 
 #include "net/sip.h"
 #include "test.h"
+#include "tests/sip/raw_peer.h"
 
 /* ---- a raw UDP peer ---- */
 
@@ -50,37 +51,12 @@ static bool peer_expect(int fd, const char *want, char *buf, size_t n, struct so
 	return false;
 }
 
-/* A header's value (the first), copied into out. */
-static const char *header(const char *msg, const char *name, char *out, size_t n)
-{
-	char key[64];
-	snprintf(key, sizeof(key), "\r\n%s:", name);
-	const char *p = strcasestr(msg, key);
-	out[0] = 0;
-	if (!p)
-		return NULL;
-	p += strlen(key);
-	while (*p == ' ')
-		p++;
-	size_t l = strcspn(p, "\r\n");
-	snprintf(out, n, "%.*s", (int)(l < n ? l : n - 1), p);
-	return out;
-}
-
 /* A response to the request req, with the To tag added when tag. */
 static void peer_answer(int fd, const char *req, const struct sockaddr_in *to, const char *status,
                         bool tag)
 {
-	char via[512], from[256], toh[256], cid[256], cseq[64], out[2048];
-	header(req, "Via", via, sizeof(via));
-	header(req, "From", from, sizeof(from));
-	header(req, "To", toh, sizeof(toh));
-	header(req, "Call-ID", cid, sizeof(cid));
-	header(req, "CSeq", cseq, sizeof(cseq));
-	int n = snprintf(out, sizeof(out),
-	                 "SIP/2.0 %s\r\nVia: %s\r\nFrom: %s\r\nTo: %s%s\r\nCall-ID: %s\r\n"
-	                 "CSeq: %s\r\nContent-Length: 0\r\n\r\n",
-	                 status, via, from, toh, tag ? ";tag=peer1" : "", cid, cseq);
+	char out[2048];
+	int n = raw_response(out, sizeof(out), req, status, tag ? "peer1" : NULL, NULL, NULL);
 	sendto(fd, out, (size_t)n, 0, (const struct sockaddr *)to, sizeof(*to));
 }
 
@@ -208,16 +184,16 @@ static void invite_out_busy_and_no_answer(void)
 	char line[256];
 	snprintf(line, sizeof(line), "INVITE sip:desk@127.0.0.1:%d SIP/2.0\r\n", port);
 	CHECK(strncmp(buf, line, strlen(line)) == 0); /* the ?headers are not in the URI */
-	CHECK_STR(header(buf, "X-Caller", h, sizeof(h)), "+14155550100");
-	CHECK_STR(header(buf, "User-to-User", h, sizeof(h)), "42;encoding=hex");
-	CHECK_STR(header(buf, "X-Twilio-CallSid", h, sizeof(h)),
+	CHECK_STR(raw_header(buf, "X-Caller", h, sizeof(h)), "+14155550100");
+	CHECK_STR(raw_header(buf, "User-to-User", h, sizeof(h)), "42;encoding=hex");
+	CHECK_STR(raw_header(buf, "X-Twilio-CallSid", h, sizeof(h)),
 	          "CA0123456789abcdef0123456789abcdef");
-	CHECK(header(buf, "X-Bad", h, sizeof(h)) == NULL &&
-	      header(buf, "Injected", h, sizeof(h)) == NULL);
+	CHECK(raw_header(buf, "X-Bad", h, sizeof(h)) == NULL &&
+	      raw_header(buf, "Injected", h, sizeof(h)) == NULL);
 	CHECK(strstr(buf, "REFER") != NULL); /* Allow: ... REFER ... */
-	CHECK(strstr(header(buf, "From", h, sizeof(h)), "sip:+14155550100@127.0.0.1") != NULL);
+	CHECK(strstr(raw_header(buf, "From", h, sizeof(h)), "sip:+14155550100@127.0.0.1") != NULL);
 	char cid[128];
-	header(buf, "Call-ID", cid, sizeof(cid));
+	raw_header(buf, "Call-ID", cid, sizeof(cid));
 	peer_answer(fd, buf, &from, "486 Busy Here", true);
 	pthread_join(t, NULL);
 	CHECK_INT(a.rc, 0);
