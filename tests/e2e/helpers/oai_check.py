@@ -2,8 +2,8 @@
 """oai_check.py: checks one JSON answer of the emulator against fixtures/oai/twilio-oai-props.json.
 
 usage: oai_check.py PROPS KIND FILE [--allow-extra RESOURCE.KEY]...
-  KIND: incoming_phone_number, call, account, trunk (one resource) or
-        incoming_phone_numbers, calls, accounts, trunks (a list page)
+  KIND: incoming_phone_number, call, account, trunk, sip_domain (one resource) or
+        incoming_phone_numbers, calls, accounts, trunks, sip_domains (a list page)
 Every property the spec lists must be there, with a JSON type the spec allows, an enum value
 it lists and the format it names; a key the spec does not list is a difference unless
 --allow-extra names it. Prints one line per difference and exits 1 when there is any.
