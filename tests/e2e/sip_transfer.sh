@@ -112,7 +112,7 @@ for TR in u1 t1; do
 	sipp_bg agent agent.xml "$A" "$TR" -key refer_to "sip:billing@pbx.example.com" -key target answer
 	sipp_listen "$A" "$TR"
 	start_call "$TR no-referurl"
-	for i in $(seq 50); do grep -q 603 "$T/sipp-agent/agent.log" 2>/dev/null && break; sleep 0.1; done
+	for i in $(seq 50); do grep -q 'NOTIFY SIP/2.0 603' "$T/sipp-agent/agent.log" 2>/dev/null && break; sleep 0.1; done
 	events "$P"
 	expect_eq "$TR no-referurl: alert 13802" "$(jq -r '[.[] | select(.kind == "alert") | .code] | join(",")' <<<"$EV")" 13802
 	ctl GET "/emulator/calls/$P"
@@ -129,7 +129,7 @@ for TR in u1 t1; do
 	sipp_bg agent agent.xml "$A" "$TR" -key refer_to "sip:billing@pbx.example.com" -key target answer
 	sipp_listen "$A" "$TR"
 	start_call "$TR unreachable"
-	for i in $(seq 50); do grep -q 503 "$T/sipp-agent/agent.log" 2>/dev/null && break; sleep 0.1; done
+	for i in $(seq 50); do grep -q 'NOTIFY SIP/2.0 503' "$T/sipp-agent/agent.log" 2>/dev/null && break; sleep 0.1; done
 	events "$P"
 	expect_eq "$TR unreachable: 11202 (connection refused) in the timeline" \
 		"$(jq -r '[.[] | select(.kind == "error") | .code] | join(",")' <<<"$EV")" 11202
